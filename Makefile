@@ -1,0 +1,45 @@
+# `make run` and `make test` set everything up on a fresh machine: a Python 3.12/3.13 virtual
+# environment in .venv, the project installed into it, then the default experiment or the tests.
+VENV   := .venv
+VPY    := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+# A python3.12/python3.13 that works on PATH, else one that pyenv has (pyenv interpreters are not on
+# PATH unless PYENV_VERSION is set).
+define find_python
+for c in python3.12 python3.13; do \
+  if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys' >/dev/null 2>&1; then command -v $$c; exit 0; fi; \
+done; \
+root=$$(pyenv root 2>/dev/null || echo "$$HOME/.pyenv"); \
+for v in $$(ls -1 "$$root/versions" 2>/dev/null | grep -E '^3\.1[23](\.[0-9]+)?$$' | sort -rV); do \
+  for c in "$$root/versions/$$v/bin/python3.12" "$$root/versions/$$v/bin/python3.13"; do \
+    if [ -x "$$c" ]; then echo "$$c"; exit 0; fi; \
+  done; \
+done; \
+exit 1
+endef
+
+.PHONY: run test lint bench clean-venv
+
+$(STAMP): pyproject.toml
+	@if [ ! -x $(VPY) ]; then \
+	  py=$$($(find_python)) || { echo "error: no Python 3.12 or 3.13 found (looked for python3.12/python3.13 on PATH and under pyenv); install one, e.g. 'pyenv install 3.12'" >&2; exit 1; }; \
+	  echo "creating $(VENV) with $$py"; \
+	  "$$py" -m venv $(VENV); \
+	fi
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(VPY) experiments/run.py
+
+test: $(STAMP)
+	$(VPY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check sim experiments tests
+	$(VENV)/bin/ruff format --check sim experiments tests
+
+clean-venv:
+	rm -rf $(VENV)
