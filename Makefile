@@ -11,7 +11,8 @@ for c in python3.12 python3.13; do \
   if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys' >/dev/null 2>&1; then command -v $$c; exit 0; fi; \
 done; \
 root=$$(pyenv root 2>/dev/null || echo "$$HOME/.pyenv"); \
-for v in $$(ls -1 "$$root/versions" 2>/dev/null | grep -E '^3\.1[23](\.[0-9]+)?$$' | sort -rV); do \
+for v in $$(ls -1 "$$root/versions" 2>/dev/null | grep -E '^3\.12(\.[0-9]+)?$$' | sort -rV) \
+         $$(ls -1 "$$root/versions" 2>/dev/null | grep -E '^3\.13(\.[0-9]+)?$$' | sort -rV); do \
   for c in "$$root/versions/$$v/bin/python3.12" "$$root/versions/$$v/bin/python3.13"; do \
     if [ -x "$$c" ]; then echo "$$c"; exit 0; fi; \
   done; \

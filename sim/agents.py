@@ -1,0 +1,187 @@
+"""A country: one Mesa agent that owns its side of every relationship, for all runs of the ensemble.
+
+Country ``i`` owns row ``i`` of the directed-dyad arrays (its trust in, intended cooperation toward,
+sanctions on and investment in each partner) and the channels it owns. Each stage method reads the state
+of the previous month (``model.state``) or what an earlier stage of this month wrote (``model.next``),
+and writes only its own slice of ``model.next``: activation is staged and simultaneous, so results never
+depend on the order in which countries act.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim import cameo
+from sim.mechanisms import diplomacy, events, investment, perception, reciprocity, sanctions, trust
+from sim.mechanisms.target import target_terms
+from sim.signals import emit
+
+if TYPE_CHECKING:
+    from sim.model import RelationsModel
+
+
+class Country(mesa.Agent):
+    """A state: JPN, RUS, USA, CHN by default, or any country the scenario lists."""
+
+    model: RelationsModel
+
+    def __init__(self, model: RelationsModel, code: str, index: int):
+        super().__init__(model)
+        self.code = code
+        self.index = index
+
+    def trust_in(self, partner: str) -> np.ndarray:
+        """This country's trust in ``partner`` in every run, (R,)."""
+        j = self.model.world.index(partner)
+        return trust.logistic(self.model.state.log_odds[:, self.index, j])
+
+    def _others(self) -> np.ndarray:
+        return np.arange(self.model.world.n) != self.index
+
+    def set_policy(self) -> None:
+        """S1 sanctions on each partner (schedule or partial-alignment ratchet) and S2 openness of owned channels."""
+        m, w, p, i, t = self.model, self.model.world, self.model.world.params, self.index, self.model.t
+        prev, nxt = m.state, m.next
+        row = np.broadcast_to(w.sanctions_scheduled[t][:, i, :], (m.n_runs, w.n)).copy()
+        for j in np.flatnonzero(w.alignment[i]):
+            reference = w.alignment_reference[t][:, i, j]
+            falling = reference < w.alignment_reference[max(t - 1, 0)][:, i, j]
+            value = sanctions.relationship_value(
+                p.relationship_value_base[:, 0], p.relationship_value_investment[:, 0],
+                p.relationship_value_trust[:, 0], prev.investment_stock[:, i, j],
+                trust.logistic(prev.log_odds[:, i, j]))
+            target = sanctions.alignment_target(reference, w.commitment[:, i], w.pressure[t][:, w.patron[i]], value)
+            row[:, j] = sanctions.ratchet(prev.sanctions[:, i, j], target, falling)
+            rose = row[:, j] - prev.sanctions[:, i, j] > p.sanction_step_threshold[:, 0]
+            emit(m.signals, m.log, t, rose, i, j, "163", p.policy_event_weight[:, 0])
+        nxt.sanctions[:, i, :] = row
+        for c in np.flatnonzero(w.channel_owner == i):
+            j = w.channel_partner[c]
+            mean_trust = 0.5 * (trust.logistic(prev.log_odds[:, i, j]) + trust.logistic(prev.log_odds[:, j, i]))
+            target = diplomacy.channel_target(
+                mean_trust, prev.rapport[:, i, j], m.structure.wedge[:, i, j],
+                m.structure.penalty[:, i, j] / p.alliance_penalty_scale[:, 0],
+                channel_intercept=p.channel_intercept[:, 0], channel_trust_slope=p.channel_trust_slope[:, 0],
+                channel_trust_reference=p.channel_trust_reference[:, 0],
+                channel_rapport_slope=p.channel_rapport_slope[:, 0],
+                channel_wedge_slope=p.channel_wedge_slope[:, 0],
+                channel_penalty_slope=p.channel_penalty_slope[:, 0])
+            before = prev.openness[:, i, j]
+            after = diplomacy.adjust(before, target, p.channel_speed[:, 0])
+            nxt.openness[:, i, j] = nxt.openness[:, j, i] = after
+            emit(m.signals, m.log, t, (before >= 0.5) & (after < 0.5), i, j, "164", p.policy_event_weight[:, 0])
+            emit(m.signals, m.log, t, (before < 0.5) & (after >= 0.5), i, j, "036", p.policy_event_weight[:, 0])
+
+    def decide(self) -> None:
+        """S4: intended cooperation toward each partner, by partial adjustment toward the target."""
+        m, w, p, i, t = self.model, self.model.world, self.model.world.params, self.index, self.model.t
+        prev, nxt, st = m.state, m.next, m.structure
+        terms = target_terms(
+            affinity=m.affinity_now()[:, i, :],
+            perceived=prev.perceived[:, :, i],
+            reciprocity=w.reciprocity[:, i, :],
+            generosity=p.generosity,
+            trust=trust.logistic(prev.log_odds[:, i, :]),
+            trust_weight=p.trust_weight,
+            rapport=nxt.rapport[:, i, :],
+            rapport_weight=p.rapport_weight,
+            balance=st.balance[:, i, :],
+            balance_weight=p.balance_weight,
+            wedge=st.wedge[:, i, :],
+            wedge_weight=p.wedge_weight,
+            penalty=st.penalty[:, i, :],
+            sanctions_received=nxt.sanctions[:, :, i],
+            resentment=p.sanctions_resentment,
+            threat=w.threat[t][:, None],
+            threat_weight=w.threat_weight[:, i, :],
+            stress=w.stress[t][:, i, None],
+            stress_outreach=p.stress_outreach,
+            partner_invests=(w.investment_baseline[:, :, i] > 0).astype(float),
+            investment_flow=prev.investment_flow[:, i, :],
+            investment_baseline=w.investment_baseline[:, i, :],
+            investment_signal=p.investment_signal,
+            interdependence=(prev.investment_stock[:, i, :] + prev.investment_stock[:, :, i])
+            / p.interdependence_reference,
+            damping=p.interdependence_damping,
+        )
+        target = sum(terms.values())
+        m.target[:, i, :] = target
+        intended = reciprocity.richardson_step(prev.intended[:, i, :], target, p.adjustment_speed)
+        nxt.intended[:, i, :] = np.where(self._others(), intended, 0.0)
+
+    def act(self) -> None:
+        """Implementation noise and the month's CAMEO events toward each partner; the realised NCI."""
+        m, w, p, i, t = self.model, self.model.world, self.model.world.params, self.index, self.model.t
+        n, cap, nxt = w.n, m.max_events, m.next
+        rs = m.streams
+        total, count, costly, rung, tie, active = events.generate_events(
+            nxt.intended[:, i, :],
+            rs.normal("implementation", t, (n,), offset=i * n),
+            rs.uniform("event_count", t, (n,), offset=i * n),
+            rs.normal("event_noise", t, (n, cap), offset=i * n * cap),
+            rs.uniform("event_code", t, (n, cap), offset=i * n * cap),
+            implementation_noise=p.implementation_noise, events_per_month=p.events_per_month,
+            event_noise=p.event_noise[..., None], max_events=cap)
+        others = self._others()
+        inj = w.injected
+        extra_wg = inj.weighted_goldstein[t][i] + m.signals.weighted_goldstein[:, i, :]
+        extra_w = inj.weight[t][i] + m.signals.weight[:, i, :]
+        realised = events.net_cooperation(total, count, extra_wg, extra_w)
+        nxt.realised[:, i, :] = np.where(others, realised, 0.0)
+        nxt.costly[:, i, :] = (costly | inj.costly[t][i] | m.signals.costly[:, i, :]) & others
+        if m.log is not None:
+            _, roots = cameo.root_ladder()
+            ladder, _ = cameo.root_ladder()
+            for j in np.flatnonzero(others):
+                for e in np.flatnonzero(active[0, j]):
+                    group = roots[rung[0, j, e]]
+                    m.log.add(t, i, int(j), group[min(tie[0, j, e], len(group) - 1)],
+                              float(ladder[rung[0, j, e]]), "generated")
+
+    def invest(self) -> None:
+        """S5: investment flows into each partner and the stocks they build."""
+        m, w, i, t = self.model, self.model.world, self.index, self.model.t
+        prev, nxt = m.state, m.next
+        u = w.secondary_sender
+        sender_sanctions = nxt.sanctions[:, u, :] if u >= 0 and u != i else np.zeros((m.n_runs, w.n))
+        exposure = w.exposure[:, i, None]
+        flow = investment.investment_flow(
+            w.investment_baseline[:, i, :], busting=w.busting[:, i, :], sender_sanctions=sender_sanctions,
+            exposure=exposure, channel_push=w.channel_push[:, i, :], openness=nxt.openness[:, i, :],
+            trust=trust.logistic(prev.log_odds[:, i, :]), rapport=nxt.rapport[:, i, :],
+            host_stress=w.stress[t], friction=w.sanction_friction,
+            effective_sanctions=investment.effective_friction(nxt.sanctions[:, i, :], exposure, sender_sanctions))
+        nxt.investment_flow[:, i, :] = flow
+        nxt.investment_stock[:, i, :] = investment.accumulate(prev.investment_stock[:, i, :], flow, w.depreciation)
+
+    def observe(self) -> None:
+        """S6: read each partner's signal toward this country and update trust in it (Bayes, with reversion)."""
+        m, w, p, j, t = self.model, self.model.world, self.model.world.params, self.index, self.model.t
+        prev, nxt, n = m.state, m.next, w.n
+        sources = self._others()
+        own_trust = trust.logistic(prev.log_odds[:, j, :])
+        signal = nxt.realised[:, :, j]
+        read = perception.perceive(
+            signal, prev.baseline[:, :, j], own_trust, nxt.rapport[:, :, j], m.streams.normal("perception", t, (n,), offset=j * n),
+            mistrust_bias=p.mistrust_bias, perception_noise=p.perception_noise, rapport_clarity=p.rapport_clarity)
+        read = np.where(sources, read, 0.0)
+        nxt.perceived[:, :, j] = read
+        log_odds = prev.log_odds[:, j, :]
+        if t < w.baseline_steps:
+            nxt.baseline_sum[:, :, j] = prev.baseline_sum[:, :, j] + read
+            if t == w.baseline_steps - 1:
+                nxt.baseline[:, :, j] = nxt.baseline_sum[:, :, j] / w.baseline_steps
+            return
+        baseline = prev.baseline[:, :, j]
+        cost = nxt.visit[:, :, j] * m.structure.penalty[:, :, j] / p.alliance_penalty_scale
+        sigma = trust.signal_noise(nxt.costly[:, :, j], cost, cheap_signal_noise=p.cheap_signal_noise,
+                                   costly_signal_noise=p.costly_signal_noise, cost_sensitivity=p.cost_sensitivity)
+        updated = trust.bayes_update(log_odds, read, baseline, sigma, signal_separation=p.signal_separation)
+        shock_w, shock_wg = w.shock_weight[t][j], w.shock_weighted_goldstein[t][j]
+        updated = updated + p.signal_separation / p.costly_signal_noise**2 * (shock_wg - shock_w * baseline)
+        prior = np.broadcast_to(trust.logit(np.clip(w.trust0[:, j, :], 1e-6, 1 - 1e-6)), updated.shape)
+        reverted = trust.revert(updated, prior, p.trust_reversion)
+        nxt.log_odds[:, j, :] = np.where(sources, reverted, 0.0)

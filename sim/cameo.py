@@ -1,0 +1,84 @@
+"""CAMEO codes and their Goldstein values, and the unbiased mapping of a cooperation level to events.
+
+Values are GDELT's Goldstein scale (``data/cameo-goldstein-gdelt.tsv``, MODEL-NOTES §3). Codes stay
+strings: "010" is not "10". A root's value is read from the root row itself, never from its "x0" sub-code
+(root 13 is -6.0, sub-code 130 is -4.4).
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from importlib import resources
+
+import numpy as np
+
+# Roots 18-20 (assault, fight, mass violence) are disabled: the model has no war regime (MODEL-NOTES S4).
+GENERATED_ROOTS = ("01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "14",
+                   "15", "16", "17")
+# Codes whose events are costly signals (Kydd 2000): material cooperation, force, reducing relations,
+# coercion, formal agreements and sanctions (MODEL-NOTES S6).
+COSTLY_ROOTS = frozenset({"06", "07", "08", "15", "16", "17"})
+COSTLY_CODES = frozenset({"057", "163"})
+
+
+@cache
+def goldstein_table() -> dict[str, float]:
+    """All CAMEO codes (roots and sub-codes) with their GDELT Goldstein value."""
+    text = resources.files("sim").joinpath("data/cameo-goldstein-gdelt.tsv").read_text()
+    rows = csv.DictReader(text.splitlines(), delimiter="\t")
+    return {row["cameo_code"]: float(row["goldstein_gdelt"]) for row in rows}
+
+
+def goldstein(code: str) -> float:
+    """Goldstein value of a CAMEO code given as a string; KeyError names an unknown code."""
+    table = goldstein_table()
+    if code not in table:
+        raise KeyError(f"unknown CAMEO code {code!r}")
+    return table[code]
+
+
+def is_costly(code: str) -> bool:
+    return code in COSTLY_CODES or code[:2] in COSTLY_ROOTS
+
+
+@cache
+def root_ladder() -> tuple[np.ndarray, tuple[tuple[str, ...], ...]]:
+    """Distinct Goldstein values of the generated roots, ascending, with the roots sharing each value."""
+    table = goldstein_table()
+    by_value: dict[float, list[str]] = {}
+    for root in GENERATED_ROOTS:
+        by_value.setdefault(table[root], []).append(root)
+    values = sorted(by_value)
+    return np.array(values), tuple(tuple(by_value[v]) for v in values)
+
+
+def ladder_codes() -> tuple[np.ndarray, np.ndarray]:
+    """For each ladder rung: the number of roots sharing its value and a (rungs, 2) table of those roots."""
+    _, roots = root_ladder()
+    counts = np.array([len(r) for r in roots])
+    table = np.array([[r[0], r[-1]] for r in roots])
+    return counts, table
+
+
+def costly_rungs() -> np.ndarray:
+    """(rungs, 2) booleans: is the first/second root sharing a rung's value costly."""
+    _, table = ladder_codes()
+    return np.vectorize(lambda c: c in COSTLY_ROOTS)(table)
+
+
+def map_unbiased(value: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rung index of an event whose intended Goldstein level is ``value`` (already clipped to the ladder).
+
+    The event takes one of the two neighbouring root values ``g_lo <= v <= g_hi``, choosing ``g_hi`` with
+    probability ``(v - g_lo)/(g_hi - g_lo)``, so that ``E[g] = v`` (MODEL-NOTES S4): the coding adds noise
+    but no bias. ``u`` is a uniform draw of the same shape. Also returns what is left of ``u`` once the
+    choice is made, a fresh uniform (used to pick among roots sharing a value).
+    """
+    ladder, _ = root_ladder()
+    hi = np.clip(np.searchsorted(ladder, value, side="left"), 1, len(ladder) - 1)
+    lo = hi - 1
+    p_hi = (value - ladder[lo]) / (ladder[hi] - ladder[lo])
+    upper = u < p_hi
+    rest = np.where(upper, u / np.where(upper, p_hi, 1.0), (u - p_hi) / np.where(upper, 1.0, 1.0 - p_hi))
+    return np.where(upper, hi, lo), rest

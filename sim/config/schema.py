@@ -1,0 +1,291 @@
+"""Typed schema of the configuration: dataclasses registered in Hydra's ConfigStore.
+
+YAML in ``conf/`` fills these; OmegaConf rejects unknown keys and wrong types against them. One name per
+concept: a field here, its YAML key, its ODD parameter-table row (``docs/ODD.md``) and, where it is an
+output, its column name are the same word.
+
+The ``scenario`` holds the world and its dated forcings (who the countries are, sanctions, investment,
+alliances, leaders, summits, shocks, the event timeline); ``params`` holds behavioural coefficients
+(MODEL-NOTES §5.8). Dates are months, written ``"YYYY-MM"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
+
+
+@dataclass
+class Step:
+    """One step of a piecewise-constant schedule: ``level`` holds from ``date`` until the next step."""
+
+    date: str = MISSING
+    level: float = MISSING
+    note: str = ""
+
+
+@dataclass
+class SanctionSchedule:
+    """Sanctions one sender imposes on one target (MODEL-NOTES §2.2, S1).
+
+    ``rule: schedule`` plays ``steps`` (times ``scale``) in both replay modes. ``rule: alignment`` makes the
+    level endogenous (S1 partial-alignment ratchet toward the mean of the ``reference`` senders); its
+    ``steps`` are then the observed history, played only in ``forced`` mode.
+    """
+
+    rule: str = "schedule"
+    steps: list[Step] = field(default_factory=list)
+    scale: float = 1.0
+    reference: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Alliance:
+    """A member's alliance with a patron whose pressure it feels (Snyder 1984)."""
+
+    patron: str = MISSING
+    commitment: float = 0.8
+
+
+@dataclass
+class InvestmentFlow:
+    """Investment by one country in another (S5)."""
+
+    initial_stock: float = 1.0
+    baseline_flow: float = 0.02
+    channel_push: float = 0.0
+    busting: float = 0.0
+
+
+@dataclass
+class Investment:
+    """Investment flows, sanction friction and secondary-sanction exposure (S5; Early 2015)."""
+
+    sanction_friction: float = 0.8
+    depreciation: float = 0.01
+    secondary_sanctions_sender: str = ""
+    exposure: dict[str, float] = field(default_factory=dict)
+    flows: dict[str, dict[str, InvestmentFlow]] = field(default_factory=dict)
+
+
+@dataclass
+class Channel:
+    """An institutional channel between two countries (S2), with the rules that hang on it (S3, S8)."""
+
+    owner: str = MISSING
+    partner: str = MISSING
+    initial_openness: float = 0.9
+    visits: bool = True
+    invitations: bool = True
+    milestones: bool = True
+
+
+@dataclass
+class Leader:
+    date: str = MISSING
+    name: str = MISSING
+
+
+@dataclass
+class Summit:
+    """A multilateral summit: a sideline-meeting opportunity for every pair of attendees (S3)."""
+
+    date: str = MISSING
+    name: str = MISSING
+    attendees: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ThreatShock:
+    """A jump of the shared-threat index (North Korea tests and launches)."""
+
+    date: str = MISSING
+    size: float = 1.0
+    note: str = ""
+
+
+@dataclass
+class Threat:
+    half_life: float = 3.0
+    shocks: list[ThreatShock] = field(default_factory=list)
+
+
+@dataclass
+class AffinityChange:
+    """A dated change of the standing affinity of a pair (a forcing, e.g. the Ukraine conflict)."""
+
+    date: str = MISSING
+    pair: list[str] = field(default_factory=list)
+    level: float = MISSING
+    note: str = ""
+
+
+@dataclass
+class Shock:
+    """An act outside the agent system (e.g. Crimea) that observers read as a signal about ``actor``."""
+
+    date: str = MISSING
+    actor: str = MISSING
+    target: str = ""
+    cameo: str = MISSING
+    goldstein: float | None = None
+    observers: dict[str, float] = field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass
+class Event:
+    """A dated CAMEO-coded event of the timeline.
+
+    ``role: forcing`` events are injected in both replay modes; ``role: endogenous`` events are what the
+    model should generate and are injected only in ``forced`` mode (MODEL-NOTES §5.6).
+    """
+
+    date: str = MISSING
+    source: str = MISSING
+    target: str = MISSING
+    cameo: str = MISSING
+    goldstein: float | None = None
+    role: str = "forcing"
+    weight: float = 1.0
+    note: str = ""
+    refs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Scenario:
+    name: str = MISSING
+    description: str = ""
+    start: str = "2012-01"
+    end: str = "2017-12"
+    baseline_end: str = "2012-12"
+    countries: list[str] = field(default_factory=lambda: ["JPN", "RUS", "USA", "CHN"])
+    external_actors: list[str] = field(default_factory=list)
+    initial_trust: dict[str, dict[str, float]] = field(default_factory=dict)
+    default_initial_trust: float = 0.5
+    affinity: dict[str, dict[str, float]] = field(default_factory=dict)
+    affinity_changes: list[AffinityChange] = field(default_factory=list)
+    initial_rapport: dict[str, dict[str, float]] = field(default_factory=dict)
+    default_initial_rapport: float = 0.3
+    alliances: dict[str, Alliance] = field(default_factory=dict)
+    pressure: dict[str, list[Step]] = field(default_factory=dict)
+    stress: dict[str, list[Step]] = field(default_factory=dict)
+    sanctions: dict[str, dict[str, SanctionSchedule]] = field(default_factory=dict)
+    investment: Investment = field(default_factory=Investment)
+    channels: dict[str, Channel] = field(default_factory=dict)
+    leaders: dict[str, list[Leader]] = field(default_factory=dict)
+    summits: list[Summit] = field(default_factory=list)
+    threat: Threat = field(default_factory=Threat)
+    shocks: list[Shock] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+
+@dataclass
+class Params:
+    """Behavioural parameters (MODEL-NOTES §5.8). Symbols in brackets are the notes' and the ODD's."""
+
+    # S4 action: Richardson partial adjustment toward a reciprocity target
+    adjustment_speed: float = 0.30  # a
+    reciprocity: float = 0.5  # k
+    reciprocity_by_dyad: dict[str, dict[str, float]] = field(default_factory=dict)  # k_ij overrides
+    generosity: float = 1.0 / 3.0  # q
+    implementation_noise: float = 0.8  # sigma_a
+    trust_weight: float = 1.0  # gamma_tau
+    rapport_weight: float = 1.5  # rho
+    balance_weight: float = 0.8  # beta_bal
+    wedge_weight: float = 4.0  # omega
+    alliance_penalty_scale: float = 4.0  # P0
+    sanctions_resentment: float = 4.0  # gamma_S
+    interdependence_damping: float = 1.0  # gamma_D
+    interdependence_reference: float = 2.0  # K_ref
+    stress_outreach: float = 1.0  # e_R
+    investment_signal: float = 0.5  # psi
+    threat_weights: dict[str, dict[str, float]] = field(default_factory=dict)  # h_ij (symmetric)
+    # Event generation
+    events_per_month: float = 6.0  # lambda_ij (events = 1 + Poisson)
+    max_events_per_month: int = 24
+    event_noise: float = 1.0
+    scheduled_event_weight: float = 1.0
+    policy_event_weight: float = 0.5
+    # S6 perception and Bayesian trust
+    perception_noise: float = 1.5  # sigma_p
+    mistrust_bias: float = 0.3  # b
+    rapport_clarity: float = 0.5  # zeta
+    signal_separation: float = 2.0  # delta_mu
+    cheap_signal_noise: float = 6.0  # sigma_cheap
+    costly_signal_noise: float = 3.0  # sigma_costly
+    cost_sensitivity: float = 0.5  # kappa_c
+    trust_reversion: float = 0.08  # lambda
+    # S7 valence
+    valence_smoothing: float = 0.2  # alpha_x
+    # S1 Japan-style partial alignment: value of the relationship with the target
+    relationship_value_base: float = 0.5  # v0
+    relationship_value_investment: float = 0.3  # v_K
+    relationship_value_trust: float = 1.0  # v_tau
+    sanction_step_threshold: float = 0.02
+    # S2 channel openness
+    channel_intercept: float = 1.5
+    channel_trust_slope: float = 6.0
+    channel_trust_reference: float = 0.45
+    channel_rapport_slope: float = 2.0
+    channel_wedge_slope: float = 4.0
+    channel_penalty_slope: float = 6.0
+    channel_speed: float = 0.15
+    # S3 meetings and rapport
+    sideline_slope: float = 4.0
+    visit_probability: float = 0.06
+    visit_openness: float = 0.6
+    visit_trust: float = 0.45
+    invitation_rate: float = 0.12
+    acceptance_openness: float = 0.3
+    acceptance_slope: float = 4.0
+    rapport_gain_bilateral: float = 0.25
+    rapport_gain_sideline: float = 0.10
+    rapport_half_life: float = 18.0
+    rapport_reset: float = 0.1
+    # S8 milestones
+    milestone_openness: float = 0.6
+    two_plus_two_trust: float = 0.5
+    joint_activity_rapport: float = 0.6
+    treaty_threshold: float = 0.85  # theta_PT
+    treaty_base_hazard: float = 0.02  # h0
+    territorial_hardness: float = 0.8  # H_terr
+    treaty_veto_slope: float = 3.0
+
+
+@dataclass
+class Paths:
+    root: str = "."
+    output: str = "outputs"
+
+
+@dataclass
+class Report:
+    """What the run reports: summary windows, milestone dates, figure dates and markers."""
+
+    windows: dict[str, list[str]] = field(default_factory=dict)
+    milestone_dates: list[str] = field(default_factory=list)
+    trust_matrix_dates: list[str] = field(default_factory=list)
+    markers: dict[str, str] = field(default_factory=dict)
+    figures: bool = True
+
+
+@dataclass
+class Config:
+    seed: int = 20161215
+    replicates: int = 200
+    mode: str = "endogenous"
+    scenario: Scenario = field(default_factory=Scenario)
+    params: Params = field(default_factory=Params)
+    report: Report = field(default_factory=Report)
+    paths: Paths = field(default_factory=Paths)
+
+
+def register() -> None:
+    """Register the schema so ``conf/config.yaml`` can name it first in its defaults list."""
+    ConfigStore.instance().store(name="base_config", node=Config)
+
+
+register()

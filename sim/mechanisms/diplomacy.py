@@ -1,0 +1,47 @@
+"""Leaders and channels: rapport, meetings and institutional-channel openness (S2, S3)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.mechanisms.trust import logistic
+
+
+def channel_target(mean_trust, rapport, wedge, penalty_share, *, channel_intercept, channel_trust_slope,
+                   channel_trust_reference, channel_rapport_slope, channel_wedge_slope,
+                   channel_penalty_slope) -> np.ndarray:
+    """``O* = σ(c0 + c_τ(τ̄ - τ_ref) + c_R(Rap - 0.5) + c_W·W - c_P·Pen/P0)``.
+
+    Channels (2+2, visa and investment talks) open with mutual trust, rapport and the wedge motive, and
+    close under the patron's pressure (Snyder 1984; Crawford 2011; MODEL-NOTES S2).
+    """
+    return logistic(channel_intercept + channel_trust_slope * (mean_trust - channel_trust_reference)
+                    + channel_rapport_slope * (rapport - 0.5) + channel_wedge_slope * wedge
+                    - channel_penalty_slope * penalty_share)
+
+
+def adjust(level: np.ndarray, target: np.ndarray, speed) -> np.ndarray:
+    """``O <- O + s·(O* - O)``: institutions move slowly."""
+    return level + speed * (target - level)
+
+
+def decay_rapport(rapport: np.ndarray, half_life) -> np.ndarray:
+    """``Rap <- Rap·2^(-1/half-life)``: rapport fades without contact."""
+    return rapport * 2.0 ** (-1.0 / half_life)
+
+
+def gain_rapport(rapport: np.ndarray, gain) -> np.ndarray:
+    """``Rap <- Rap + g·(1 - Rap)``: each meeting closes a share ``g`` of the gap to full rapport."""
+    return rapport + gain * (1.0 - rapport)
+
+
+def sideline_probability(openness: np.ndarray, summits: np.ndarray, slope) -> np.ndarray:
+    """Chance of at least one sideline meeting at ``summits`` summits, each ``σ(slope·(O - 0.5))``."""
+    p = logistic(slope * (openness - 0.5))
+    return 1.0 - (1.0 - p) ** summits
+
+
+def acceptance_probability(openness, wedge, trust, *, acceptance_slope, acceptance_openness,
+                           visit_trust) -> np.ndarray:
+    """``σ(s·(O - O_acc) + s·W + s·(τ - τ_visit))``: whether an invitation to visit is taken up (S3)."""
+    return logistic(acceptance_slope * (openness - acceptance_openness + wedge + trust - visit_trust))

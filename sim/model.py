@@ -1,0 +1,219 @@
+"""RelationsModel: countries exchanging trust and cooperation signals, one month per step, R runs at once."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import mesa
+import numpy as np
+from omegaconf import DictConfig
+
+from sim import pairs
+from sim.agents import Country
+from sim.config import ConfigError, compose_config, to_container, validate
+from sim.mechanisms import structure
+from sim.mechanisms.trust import logistic
+from sim.rng import Streams
+from sim.signals import EventLog, MonthSignals
+from sim.state import State
+from sim.world import World, build_world
+
+DYAD_VARIABLES = (
+    "nci",
+    "intended_cooperation",
+    "cooperation_target",
+    "trust",
+    "valence",
+    "sanctions",
+    "investment_flow",
+    "investment_stock",
+    "rapport",
+    "channel_openness",
+)
+MILESTONES = ("two_plus_two", "joint_activity", "treaty")
+
+
+def _set_path(cfg: dict[str, Any], path: str, value: Any) -> None:
+    node = cfg
+    parts = path.split(".")
+    for part in parts[:-1]:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    last = parts[-1]
+    if isinstance(node, list):
+        node[int(last)] = value
+    elif last not in node:
+        raise ConfigError(path, value, "no such key in the configuration")
+    else:
+        node[last] = value
+
+
+class RelationsModel(mesa.Model):
+    """Japan, Russia, the United States and China (or any countries the scenario lists), month by month.
+
+    All state arrays carry a leading run axis: ``replicates`` runs advance together, each with its own
+    random numbers (a function of seed and run index only) and, optionally, its own parameter values.
+
+    Args:
+        config: a composed configuration (``DictConfig`` or plain dict); default: ``conf/config.yaml``.
+        replicates: number of runs R (1, a single Mesa run, unless asked; the runner passes ``replicates``).
+        runs: explicit run indices instead of ``range(replicates)``; run ``k`` is the same in any batch.
+        settings: values by dotted config path; an array of length R gives each run its own value.
+        record_events: keep the CAMEO event log of the batch's first run.
+        rng: an integer seed (Mesa's convention); default: ``config.seed``.
+        **params: behavioural parameters by name (``reciprocity=0.4``), as plain keyword parameters.
+    """
+
+    def __init__(self, config: Mapping[str, Any] | DictConfig | None = None, *, replicates: int = 1,
+                 runs: Sequence[int] | np.ndarray | None = None, settings: Mapping[str, Any] | None = None,
+                 record_events: bool = True, rng: Any = None, **params: Any):
+        cfg = self._resolve_config(config)
+        overrides: dict[str, Any] = {}
+        for path, value in {**{f"params.{k}": v for k, v in params.items()}, **dict(settings or {})}.items():
+            if np.ndim(value) == 0:
+                _set_path(cfg, path, value.item() if isinstance(value, np.generic) else value)
+            else:
+                _set_path(cfg, path, float(np.min(value)))
+                overrides[path] = np.asarray(value, dtype=float)
+        if isinstance(rng, int | np.integer):
+            cfg["seed"] = int(rng)
+        validate(cfg)
+        for path, value in overrides.items():  # per-run values must be valid at both ends of their range
+            _set_path(cfg, path, float(np.max(value)))
+            validate(cfg)
+            _set_path(cfg, path, float(np.min(value)))
+        super().__init__(rng=cfg["seed"])
+
+        if runs is None:
+            runs = np.arange(replicates)
+        self.config = cfg
+        self.run_index = np.asarray(runs, dtype=np.int64)
+        self.n_runs = len(self.run_index)
+        self.seed = int(cfg["seed"])
+        self.world: World = build_world(cfg, self.n_runs, overrides)
+        self.max_events = int(cfg["params"]["max_events_per_month"])
+        self.streams = Streams(self.seed, self.run_index)
+        self.state = State.initial(self.world, self.n_runs)
+        self.next = self.state
+        self.t = 0
+        self.log: EventLog | None = EventLog() if record_events else None
+        shape = (self.world.n_steps, self.n_runs, self.world.n, self.world.n)
+        self.history = {name: np.zeros(shape) for name in DYAD_VARIABLES}
+        self.target = np.zeros(shape[1:])
+
+        Country.create_agents(self, self.world.n, code=self.world.countries, index=list(range(self.world.n)))
+        self.countries = {a.code: a for a in self.agents}
+        self._spin_up()
+        reporters = {}
+        for i, src in enumerate(self.world.countries):
+            for j, tgt in enumerate(self.world.countries):
+                if i != j:
+                    reporters[f"nci_{src}_{tgt}"] = self._reporter("realised", i, j)
+                    reporters[f"trust_{src}_{tgt}"] = self._reporter("trust", i, j)
+        self.datacollector = mesa.DataCollector(model_reporters=reporters)
+
+    def _spin_up(self, iterations: int = 200) -> None:
+        """Start from the steady state of the first month's structure instead of an arbitrary ``c*(0)``.
+
+        Iterates the noise-free decision stage at the first month's forcings, reading every signal as sent
+        until intended cooperation settles; valences follow. The burn-in year then measures each dyad's
+        normal level around an equilibrium rather than a transient.
+        """
+        for _ in range(iterations):
+            self.next = self.state.copy()
+            self.structure = pairs.assess(self)
+            self.agents.do("decide")
+            c = self.next.intended
+            self.state.intended = c
+            self.state.realised = c.copy()
+            self.state.perceived = c.copy()
+            self.state.valence = c / 10.0
+        self.state.baseline = self.state.perceived.copy()  # provisional normal until the burn-in measures it
+        self.next = self.state
+
+    @staticmethod
+    def _resolve_config(config: Mapping[str, Any] | DictConfig | None) -> dict[str, Any]:
+        if config is None:
+            return to_container(compose_config())
+        if isinstance(config, DictConfig):
+            return to_container(config)
+        return copy.deepcopy(dict(config))
+
+    def _reporter(self, variable: str, i: int, j: int):
+        """A DataCollector reporter: the ensemble mean (the run's value when R = 1) of one dyad."""
+
+        def report(model: RelationsModel) -> float:
+            if model.t == 0:
+                return float("nan")
+            if variable == "trust":
+                return float(np.mean(logistic(model.state.log_odds[:, i, j])))
+            return float(np.mean(getattr(model.state, variable)[:, i, j]))
+
+        return report
+
+    @property
+    def n_steps(self) -> int:
+        return self.world.n_steps
+
+    def affinity_now(self) -> np.ndarray:
+        """This month's standing affinity ``G``; a signed peace treaty removes any grievance of its pair."""
+        g = np.broadcast_to(self.world.affinity[self.t], self.state.valence.shape)
+        signed = self.state.treaty >= 0
+        if not signed.any():
+            return g
+        g = g.copy()
+        for c, (i, j) in enumerate(zip(self.world.channel_owner, self.world.channel_partner, strict=True)):
+            for a, b in ((i, j), (j, i)):
+                g[:, a, b] = np.where(signed[:, c], np.maximum(g[:, a, b], 0.0), g[:, a, b])
+        return g
+
+    def step(self) -> None:
+        """One month: policy, meetings, milestones, decisions, events, investment, perception, valence."""
+        self.next = self.state.copy()
+        self.next.visit[:] = False
+        self.signals = MonthSignals.empty(self.n_runs, self.world.n)
+        self.structure = pairs.assess(self)
+        if self.log is not None:
+            for i, j, code, g in self.world.injected.log[self.t]:
+                self.log.add(self.t, i, j, code, g, "injected")
+        self.agents.do("set_policy")
+        pairs.meet(self)
+        pairs.settle_milestones(self)
+        self.agents.do("decide")
+        self.agents.do("act")
+        self.agents.do("invest")
+        self.agents.do("observe")
+        self._settle()
+        self.datacollector.collect(self)
+        self.running = self.t < self.n_steps
+
+    def _settle(self) -> None:
+        nxt, w = self.next, self.world
+        nxt.valence = structure.update_valence(self.state.valence, nxt.realised, w.params.valence_smoothing[..., None])
+        nxt.stock_history = np.roll(nxt.stock_history, -1, axis=0)
+        nxt.stock_history[-1] = nxt.investment_stock[:, w.channel_owner, w.channel_partner]
+        t = self.t
+        h = self.history
+        h["nci"][t] = nxt.realised
+        h["intended_cooperation"][t] = nxt.intended
+        h["cooperation_target"][t] = self.target
+        h["trust"][t] = logistic(nxt.log_odds) * (1 - np.eye(w.n))
+        h["valence"][t] = nxt.valence
+        h["sanctions"][t] = nxt.sanctions
+        h["investment_flow"][t] = nxt.investment_flow
+        h["investment_stock"][t] = nxt.investment_stock
+        h["rapport"][t] = nxt.rapport
+        h["channel_openness"][t] = nxt.openness * (1 - np.eye(w.n))
+        self.state = nxt
+        self.t += 1
+
+    def run(self) -> RelationsModel:
+        """Step through the whole horizon."""
+        while self.running and self.t < self.n_steps:
+            self.step()
+        return self
+
+    def milestone_steps(self) -> dict[str, np.ndarray]:
+        """Step index at which each channel's milestone happened, (R, C) with -1 for never."""
+        return {name: getattr(self.state, name) for name in MILESTONES}
