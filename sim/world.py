@@ -10,7 +10,7 @@ of size 1, and numpy broadcasting does the rest.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -135,6 +135,19 @@ class World:
 
     def index(self, code: str) -> int:
         return self.countries.index(code)
+
+    def truncated(self, calendar: Calendar) -> World:
+        """The same world simulated only up to ``calendar.end`` (a run that stops early)."""
+        n = calendar.n_steps
+        inj = self.injected
+        cut = {name: getattr(self, name)[:n] for name in _MONTHLY}
+        injected = InjectedEvents(inj.weighted_goldstein[:n], inj.weight[:n], inj.costly[:n],
+                                  inj.bilateral_meeting[:n], inj.sideline_meeting[:n], inj.log[:n])
+        return replace(self, calendar=calendar, injected=injected, **cut)
+
+
+_MONTHLY = ("affinity", "pressure", "stress", "threat", "sanctions_scheduled", "alignment_reference",
+            "leader_change", "summits", "shock_weight", "shock_weighted_goldstein")
 
 
 def _step_schedule(values: RowValues, path: str, steps: list[Mapping[str, Any]], calendar: Calendar,
@@ -332,7 +345,7 @@ def build_world(cfg: Mapping[str, Any], n_runs: int, overrides: Mapping[str, Any
             shock_weight[t, ix(obs), a] += w
             shock_wg[t, ix(obs), a] += w * _event_goldstein(shock)
 
-    return World(
+    world = World(
         calendar=cal, countries=countries, mode=mode, baseline_steps=cal.index(sc["baseline_end"]) + 1,
         params=params, reciprocity=reciprocity, threat_weight=threat_weight, trust0=trust0, rapport0=rapport0,
         affinity=affinity, patron=patron, commitment=commitment, pressure=pressure, stress=stress,
@@ -354,3 +367,6 @@ def build_world(cfg: Mapping[str, Any], n_runs: int, overrides: Mapping[str, Any
         injected=_injected(sc, mode, cal, countries, float(prm["scheduled_event_weight"])),
         varied=values.varied(),
     )
+    if cfg.get("stop"):
+        world = world.truncated(Calendar(cal.start, cal.start + cal.index(cfg["stop"])))
+    return world

@@ -6,6 +6,9 @@
 
 from __future__ import annotations
 
+import os
+import time
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +21,22 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONF_DIR = PROJECT_ROOT / "conf"
 
 
+@cache
+def run_id() -> str:
+    """A suffix that keeps two runs started in the same second (Hydra's timestamps) in different folders.
+
+    Fixed for the life of a process, so every job of one multirun shares its sweep folder.
+    """
+    return f"{time.time_ns() % 1_000_000_000:09d}-{os.getpid()}"
+
+
 def register_resolvers() -> None:
-    """``${project_root:}`` anchors paths at the project root, not the working directory."""
+    """``${project_root:}`` anchors paths at the project root, not the working directory;
+    ``${run_id:}`` makes output folder names unique."""
     if not OmegaConf.has_resolver("project_root"):
         OmegaConf.register_new_resolver("project_root", lambda: str(PROJECT_ROOT))
+    if not OmegaConf.has_resolver("run_id"):
+        OmegaConf.register_new_resolver("run_id", run_id)
 
 
 def compose_config(overrides: list[str] | None = None, config_name: str = "config") -> DictConfig:

@@ -12,6 +12,7 @@ alliances, leaders, summits, shocks, the event timeline); ``params`` holds behav
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
@@ -67,7 +68,8 @@ class Investment:
     depreciation: float = 0.01
     secondary_sanctions_sender: str = ""
     exposure: dict[str, float] = field(default_factory=dict)
-    flows: dict[str, dict[str, InvestmentFlow]] = field(default_factory=dict)
+    # investor -> host -> InvestmentFlow; typed by sim.config.validate (OmegaConf cannot type two levels)
+    flows: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -172,7 +174,8 @@ class Scenario:
     alliances: dict[str, Alliance] = field(default_factory=dict)
     pressure: dict[str, list[Step]] = field(default_factory=dict)
     stress: dict[str, list[Step]] = field(default_factory=dict)
-    sanctions: dict[str, dict[str, SanctionSchedule]] = field(default_factory=dict)
+    # sender -> target -> SanctionSchedule; typed by sim.config.validate (OmegaConf cannot type two levels)
+    sanctions: dict[str, Any] = field(default_factory=dict)
     investment: Investment = field(default_factory=Investment)
     channels: dict[str, Channel] = field(default_factory=dict)
     leaders: dict[str, list[Leader]] = field(default_factory=dict)
@@ -180,6 +183,7 @@ class Scenario:
     threat: Threat = field(default_factory=Threat)
     shocks: list[Shock] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    markers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -263,12 +267,11 @@ class Paths:
 
 @dataclass
 class Report:
-    """What the run reports: summary windows, milestone dates, figure dates and markers."""
+    """What the run reports: summary windows, milestone dates and the dates of trust-matrix figures."""
 
     windows: dict[str, list[str]] = field(default_factory=dict)
     milestone_dates: list[str] = field(default_factory=list)
     trust_matrix_dates: list[str] = field(default_factory=list)
-    markers: dict[str, str] = field(default_factory=dict)
     figures: bool = True
 
 
@@ -277,6 +280,7 @@ class Config:
     seed: int = 20161215
     replicates: int = 200
     mode: str = "endogenous"
+    stop: str = ""  # last month to simulate; empty: the scenario's end
     scenario: Scenario = field(default_factory=Scenario)
     params: Params = field(default_factory=Params)
     report: Report = field(default_factory=Report)

@@ -106,7 +106,16 @@ class _Checker:
         self.horizon(sc)
         self.scenario(sc)
         self.params(cfg["params"])
+        self.stop(cfg)
         self.report(cfg["report"])
+
+    def stop(self, cfg: Mapping[str, Any]) -> None:
+        """A run may stop before the scenario's end; what it reports must lie inside what it simulates."""
+        if cfg["stop"]:
+            stop = self.date("stop", cfg["stop"])
+            _check(stop >= self.calendar.index(cfg["scenario"]["baseline_end"]) + 1, "stop", cfg["stop"],
+                   f"must be after scenario.baseline_end ({cfg['scenario']['baseline_end']})")
+            self.calendar = Calendar(self.calendar.start, self.calendar.start + stop)
 
     def horizon(self, sc: Mapping[str, Any]) -> None:
         for key in ("start", "end", "baseline_end"):
@@ -186,6 +195,11 @@ class _Checker:
             for obs, weight in shock["observers"].items():
                 self.country(f"{path}.observers.{obs}", obs)
                 _nonneg(f"{path}.observers.{obs}", weight)
+        for label, date in sc["markers"].items():
+            try:
+                parse_month(date)  # a marker outside the simulated months is simply not drawn
+            except ValueError:
+                raise ConfigError(f"scenario.markers.{label}", date, "must be a month YYYY-MM") from None
         for k, ev in enumerate(sc["events"]):
             path = f"scenario.events[{k}]"
             self.date(f"{path}.date", ev["date"])
@@ -292,8 +306,6 @@ class _Checker:
         for key in ("milestone_dates", "trust_matrix_dates"):
             for k, date in enumerate(rep[key]):
                 self.date(f"report.{key}[{k}]", date)
-        for label, date in rep["markers"].items():
-            self.date(f"report.markers.{label}", date)
 
 
 def _typed(path: str, schema: type, entry: Any) -> dict[str, Any]:

@@ -1,0 +1,46 @@
+"""The results of a finished ensemble, independent of the model object: what outputs and figures read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.calendar import Calendar
+from sim.model import MILESTONES, RelationsModel
+
+
+@dataclass
+class Ensemble:
+    """Series of every run: ``series[variable]`` is (T, R, N, N) [month, run, source, target]."""
+
+    calendar: Calendar
+    countries: list[str]
+    runs: np.ndarray  # (R,) run indices
+    series: dict[str, np.ndarray]
+    channels: list[tuple[str, str, str]]  # (name, owner, partner)
+    milestones: dict[str, np.ndarray]  # name -> (R, C) step index, -1 = never
+    events: list[tuple[int, int, int, str, float, str]]  # first run: (step, source, target, code, g, kind)
+
+    @classmethod
+    def from_model(cls, model: RelationsModel) -> Ensemble:
+        w = model.world
+        return cls(
+            calendar=w.calendar,
+            countries=list(w.countries),
+            runs=model.run_index.copy(),
+            series=model.history,
+            channels=[(name, w.countries[o], w.countries[p]) for name, o, p in
+                      zip(w.channel_names, w.channel_owner, w.channel_partner, strict=True)],
+            milestones={name: getattr(model.state, name).copy() for name in MILESTONES},
+            events=list(model.log.rows) if model.log is not None else [],
+        )
+
+    def dyads(self) -> list[tuple[int, int]]:
+        n = len(self.countries)
+        return [(i, j) for i in range(n) for j in range(n) if i != j]
+
+    def window_mean(self, variable: str, first: str, last: str) -> np.ndarray:
+        """Each run's mean of ``variable`` over the months ``first``..``last``: (R, N, N)."""
+        a, b = self.calendar.index(first), self.calendar.index(last)
+        return self.series[variable][a:b + 1].mean(axis=0)

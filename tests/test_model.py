@@ -1,0 +1,138 @@
+"""The model as a whole: determinism, batch invariance, per-run parameters, Mesa interoperability."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pytest
+
+from sim.config import ConfigError
+from sim.model import DYAD_VARIABLES, RelationsModel
+
+
+def _short(cfg: dict, end: str = "2014-06") -> dict:
+    cfg["stop"] = end
+    cfg["report"].update(windows={}, milestone_dates=[], trust_matrix_dates=[])
+    return cfg
+
+
+def _same(a: RelationsModel, b: RelationsModel, rows_a=slice(None), rows_b=slice(None)) -> None:
+    for name in DYAD_VARIABLES:
+        assert np.array_equal(a.history[name][:, rows_a], b.history[name][:, rows_b]), name
+    for name, steps in a.milestone_steps().items():
+        assert np.array_equal(steps[rows_a], b.milestone_steps()[name][rows_b]), name
+
+
+def test_same_seed_same_results(cfg):
+    _short(cfg)
+    _same(RelationsModel(cfg, replicates=8).run(), RelationsModel(cfg, replicates=8).run())
+
+
+def test_different_seeds_differ(cfg):
+    _short(cfg)
+    a = RelationsModel(cfg, replicates=4, rng=1).run()
+    b = RelationsModel(cfg, replicates=4, rng=2).run()
+    assert not np.array_equal(a.history["nci"], b.history["nci"])
+
+
+def test_run_alone_equals_its_row_in_a_batch(cfg):
+    _short(cfg)
+    batch = RelationsModel(cfg, replicates=7).run()
+    for k in (0, 3, 6):
+        alone = RelationsModel(cfg, runs=[k]).run()
+        _same(batch, alone, rows_a=slice(k, k + 1))
+
+
+def test_chunks_reassemble_the_batch(cfg):
+    _short(cfg)
+    whole = RelationsModel(cfg, replicates=6).run()
+    first, second = RelationsModel(cfg, runs=[0, 1, 2]).run(), RelationsModel(cfg, runs=[3, 4, 5]).run()
+    for name in DYAD_VARIABLES:
+        assert np.array_equal(whole.history[name], np.concatenate(
+            [first.history[name], second.history[name]], axis=1)), name
+
+
+def test_each_run_can_carry_its_own_parameters(cfg):
+    _short(cfg)
+    scales = np.array([0.0, 0.5, 1.0, 1.3])
+    batch = RelationsModel(cfg, replicates=4, settings={"scenario.sanctions.USA.RUS.scale": scales}).run()
+    for k, scale in enumerate(scales):
+        alone = RelationsModel(cfg, runs=[k], settings={"scenario.sanctions.USA.RUS.scale": scale}).run()
+        _same(batch, alone, rows_a=slice(k, k + 1))
+    final = batch.history["sanctions"][-1, :, 2, 1]
+    assert np.allclose(final, 0.20 * scales)  # the US level from 2014-03 (0.20) until 2014-07
+
+
+def test_per_run_values_are_validated_at_both_ends(cfg):
+    _short(cfg)
+    with pytest.raises(ConfigError, match="scenario.sanctions.USA.RUS.scale"):
+        RelationsModel(cfg, replicates=2, settings={"scenario.sanctions.USA.RUS.scale": [0.5, 2.0]})
+
+
+def test_keyword_parameters_reach_the_model(cfg):
+    _short(cfg)
+    model = RelationsModel(cfg, reciprocity=0.3, wedge_weight=0.0)
+    assert model.config["params"]["reciprocity"] == 0.3
+    assert float(model.world.params.wedge_weight[0, 0]) == 0.0
+    with pytest.raises(ConfigError, match="params.not_a_parameter"):
+        RelationsModel(cfg, not_a_parameter=1.0)
+
+
+def test_unstable_reciprocity_is_refused(cfg):
+    with pytest.raises(ConfigError, match=r"k_JPN.*must be < 1"):
+        RelationsModel(cfg, reciprocity=1.0)
+
+
+def test_months_are_real_dates(cfg):
+    model = RelationsModel(_short(cfg), replicates=1)
+    assert model.n_steps == 30
+    assert model.world.calendar.label(0) == "2012-01" and model.world.calendar.label(29) == "2014-06"
+
+
+def test_mesa_batch_run_returns_headline_series():
+    results = mesa.batch_run(
+        RelationsModel,
+        parameters={"reciprocity": [0.3, 0.5], "wedge_weight": [0.0, 4.0]},
+        rng=[1, 2],
+        max_steps=24,
+        data_collection_period=1,
+        number_processes=1,
+        display_progress=False,
+    )
+    assert len({(r["reciprocity"], r["wedge_weight"], r["iteration"]) for r in results}) == 8
+    row = results[-1]
+    assert np.isfinite(row["nci_JPN_RUS"]) and 0.0 <= row["trust_RUS_JPN"] <= 1.0
+    assert max(r["Step"] for r in results) == 24
+
+
+def test_datacollector_records_nci_and_trust_for_each_dyad(cfg):
+    model = RelationsModel(_short(cfg), rng=3)
+    for _ in range(5):
+        model.step()
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert len(frame) == 5
+    dyad_columns = [c for c in frame.columns if c.startswith(("nci_", "trust_"))]
+    assert len(dyad_columns) == 24
+    assert np.isfinite(frame.to_numpy()).all()
+    j, r = model.world.index("JPN"), model.world.index("RUS")
+    assert frame["nci_JPN_RUS"].iloc[-1] == pytest.approx(model.history["nci"][4, 0, j, r])
+
+
+def test_country_agents_own_their_relations(cfg):
+    model = RelationsModel(_short(cfg), replicates=3)
+    assert sorted(model.countries) == ["CHN", "JPN", "RUS", "USA"]
+    japan = model.countries["JPN"]
+    assert isinstance(japan, mesa.Agent)
+    assert np.allclose(japan.trust_in("RUS"), 0.45)
+
+
+def test_forced_mode_injects_endogenous_timeline_events(cfg):
+    _short(cfg, "2013-12")
+    endo = RelationsModel(cfg, replicates=1).run()
+    cfg["mode"] = "forced"
+    forced = RelationsModel(cfg, replicates=1).run()
+    kinds = lambda m: {(t, code) for t, _, _, code, _, kind in m.log.rows if kind == "injected"}  # noqa: E731
+    april_2013 = endo.world.calendar.index("2013-04")
+    assert (april_2013, "057") in kinds(forced)
+    assert (april_2013, "057") not in kinds(endo)
+    assert (endo.world.calendar.index("2013-11"), "150") in kinds(endo)  # forcing: injected in both modes
