@@ -40,7 +40,6 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sim experiments tests
-	$(VENV)/bin/ruff format --check sim experiments tests
 
 clean-venv:
 	rm -rf $(VENV)

@@ -164,9 +164,10 @@ class Country(mesa.Agent):
         sources = self._others()
         own_trust = trust.logistic(prev.log_odds[:, j, :])
         signal = nxt.realised[:, :, j]
+        noise = m.streams.normal("perception", t, (n,), offset=j * n)
         read = perception.perceive(
-            signal, prev.baseline[:, :, j], own_trust, nxt.rapport[:, :, j], m.streams.normal("perception", t, (n,), offset=j * n),
-            mistrust_bias=p.mistrust_bias, perception_noise=p.perception_noise, rapport_clarity=p.rapport_clarity)
+            signal, prev.baseline[:, :, j], own_trust, nxt.rapport[:, :, j], noise, mistrust_bias=p.mistrust_bias,
+            perception_noise=p.perception_noise, rapport_clarity=p.rapport_clarity)
         read = np.where(sources, read, 0.0)
         nxt.perceived[:, :, j] = read
         log_odds = prev.log_odds[:, j, :]

@@ -65,7 +65,7 @@ def test_each_run_can_carry_its_own_parameters(cfg):
 
 def test_per_run_values_are_validated_at_both_ends(cfg):
     _short(cfg)
-    with pytest.raises(ConfigError, match="scenario.sanctions.USA.RUS.scale"):
+    with pytest.raises(ConfigError, match=r"scenario\.sanctions\.USA\.RUS\.scale"):
         RelationsModel(cfg, replicates=2, settings={"scenario.sanctions.USA.RUS.scale": [0.5, 2.0]})
 
 
@@ -74,7 +74,7 @@ def test_keyword_parameters_reach_the_model(cfg):
     model = RelationsModel(cfg, reciprocity=0.3, wedge_weight=0.0)
     assert model.config["params"]["reciprocity"] == 0.3
     assert float(model.world.params.wedge_weight[0, 0]) == 0.0
-    with pytest.raises(ConfigError, match="params.not_a_parameter"):
+    with pytest.raises(ConfigError, match=r"params\.not_a_parameter"):
         RelationsModel(cfg, not_a_parameter=1.0)
 
 

@@ -37,6 +37,14 @@ _UNIT_PARAMS = (
     "milestone_openness", "two_plus_two_trust", "joint_activity_rapport", "sanction_step_threshold",
 )
 _OPEN_UNIT_PARAMS = ("adjustment_speed", "valence_smoothing")
+_NONNEGATIVE_PARAMS = (
+    "implementation_noise", "trust_weight", "rapport_weight", "balance_weight", "wedge_weight",
+    "sanctions_resentment", "interdependence_damping", "stress_outreach", "investment_signal", "events_per_month",
+    "event_noise", "scheduled_event_weight", "policy_event_weight", "perception_noise", "signal_separation",
+    "cost_sensitivity", "relationship_value_investment", "relationship_value_trust", "channel_trust_slope",
+    "channel_rapport_slope", "channel_wedge_slope", "channel_penalty_slope", "sideline_slope", "acceptance_slope",
+    "treaty_veto_slope",
+)
 _POSITIVE_PARAMS = (
     "cheap_signal_noise", "costly_signal_noise", "rapport_half_life", "interdependence_reference",
     "alliance_penalty_scale",
@@ -139,8 +147,9 @@ class _Checker:
         _check(not overlap, "scenario.external_actors", sorted(overlap), "must not repeat scenario.countries")
 
     def scenario(self, sc: Mapping[str, Any]) -> None:
-        _check(0.0 < _finite("scenario.default_initial_trust", sc["default_initial_trust"]) < 1.0, "scenario.default_initial_trust",
-               sc["default_initial_trust"], "must be strictly between 0 and 1")
+        prior = sc["default_initial_trust"]
+        _check(0.0 < _finite("scenario.default_initial_trust", prior) < 1.0, "scenario.default_initial_trust", prior,
+               "must be strictly between 0 and 1")
         self.pair_map("scenario.initial_trust", sc["initial_trust"],
                       lambda p, v: _check(0.0 < _finite(p, v) < 1.0, p, v, "trust must be strictly between 0 and 1"))
         self.pair_map("scenario.affinity", sc["affinity"],
@@ -270,12 +279,8 @@ class _Checker:
             _check(0.0 < p[key] <= 1.0, f"params.{key}", p[key], "must be in (0, 1]")
         for key in _POSITIVE_PARAMS:
             _check(p[key] > 0, f"params.{key}", p[key], "must be > 0")
-        for key, value in p.items():
-            if not isinstance(value, Mapping) and key not in ("channel_intercept",):
-                if key.endswith(("noise", "weight", "slope", "damping", "outreach", "signal", "separation",
-                                 "sensitivity", "scale", "resentment", "month")) or key.startswith(
-                        "relationship_value"):
-                    _nonneg(f"params.{key}", value)
+        for key in _NONNEGATIVE_PARAMS:
+            _nonneg(f"params.{key}", p[key])
         _check(p["max_events_per_month"] >= 1, "params.max_events_per_month", p["max_events_per_month"],
                "must be >= 1")
         _check(p["relationship_value_base"] > 0, "params.relationship_value_base", p["relationship_value_base"],
