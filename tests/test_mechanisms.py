@@ -19,10 +19,13 @@ from omegaconf import OmegaConf
 
 from sim import cameo
 from sim.config import compose_config, to_container
+from sim.config import load as config_load
 from sim.mechanisms import events, perception, reciprocity, sanctions, structure, trust
 from sim.model import DYAD_VARIABLES, RelationsModel
 
-OmegaConf.register_new_resolver("run_id", lambda: "x", replace=True)
+# ``${run_id:}`` names Hydra output folders; keep the project's own resolver where it has one (a constant
+# would make every in-process run of the session share one folder name).
+OmegaConf.register_new_resolver("run_id", getattr(config_load, "run_id", lambda: "test"), replace=True)
 
 LADDER, _ = cameo.root_ladder()
 

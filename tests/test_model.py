@@ -136,3 +136,16 @@ def test_forced_mode_injects_endogenous_timeline_events(cfg):
     assert (april_2013, "057") in kinds(forced)
     assert (april_2013, "057") not in kinds(endo)
     assert (endo.world.calendar.index("2013-11"), "150") in kinds(endo)  # forcing: injected in both modes
+
+
+def test_a_fifth_country_needs_only_a_config_file():
+    from sim.config import compose_config, to_container, validate
+
+    cfg = validate(to_container(compose_config(["scenario=replay_with_korea", "stop=2014-12", "report=basic"])))
+    model = RelationsModel(cfg, replicates=3).run()
+    assert model.world.countries == ["JPN", "RUS", "USA", "CHN", "KOR"]
+    k, u, r = (model.world.index(c) for c in ("KOR", "USA", "RUS"))
+    assert model.world.patron[k] == u
+    assert np.isfinite(model.history["nci"]).all()
+    # Korea feels US pressure once the US-Russia relationship sours: an alliance penalty toward Russia
+    assert (model.structure.penalty[:, k, r] > 0).all()

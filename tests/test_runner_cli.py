@@ -106,7 +106,7 @@ BAD_INPUT = [
     (["scenario.countries=[JPN,RUS,USA,chn]"], "scenario.countries[3]"),
     (["scenario.sanctions.USA.RUS.steps.0.level=1.5"], "scenario.sanctions.USA.RUS.steps[0].level"),
     (["scenario.events.0.date=2031-01"], "scenario.events[0].date"),
-    (["params.reciprocity_by_dyad={JPN:{RUS:1.2},RUS:{JPN:0.9}}"], "reciprocity"),
+    (["+params.reciprocity_by_dyad={JPN:{RUS:1.2},RUS:{JPN:0.9}}"], "k_JPNRUS * k_RUSJPN = 1.08 must be < 1"),
     (["params.no_such_parameter=1"], "no_such_parameter"),
     (["replicates=many"], "replicates"),
     (["mode=sideways"], "mode"),

@@ -1,0 +1,294 @@
+"""Property tests (hypothesis): invariants of the model's state and of its mechanisms over parameter ranges.
+
+Model-level properties run small ensembles (R = 8) over a short horizon (2012-01..2014-12: the burn-in, the
+Crimea sanctions and the freeze) with parameter values drawn from MODEL-NOTES §5.8's "range for SA" column.
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import cache
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from omegaconf import OmegaConf
+
+from sim import cameo
+from sim.calendar import parse_month
+from sim.config import compose_config, to_container
+from sim.config import load as config_load
+from sim.mechanisms import perception, reciprocity
+from sim.model import DYAD_VARIABLES, RelationsModel
+from sim.rng import STREAMS, Streams
+
+# ``${run_id:}`` names Hydra output folders; keep the project's own resolver where it has one (a constant
+# would make every in-process run of the session share one folder name).
+OmegaConf.register_new_resolver("run_id", getattr(config_load, "run_id", lambda: "test"), replace=True)
+
+RUNS = 8
+END = "2014-12"
+LADDER, _ = cameo.root_ladder()
+MODEL_SETTINGS = settings(max_examples=20, deadline=None, database=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+FAST = {"deadline": None, "database": None}
+
+
+@cache
+def _short_config() -> dict:
+    """The default replay cut at ``END``: every dated entry after it is dropped, report dates cleared."""
+    cfg = to_container(compose_config(["mode=endogenous"]))
+    sc = cfg["scenario"]
+    sc["end"] = END
+    last = parse_month(END)
+
+    def inside(items):
+        return [x for x in items if parse_month(x["date"]) <= last]
+
+    sc["affinity_changes"] = inside(sc["affinity_changes"])
+    for key in ("pressure", "stress", "leaders"):
+        sc[key] = {code: inside(steps) for code, steps in sc[key].items()}
+    for row in sc["sanctions"].values():
+        for sched in row.values():
+            sched["steps"] = inside(sched["steps"])
+    for key in ("summits", "shocks", "events"):
+        sc[key] = inside(sc[key])
+    sc["threat"]["shocks"] = inside(sc["threat"]["shocks"])
+    cfg["report"] = {"windows": {}, "milestone_dates": [], "trust_matrix_dates": [], "markers": {},
+                     "figures": False}
+    return cfg
+
+
+def short_config() -> dict:
+    return copy.deepcopy(_short_config())
+
+
+# Parameter ranges of MODEL-NOTES §5.8 ("range for SA"). P0 must be > 0 (validation).
+RANGES = {
+    "adjustment_speed": (0.1, 0.6),
+    "reciprocity": (0.2, 0.8),
+    "generosity": (0.0, 0.5),
+    "implementation_noise": (0.3, 2.0),
+    "trust_weight": (0.5, 3.0),
+    "rapport_weight": (0.0, 3.0),
+    "balance_weight": (0.0, 2.0),
+    "wedge_weight": (0.0, 6.0),
+    "alliance_penalty_scale": (0.1, 6.0),
+    "sanctions_resentment": (0.0, 8.0),
+    "interdependence_damping": (0.0, 3.0),
+    "stress_outreach": (0.0, 2.0),
+    "investment_signal": (0.0, 1.5),
+    "perception_noise": (0.5, 3.0),
+    "mistrust_bias": (0.0, 0.6),
+    "rapport_clarity": (0.0, 0.8),
+    "signal_separation": (1.0, 4.0),
+    "cheap_signal_noise": (4.0, 8.0),
+    "costly_signal_noise": (1.5, 4.0),
+    "cost_sensitivity": (0.0, 1.0),
+    "trust_reversion": (0.02, 0.15),
+    "valence_smoothing": (0.1, 0.4),
+    "events_per_month": (2.0, 24.0),
+}
+SCENARIO_RANGES = {
+    "scenario.sanctions.USA.RUS.scale": (0.0, 1.0 / 0.75),  # scaled levels must stay <= 1 (max step 0.75)
+    "scenario.alliances.JPN.commitment": (0.3, 1.0),
+    "scenario.investment.exposure.JPN": (0.3, 0.9),
+    "scenario.investment.sanction_friction": (0.5, 1.0),
+}
+
+
+def _floats(lo: float, hi: float):
+    return st.floats(min_value=lo, max_value=hi, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def scalar_parameters(draw) -> tuple[dict, dict]:
+    """A random subset of parameters, one value each for the whole ensemble."""
+    names = draw(st.lists(st.sampled_from(sorted(RANGES)), unique=True, max_size=len(RANGES)))
+    paths = draw(st.lists(st.sampled_from(sorted(SCENARIO_RANGES)), unique=True))
+    return ({n: draw(_floats(*RANGES[n])) for n in names},
+            {p: draw(_floats(*SCENARIO_RANGES[p])) for p in paths})
+
+
+@st.composite
+def per_run_parameters(draw) -> dict:
+    """A few parameters with a different value in every run (the vectorised override path)."""
+    pool = {**{f"params.{k}": v for k, v in RANGES.items()}, **SCENARIO_RANGES}
+    paths = draw(st.lists(st.sampled_from(sorted(pool)), unique=True, min_size=1, max_size=6))
+    return {p: np.array(draw(st.lists(_floats(*pool[p]), min_size=RUNS, max_size=RUNS))) for p in paths}
+
+
+def _run(params: dict, scenario: dict, seed: int = 1) -> RelationsModel:
+    return RelationsModel(short_config(), replicates=RUNS, settings=scenario, rng=seed, **params).run()
+
+
+def _check_state_invariants(model: RelationsModel) -> None:
+    h = model.history
+    for name in DYAD_VARIABLES:
+        assert np.all(np.isfinite(h[name])), f"{name} not finite"
+    for name in ("log_odds", "intended", "realised", "perceived", "valence", "baseline"):
+        assert np.all(np.isfinite(getattr(model.state, name))), name
+    assert np.all((h["trust"] >= 0) & (h["trust"] <= 1))
+    assert np.all((h["sanctions"] >= 0) & (h["sanctions"] <= 1))
+    assert np.all((h["rapport"] >= 0) & (h["rapport"] <= 1))
+    assert np.all((h["channel_openness"] >= 0) & (h["channel_openness"] <= 1))
+    assert np.all(h["investment_stock"] >= 0)
+    assert np.all(h["investment_flow"] >= 0)
+    assert np.all(np.abs(h["intended_cooperation"]) <= 10)
+    assert np.all(np.abs(h["valence"]) <= 1)
+
+
+@MODEL_SETTINGS
+@given(drawn=scalar_parameters(), seed=st.integers(0, 2**32))
+def test_trust_in_unit_interval_and_series_finite(drawn, seed):
+    params, scenario = drawn
+    model = _run(params, scenario, seed)
+    assert np.all((model.history["trust"] >= 0) & (model.history["trust"] <= 1))
+    for name in DYAD_VARIABLES:
+        assert np.all(np.isfinite(model.history[name])), name
+
+
+@MODEL_SETTINGS
+@given(drawn=scalar_parameters())
+def test_levels_stay_in_their_ranges(drawn):
+    """Sanctions, rapport and channel openness in [0, 1]; investment stocks and flows >= 0."""
+    params, scenario = drawn
+    _check_state_invariants(_run(params, scenario))
+
+
+@MODEL_SETTINGS
+@given(overrides=per_run_parameters())
+def test_levels_stay_in_their_ranges_with_per_run_values(overrides):
+    model = RelationsModel(short_config(), replicates=RUNS, settings=overrides).run()
+    _check_state_invariants(model)
+
+
+@MODEL_SETTINGS
+@given(drawn=scalar_parameters())
+def test_nobody_sanctions_itself(drawn):
+    params, scenario = drawn
+    model = _run(params, scenario)
+    diag = np.diagonal(model.history["sanctions"], axis1=-2, axis2=-1)
+    assert np.all(diag == 0)
+    assert np.all(np.diagonal(model.history["nci"], axis1=-2, axis2=-1) == 0)
+    assert np.all(np.diagonal(model.history["trust"], axis1=-2, axis2=-1) == 0)
+
+
+@MODEL_SETTINGS
+@given(scale=_floats(0.0, 1.0 / 0.75), commitment=_floats(0.0, 1.0))
+def test_japan_sanctions_below_us_level_on_short_horizon(scale, commitment):
+    model = _run({}, {"scenario.sanctions.USA.RUS.scale": scale, "scenario.alliances.JPN.commitment": commitment})
+    s = model.history["sanctions"]
+    s_j, s_u = s[:, :, 0, 1], s[:, :, 2, 1]
+    assert np.all(s_j <= s_u)
+    assert np.all(np.diff(s_j, axis=0) >= 0)
+
+
+@settings(max_examples=6, deadline=None, database=None)
+@given(runs=st.lists(st.integers(0, 500), min_size=2, max_size=6, unique=True), pick=st.integers(0, 5))
+def test_model_run_is_the_same_in_any_batch(runs, pick):
+    """Run k of an ensemble is the run k of a single-run model (counter-based draws, no cross-run terms)."""
+    pick = min(pick, len(runs) - 1)
+    batch = RelationsModel(short_config(), runs=runs).run()
+    alone = RelationsModel(short_config(), runs=[runs[pick]]).run()
+    for name in DYAD_VARIABLES:
+        np.testing.assert_array_equal(batch.history[name][:, pick], alone.history[name][:, 0], err_msg=name)
+
+
+@settings(max_examples=6, deadline=None, database=None)
+@given(overrides=per_run_parameters(), pick=st.integers(0, RUNS - 1))
+def test_per_run_values_equal_separate_scalar_runs(overrides, pick):
+    """A value given per run (vectorised override) acts exactly as the same value given to a lone run."""
+    batch = RelationsModel(short_config(), replicates=RUNS, settings=overrides).run()
+    scalar = {path: float(values[pick]) for path, values in overrides.items()}
+    alone = RelationsModel(short_config(), runs=[pick], settings=scalar).run()
+    for name in DYAD_VARIABLES:
+        np.testing.assert_allclose(batch.history[name][:, pick], alone.history[name][:, 0], rtol=1e-12,
+                                   atol=1e-12, err_msg=name)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Mechanism properties
+# --------------------------------------------------------------------------------------------------------
+
+
+@settings(max_examples=300, **FAST)
+@given(v=_floats(-7.2, 7.0), u=_floats(0.0, 1.0).filter(lambda x: x < 1.0))
+def test_map_unbiased_returns_a_neighbouring_rung(v, u):
+    rung, rest = cameo.map_unbiased(np.array([v]), np.array([u]))
+    g = LADDER[rung[0]]
+    below, above = LADDER[LADDER <= v].max(), LADDER[LADDER >= v].min()
+    assert g in (below, above)
+    assert 0.0 <= rest[0] < 1.0
+
+
+@settings(max_examples=300, **FAST)
+@given(intended=_floats(-10.0, 10.0), target=_floats(-1e6, 1e6), speed=_floats(0.0, 1.0))
+def test_richardson_step_stays_in_goldstein_range(intended, target, speed):
+    out = reciprocity.richardson_step(np.array([intended]), np.array([target]), speed)
+    assert -10.0 <= out[0] <= 10.0
+    lo, hi = min(intended, target), max(intended, target)
+    assert max(lo, -10.0) - 1e-9 <= out[0] <= min(hi, 10.0) + 1e-9, "moves toward the target, never past it"
+
+
+@settings(max_examples=300, **FAST)
+@given(x=_floats(-1e6, 1e6), q=_floats(0.0, 1.0))
+def test_generous_reciprocity_never_exceeds_input_magnitude(x, q):
+    out = reciprocity.generous_reciprocity(np.array([x]), q)[0]
+    assert abs(out) <= abs(x)
+    assert np.sign(out) in (np.sign(x), 0.0)
+
+
+@settings(max_examples=300, **FAST)
+@given(signal=_floats(-10, 10), normal=_floats(-10, 10), observer_trust=_floats(0, 1), rapport=_floats(0, 1),
+       bias=_floats(0, 1), sigma=_floats(0, 3), clarity=_floats(0, 1), noise=_floats(-5, 5))
+def test_perceive_without_noise_never_increases_a_signal(signal, normal, observer_trust, rapport, bias, sigma,
+                                                         clarity, noise):
+    args = (np.array([signal]), np.array([normal]), np.array([observer_trust]), np.array([rapport]))
+    zero_noise = perception.perceive(*args, np.array([noise]), mistrust_bias=bias, perception_noise=0.0,
+                                     rapport_clarity=clarity)
+    zero_draw = perception.perceive(*args, np.zeros(1), mistrust_bias=bias, perception_noise=sigma,
+                                    rapport_clarity=clarity)
+    assert zero_noise[0] <= signal
+    assert zero_draw[0] <= signal
+    if signal <= normal:
+        assert zero_noise[0] == signal, "conflict and routine levels are read as sent"
+
+
+@settings(max_examples=60, **FAST)
+@given(seed=st.integers(0, 2**63 - 1), others=st.lists(st.integers(0, 10**6), max_size=40),
+       k=st.integers(0, 10**6), position=st.integers(0, 40), step=st.integers(0, 2000),
+       stream=st.sampled_from(STREAMS), size=st.integers(1, 30))
+def test_run_draws_do_not_depend_on_the_batch(seed, others, k, position, step, stream, size):
+    """Counter-based RNG: run k sees the same numbers alone or at any position of any batch."""
+    batch = list(others)
+    position = min(position, len(batch))
+    batch.insert(position, k)
+    alone, together = Streams(seed, np.array([k])), Streams(seed, np.array(batch))
+    np.testing.assert_array_equal(alone.uniform(stream, step, (size,))[0],
+                                  together.uniform(stream, step, (size,))[position])
+    np.testing.assert_array_equal(alone.normal(stream, step, (size,))[0],
+                                  together.normal(stream, step, (size,))[position])
+
+
+@settings(max_examples=60, **FAST)
+@given(seed=st.integers(0, 2**32), rows=st.integers(1, 6), cols=st.integers(1, 8), step=st.integers(0, 100),
+       stream=st.sampled_from(STREAMS))
+def test_row_draws_with_offset_match_the_whole_block(seed, rows, cols, step, stream):
+    """An agent drawing its own row with ``offset = row * cols`` gets the slice of the whole-block draw."""
+    s = Streams(seed, np.arange(3))
+    block_u, block_n = s.uniform(stream, step, (rows, cols)), s.normal(stream, step, (rows, cols))
+    for r in range(rows):
+        np.testing.assert_array_equal(s.uniform(stream, step, (cols,), offset=r * cols), block_u[:, r])
+        np.testing.assert_array_equal(s.normal(stream, step, (cols,), offset=r * cols), block_n[:, r])
+
+
+@settings(max_examples=40, **FAST)
+@given(seed=st.integers(0, 2**32), step=st.integers(0, 1000))
+def test_streams_are_uniform_in_unit_interval_and_distinct(seed, step):
+    s = Streams(seed, np.arange(4))
+    u = s.uniform("event_code", step, (500,))
+    assert np.all((u >= 0) & (u < 1))
+    assert len(np.unique(u)) == u.size
+    assert not np.array_equal(u, s.uniform("event_count", step, (500,)))
+    assert not np.array_equal(u, s.uniform("event_code", step + 1, (500,)))
