@@ -127,8 +127,8 @@ class Country(mesa.Agent):
             event_noise=p.event_noise[..., None], max_events=cap)
         others = self._others()
         inj = w.injected
-        extra_wg = inj.weighted_goldstein[t][i] + m.signals.weighted_goldstein[:, i, :]
-        extra_w = inj.weight[t][i] + m.signals.weight[:, i, :]
+        extra_wg = p.scheduled_event_weight * inj.weighted_goldstein[t][i] + m.signals.weighted_goldstein[:, i, :]
+        extra_w = p.scheduled_event_weight * inj.weight[t][i] + m.signals.weight[:, i, :]
         realised = events.net_cooperation(total, count, extra_wg, extra_w)
         nxt.realised[:, i, :] = np.where(others, realised, 0.0)
         nxt.costly[:, i, :] = (costly | inj.costly[t][i] | m.signals.costly[:, i, :]) & others

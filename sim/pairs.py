@@ -64,8 +64,11 @@ def meet(model: RelationsModel) -> None:
             np.where(inj.sideline_meeting[t], p.rapport_gain_sideline[..., None], 0.0)))
         return
     u = model.streams.uniform("meeting", t, (n, n))
+    prev = model.state
     for a, b in zip(*np.nonzero(np.triu(w.summits[t])), strict=True):
-        chance = diplomacy.sideline_probability(nxt.openness[:, a, b], w.summits[t, a, b], p.sideline_slope[:, 0])
+        mean_trust = 0.5 * (trust.logistic(prev.log_odds[:, a, b]) + trust.logistic(prev.log_odds[:, b, a]))
+        chance = diplomacy.sideline_probability(nxt.rapport[:, a, b], mean_trust, w.summits[t, a, b],
+                                                p.sideline_slope[:, 0])
         met = u[:, a, b] < chance
         nxt.rapport[:, a, b] = nxt.rapport[:, b, a] = diplomacy.gain_rapport(
             nxt.rapport[:, a, b], np.where(met, p.rapport_gain_sideline[:, 0], 0.0))
@@ -75,7 +78,6 @@ def meet(model: RelationsModel) -> None:
     u_visit = model.streams.uniform("visit", t, (c_n,))
     u_invite = model.streams.uniform("invitation", t, (c_n,))
     u_accept = model.streams.uniform("acceptance", t, (c_n,))
-    prev = model.state
     for c in range(c_n):
         i, j = w.channel_owner[c], w.channel_partner[c]
         openness = nxt.openness[:, i, j]
@@ -86,7 +88,8 @@ def meet(model: RelationsModel) -> None:
             ready = (openness > p.visit_openness[:, 0]) & (mean_trust > p.visit_trust[:, 0])
             visit |= ready & (u_visit[:, c] < p.visit_probability[:, 0])
         if w.channel_invitations[c]:
-            invited = u_invite[:, c] < p.invitation_rate[:, 0] * w.stress[t][:, j]
+            # the partner invites out of economic need and to pull the owner away from its rivals (wedge)
+            invited = u_invite[:, c] < p.invitation_rate[:, 0] * (w.stress[t][:, j] + st.wedge[:, j, i])
             accept = diplomacy.acceptance_probability(
                 openness, st.wedge[:, i, j], tau_ij, acceptance_slope=p.acceptance_slope[:, 0],
                 acceptance_openness=p.acceptance_openness[:, 0], visit_trust=p.visit_trust[:, 0])

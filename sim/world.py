@@ -17,6 +17,7 @@ import numpy as np
 
 from sim import cameo
 from sim.calendar import Calendar
+from sim.config.errors import ConfigError
 
 MEETING_GAINS = {"042": "bilateral", "043": "bilateral", "044": "sideline", "040": "sideline"}
 
@@ -27,6 +28,7 @@ class RowValues:
     def __init__(self, cfg: Mapping[str, Any], overrides: Mapping[str, Any] | None, n_runs: int):
         self.cfg = cfg
         self.n_runs = n_runs
+        self.read: set[str] = set()
         self.overrides = {k: np.asarray(v, dtype=float) for k, v in (overrides or {}).items()}
         for path, values in self.overrides.items():
             if values.shape not in ((n_runs,), ()):
@@ -39,6 +41,7 @@ class RowValues:
         return node
 
     def num(self, path: str, default: float | None = None) -> np.ndarray:
+        self.read.add(path)
         if path in self.overrides:
             return np.broadcast_to(self.overrides[path], (self.n_runs,)).astype(float)
         try:
@@ -50,6 +53,12 @@ class RowValues:
 
     def varied(self) -> set[str]:
         return set(self.overrides)
+
+    def check_all_read(self) -> None:
+        """Refuse per-run values that the compiled world would not have honoured."""
+        for path in sorted(set(self.overrides) - self.read):
+            raise ConfigError(path, "per-run values", "this key cannot vary between the runs of one batch "
+                              "(only parameters and scenario knobs can; see sim/world.py)")
 
 
 def _rows(*arrays: np.ndarray) -> int:
@@ -161,13 +170,14 @@ def _step_schedule(values: RowValues, path: str, steps: list[Mapping[str, Any]],
 
 
 def _pair_matrix(values: RowValues, path: str, table: Mapping[str, Mapping[str, Any]], countries: list[str],
-                 default: float, symmetric: bool) -> np.ndarray:
+                 default: np.ndarray, symmetric: bool) -> np.ndarray:
+    """(R1, N, N) from a country -> country table; absent pairs take ``default`` (R1,), the diagonal 0."""
     n = len(countries)
     entries = {}
     for src, row in table.items():
         for tgt in row:
             entries[(countries.index(src), countries.index(tgt))] = values.num(f"{path}.{src}.{tgt}")
-    out = np.full((_rows(*entries.values()), n, n), float(default))
+    out = np.zeros((_rows(default, *entries.values()), n, n)) + default[:, None, None]
     for (i, j), v in entries.items():
         out[:, i, j] = v
         if symmetric:
@@ -177,9 +187,13 @@ def _pair_matrix(values: RowValues, path: str, table: Mapping[str, Mapping[str, 
     return out
 
 
+# Sizes of arrays, the same in every run of a batch.
+STRUCTURAL_PARAMS = frozenset({"max_events_per_month"})
+
+
 def _param_rows(values: RowValues, params: Mapping[str, Any]) -> ParamRows:
     return ParamRows({k: values.num(f"params.{k}")[:, None] for k, v in params.items()
-                      if not isinstance(v, Mapping)})
+                      if not isinstance(v, Mapping) and k not in STRUCTURAL_PARAMS})
 
 
 def _event_goldstein(item: Mapping[str, Any]) -> float:
@@ -187,8 +201,9 @@ def _event_goldstein(item: Mapping[str, Any]) -> float:
     return float(cameo.goldstein(item["cameo"]) if g is None else g)
 
 
-def _injected(sc: Mapping[str, Any], mode: str, calendar: Calendar, countries: list[str],
-              weight: float) -> InjectedEvents:
+def _injected(sc: Mapping[str, Any], mode: str, calendar: Calendar, countries: list[str]) -> InjectedEvents:
+    """Timeline events injected in this mode, summed per month and dyad with each event's own weight
+    (``params.scheduled_event_weight`` multiplies them where they are used)."""
     t_len, n = calendar.n_steps, len(countries)
     wg, w = np.zeros((t_len, n, n)), np.zeros((t_len, n, n))
     costly = np.zeros((t_len, n, n), bool)
@@ -199,7 +214,7 @@ def _injected(sc: Mapping[str, Any], mode: str, calendar: Calendar, countries: l
             continue
         t, i, j = calendar.index(ev["date"]), countries.index(ev["source"]), countries.index(ev["target"])
         g = _event_goldstein(ev)
-        ew = weight * ev["weight"]
+        ew = ev["weight"]
         wg[t, i, j] += ew * g
         w[t, i, j] += ew
         costly[t, i, j] |= cameo.is_costly(ev["cameo"])
@@ -222,20 +237,21 @@ def build_world(cfg: Mapping[str, Any], n_runs: int, overrides: Mapping[str, Any
     ix = countries.index
 
     params = _param_rows(values, prm)
-    k = _pair_matrix(values, "params.reciprocity_by_dyad", prm["reciprocity_by_dyad"], countries, 0.0, False)
+    zero = np.zeros(1)
+    k = _pair_matrix(values, "params.reciprocity_by_dyad", prm["reciprocity_by_dyad"], countries, zero, False)
     k_default = values.num("params.reciprocity")[:, None, None]
     overridden = np.zeros((n, n), bool)
     for src, row in prm["reciprocity_by_dyad"].items():
         for tgt in row:
             overridden[ix(src), ix(tgt)] = True
     reciprocity = np.where(overridden, k, k_default) * (1 - np.eye(n))
-    threat_weight = _pair_matrix(values, "params.threat_weights", prm["threat_weights"], countries, 0.0, True)
+    threat_weight = _pair_matrix(values, "params.threat_weights", prm["threat_weights"], countries, zero, True)
 
     trust0 = _pair_matrix(values, "scenario.initial_trust", sc["initial_trust"], countries,
-                          sc["default_initial_trust"], False)
+                          values.num("scenario.default_initial_trust"), False)
     rapport0 = _pair_matrix(values, "scenario.initial_rapport", sc["initial_rapport"], countries,
-                            sc["default_initial_rapport"], True)
-    affinity0 = _pair_matrix(values, "scenario.affinity", sc["affinity"], countries, 0.0, True)
+                            values.num("scenario.default_initial_rapport"), True)
+    affinity0 = _pair_matrix(values, "scenario.affinity", sc["affinity"], countries, zero, True)
     affinity = np.repeat(affinity0[None], t_len, axis=0)
     changes = sc["affinity_changes"]
     for pos in sorted(range(len(changes)), key=lambda p: cal.index(changes[p]["date"])):
@@ -364,9 +380,10 @@ def build_world(cfg: Mapping[str, Any], n_runs: int, overrides: Mapping[str, Any
         channel_milestones=np.array([c["milestones"] for c in chans], bool),
         leader_change=leader_change, summits=summits, shock_weight=shock_weight,
         shock_weighted_goldstein=shock_wg,
-        injected=_injected(sc, mode, cal, countries, float(prm["scheduled_event_weight"])),
+        injected=_injected(sc, mode, cal, countries),
         varied=values.varied(),
     )
+    values.check_all_read()
     if cfg.get("stop"):
         world = world.truncated(Calendar(cal.start, cal.start + cal.index(cfg["stop"])))
     return world

@@ -45,8 +45,13 @@ def base_config() -> dict:
 # --------------------------------------------------------------------------------------------------------
 
 
-def _iterate_pair(g: tuple[float, float], k: tuple[float, float], speed: float = 0.3, steps: int = 2000,
-                  start: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+def _iterate_pair(
+    g: tuple[float, float],
+    k: tuple[float, float],
+    speed: float = 0.3,
+    steps: int = 2000,
+    start: tuple[float, float] = (0.0, 0.0),
+) -> np.ndarray:
     """Iterate ``c_ij <- (1-a)c_ij + a(G_ij + k_ij c_ji)`` for one pair, both sides simultaneously."""
     g_arr, k_arr = np.asarray(g, float), np.asarray(k, float)
     c = np.asarray(start, float)
@@ -55,16 +60,18 @@ def _iterate_pair(g: tuple[float, float], k: tuple[float, float], speed: float =
     return c
 
 
-@pytest.mark.parametrize(("g", "k"), [
-    ((1.0, 2.0), (0.5, 0.5)),
-    ((-1.5, 0.5), (0.8, 0.6)),
-    ((2.5, -0.2), (0.2, 0.9)),
-    ((0.2, 0.1), (0.95, 1.0)),  # k_ij k_ji = 0.95 < 1: slow but stable (fixed point ~6)
-])
+@pytest.mark.parametrize(
+    ("g", "k"),
+    [
+        ((1.0, 2.0), (0.5, 0.5)),
+        ((-1.5, 0.5), (0.8, 0.6)),
+        ((2.5, -0.2), (0.2, 0.9)),
+        ((0.2, 0.1), (0.95, 1.0)),  # k_ij k_ji = 0.95 < 1: slow but stable (fixed point ~6)
+    ],
+)
 def test_richardson_converges_to_fixed_point_when_kk_below_one(g, k):
     c = _iterate_pair(g, k, steps=5000)
-    expected = np.array([(g[0] + k[0] * g[1]) / (1 - k[0] * k[1]),
-                         (g[1] + k[1] * g[0]) / (1 - k[0] * k[1])])
+    expected = np.array([(g[0] + k[0] * g[1]) / (1 - k[0] * k[1]), (g[1] + k[1] * g[0]) / (1 - k[0] * k[1])])
     assert np.all(np.abs(expected) < 10), "test case must have an interior fixed point"
     np.testing.assert_allclose(c, expected, rtol=1e-9, atol=1e-9)
 
@@ -162,8 +169,7 @@ def test_costlier_signal_moves_log_odds_more_for_same_deviation(deviation):
     costly = np.array([False, True, True, True])
     cost = np.array([0.0, 0.0, 1.0, 2.0])
     sigma = trust.signal_noise(costly, cost, **_NOISE)
-    moved = trust.bayes_update(np.zeros(4), np.full(4, 1.0 + deviation), np.full(4, 1.0), sigma,
-                               signal_separation=2.0)
+    moved = trust.bayes_update(np.zeros(4), np.full(4, 1.0 + deviation), np.full(4, 1.0), sigma, signal_separation=2.0)
     assert np.all(np.diff(np.abs(moved)) > 0)
     assert np.all(np.sign(moved) == np.sign(deviation))
 
@@ -181,8 +187,7 @@ def test_signal_above_baseline_raises_trust_below_lowers_it():
 
 def test_bayes_update_is_linear_in_the_deviation():
     """Gaussian likelihoods: ``Δℓ = (Δμ/σ²)(ĝ - m̄)`` (MODEL-NOTES §4a)."""
-    post = trust.bayes_update(np.array([0.2]), np.array([2.0]), np.array([0.5]), np.array([2.0]),
-                              signal_separation=3.0)
+    post = trust.bayes_update(np.array([0.2]), np.array([2.0]), np.array([0.5]), np.array([2.0]), signal_separation=3.0)
     np.testing.assert_allclose(post, 0.2 + 3.0 / 4.0 * 1.5)
 
 
@@ -223,15 +228,31 @@ def test_mistrust_discounts_only_cooperation_above_normal():
     signal = np.array([-3.0, 1.0, 4.0, 4.0])
     normal = np.full(4, 1.0)
     observer_trust = np.array([0.2, 0.2, 0.2, 1.0])
-    out = perception.perceive(signal, normal, observer_trust, np.zeros(4), np.zeros(4), mistrust_bias=0.3,
-                              perception_noise=1.5, rapport_clarity=0.5)
+    out = perception.perceive(
+        signal,
+        normal,
+        observer_trust,
+        np.zeros(4),
+        np.zeros(4),
+        mistrust_bias=0.3,
+        perception_noise=1.5,
+        rapport_clarity=0.5,
+    )
     np.testing.assert_allclose(out, [-3.0, 1.0, 4.0 - 0.3 * 0.8 * 3.0, 4.0])
 
 
 def test_rapport_makes_the_reading_clearer():
     noise = np.ones(3)
-    out = perception.perceive(np.zeros(3), np.zeros(3), np.ones(3), np.array([0.0, 0.5, 1.0]), noise,
-                              mistrust_bias=0.3, perception_noise=2.0, rapport_clarity=0.5)
+    out = perception.perceive(
+        np.zeros(3),
+        np.zeros(3),
+        np.ones(3),
+        np.array([0.0, 0.5, 1.0]),
+        noise,
+        mistrust_bias=0.3,
+        perception_noise=2.0,
+        rapport_clarity=0.5,
+    )
     np.testing.assert_allclose(out, [2.0, 1.5, 1.0])
 
 
@@ -240,8 +261,7 @@ def test_rapport_makes_the_reading_clearer():
 # --------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("v", [-7.2, -7.1, -6.75, -5.5, -4.0, -3.3, -1.0, 0.0, 0.3, 2.2, 3.25, 4.5, 5.9,
-                               6.99, 7.0])
+@pytest.mark.parametrize("v", [-7.2, -7.1, -6.75, -5.5, -4.0, -3.3, -1.0, 0.0, 0.3, 2.2, 3.25, 4.5, 5.9, 6.99, 7.0])
 def test_map_unbiased_mean_goldstein_equals_intended_value(v):
     n = 200_000
     stratified = (np.arange(n) + 0.5) / n  # evenly spread uniforms: the share picking g_hi is exact to 1/n
@@ -272,10 +292,17 @@ def test_map_unbiased_leftover_uniform_is_uniform():
 def _events(intended: float, *, implementation_noise: float, runs: int = 20_000, cap: int = 24, seed: int = 5):
     rng = np.random.default_rng(seed)
     shape, ev_shape = (runs, 1), (runs, 1, cap)
-    return events.generate_events(np.full(shape, intended), rng.standard_normal(shape), rng.random(shape),
-                                  rng.standard_normal(ev_shape), rng.random(ev_shape),
-                                  implementation_noise=implementation_noise, events_per_month=6.0,
-                                  event_noise=1.0, max_events=cap)
+    return events.generate_events(
+        np.full(shape, intended),
+        rng.standard_normal(shape),
+        rng.random(shape),
+        rng.standard_normal(ev_shape),
+        rng.random(ev_shape),
+        implementation_noise=implementation_noise,
+        events_per_month=6.0,
+        event_noise=1.0,
+        max_events=cap,
+    )
 
 
 @pytest.mark.parametrize("level", [-4.5, -2.7, -1.0, 0.0, 1.7, 3.6, 4.5])
@@ -359,9 +386,28 @@ def test_cameo_root_values_read_from_root_rows_not_x0():
 
 def test_cameo_all_root_values_match_the_verified_table():
     """MODEL-NOTES §3.1: the 20 root values (GDELT = ICEWS)."""
-    expected = {"01": 0.0, "02": 3.0, "03": 4.0, "04": 1.0, "05": 3.5, "06": 6.0, "07": 7.0, "08": 5.0,
-                "09": -2.0, "10": -5.0, "11": -2.0, "12": -4.0, "13": -6.0, "14": -6.5, "15": -7.2,
-                "16": -4.0, "17": -7.0, "18": -9.0, "19": -10.0, "20": -10.0}
+    expected = {
+        "01": 0.0,
+        "02": 3.0,
+        "03": 4.0,
+        "04": 1.0,
+        "05": 3.5,
+        "06": 6.0,
+        "07": 7.0,
+        "08": 5.0,
+        "09": -2.0,
+        "10": -5.0,
+        "11": -2.0,
+        "12": -4.0,
+        "13": -6.0,
+        "14": -6.5,
+        "15": -7.2,
+        "16": -4.0,
+        "17": -7.0,
+        "18": -9.0,
+        "19": -10.0,
+        "20": -10.0,
+    }
     for root, g in expected.items():
         assert cameo.goldstein(root) == g, root
     text = resources.files("sim").joinpath("data/cameo-goldstein-root.csv").read_text()
@@ -390,29 +436,32 @@ def test_cameo_costly_codes():
 # Structure: Heider balance, Crawford wedge, Snyder alliance penalty (MODEL-NOTES §4d, S2, S4)
 # --------------------------------------------------------------------------------------------------------
 
-I, J, K = 0, 1, 2
+SRC, DST, MID = 0, 1, 2
 
 
 def _x3(ik: float, kj: float, ij: float = 0.0) -> np.ndarray:
     """Valences of three countries with ``x_ik``, ``x_kj`` (and ``x_ij``) set, symmetric."""
     x = np.zeros((3, 3))
-    x[I, K] = x[K, I] = ik
-    x[K, J] = x[J, K] = kj
-    x[I, J] = x[J, I] = ij
+    x[SRC, MID] = x[MID, SRC] = ik
+    x[MID, DST] = x[DST, MID] = kj
+    x[SRC, DST] = x[DST, SRC] = ij
     return x
 
 
-@pytest.mark.parametrize(("ik", "kj", "sign"), [
-    (0.6, 0.5, 1),    # friend of a friend
-    (-0.6, -0.5, 1),  # enemy of an enemy
-    (0.6, -0.5, -1),  # enemy of a friend
-    (-0.6, 0.5, -1),  # friend of an enemy
-    (0.0, 0.9, 0),
-])
+@pytest.mark.parametrize(
+    ("ik", "kj", "sign"),
+    [
+        (0.6, 0.5, 1),  # friend of a friend
+        (-0.6, -0.5, 1),  # enemy of an enemy
+        (0.6, -0.5, -1),  # enemy of a friend
+        (-0.6, 0.5, -1),  # friend of an enemy
+        (0.0, 0.9, 0),
+    ],
+)
 def test_balance_pressure_sign_follows_heider(ik, kj, sign):
     b = structure.balance_pressure(_x3(ik, kj))
-    assert np.sign(b[I, J]) == sign
-    np.testing.assert_allclose(b[I, J], ik * kj)
+    assert np.sign(b[SRC, DST]) == sign
+    np.testing.assert_allclose(b[SRC, DST], ik * kj)
 
 
 def test_balance_pressure_is_mean_over_third_parties():
@@ -431,40 +480,44 @@ def test_balance_pressure_is_mean_over_third_parties():
 
 def test_balance_pressure_does_not_depend_on_the_pairs_own_valence():
     """Heider: the pressure on i-j comes from the triads through third parties, not from x_ij itself."""
-    base = structure.balance_pressure(_x3(0.6, -0.5, ij=0.0))[I, J]
+    base = structure.balance_pressure(_x3(0.6, -0.5, ij=0.0))[SRC, DST]
     for ij in (-0.9, 0.3, 0.9):
-        assert structure.balance_pressure(_x3(0.6, -0.5, ij=ij))[I, J] == base
+        assert structure.balance_pressure(_x3(0.6, -0.5, ij=ij))[SRC, DST] == base
 
 
-@pytest.mark.parametrize(("ik", "jk", "positive"), [
-    (-0.5, 0.4, True),   # i hostile to k, j friendly with k: court j away from k
-    (0.5, 0.4, False),
-    (-0.5, -0.4, False),
-    (0.5, -0.4, False),
-    (0.0, 0.4, False),
-])
+@pytest.mark.parametrize(
+    ("ik", "jk", "positive"),
+    [
+        (-0.5, 0.4, True),  # i hostile to k, j friendly with k: court j away from k
+        (0.5, 0.4, False),
+        (-0.5, -0.4, False),
+        (0.5, -0.4, False),
+        (0.0, 0.4, False),
+    ],
+)
 def test_wedge_incentive_positive_only_when_i_hostile_to_k_and_j_friendly_with_k(ik, jk, positive):
     x = np.zeros((3, 3))
-    x[I, K] = ik
-    x[J, K] = jk
+    x[SRC, MID] = ik
+    x[DST, MID] = jk
     w = structure.wedge_incentive(x)
-    assert (w[I, J] > 0) == positive
-    assert w[I, J] >= 0
+    assert (w[SRC, DST] > 0) == positive
+    assert w[SRC, DST] >= 0
     if positive:
-        np.testing.assert_allclose(w[I, J], -ik * jk)
+        np.testing.assert_allclose(w[SRC, DST], -ik * jk)
 
 
 def test_wedge_incentive_ignores_the_pair_itself():
     x = np.zeros((3, 3))
-    x[I, J] = -0.9  # hostility to j itself is no wedge motive toward j
-    x[J, I] = 0.9
-    assert structure.wedge_incentive(x)[I, J] == 0
+    x[SRC, DST] = -0.9  # hostility to j itself is no wedge motive toward j
+    x[DST, SRC] = 0.9
+    assert structure.wedge_incentive(x)[SRC, DST] == 0
 
 
 def _penalty(x, commitment, pressure, scale=4.0):
     patron = np.array([1, -1, -1, -1])  # country 0 is allied to patron 1
-    return structure.alliance_penalty(x, patron, np.asarray(commitment, float), np.asarray(pressure, float),
-                                      np.array([scale]))
+    return structure.alliance_penalty(
+        x, patron, np.asarray(commitment, float), np.asarray(pressure, float), np.array([scale])
+    )
 
 
 def test_alliance_penalty_only_on_the_members_row():
@@ -560,8 +613,9 @@ def _dyads_except(pair: tuple[int, int]) -> list[tuple[int, int]]:
 # So a change of the USA-CHN affinity may move only the USA->CHN and CHN->USA dyads.
 def _decoupled(settings: dict | None = None, runs: int = 40, **params) -> RelationsModel:
     settings = {"scenario.alliances.JPN.commitment": 0.0, **(settings or {})}
-    return RelationsModel(base_config(), replicates=runs, settings=settings, balance_weight=0.0,
-                          wedge_weight=0.0, **params).run()
+    return RelationsModel(
+        base_config(), replicates=runs, settings=settings, balance_weight=0.0, wedge_weight=0.0, **params
+    ).run()
 
 
 def test_dyads_evolve_independently_without_third_party_terms():
@@ -570,8 +624,9 @@ def test_dyads_evolve_independently_without_third_party_terms():
     assert not np.array_equal(a.history["nci"][:, :, USA, CHN], b.history["nci"][:, :, USA, CHN])
     for name in DYAD_VARIABLES:
         for i, j in _dyads_except((USA, CHN)):
-            assert np.array_equal(a.history[name][:, :, i, j], b.history[name][:, :, i, j]), \
+            assert np.array_equal(a.history[name][:, :, i, j], b.history[name][:, :, i, j]), (
                 f"{name} {COUNTRIES[i]}->{COUNTRIES[j]} moved when only USA-CHN changed"
+            )
     for name in ("two_plus_two", "joint_activity", "treaty"):
         np.testing.assert_array_equal(a.milestone_steps()[name], b.milestone_steps()[name])
 
@@ -588,16 +643,18 @@ def test_channel_wedge_couples_jpn_rus_to_rus_chn_even_with_zero_wedge_weight():
     ω = 0 alone does not decouple JPN-RUS from RUS-CHN; switching those readings off does."""
     perturb = {"scenario.affinity.RUS.CHN": 2.0}
     a, b = _decoupled(), _decoupled(perturb)
-    assert not np.array_equal(a.history["channel_openness"][:, :, JPN, RUS],
-                              b.history["channel_openness"][:, :, JPN, RUS])
+    assert not np.array_equal(
+        a.history["channel_openness"][:, :, JPN, RUS], b.history["channel_openness"][:, :, JPN, RUS]
+    )
     off = {"scenario.channels.JPN_RUS.invitations": False}
     a = _decoupled(off, channel_wedge_slope=0.0)
     b = _decoupled({**off, **perturb}, channel_wedge_slope=0.0)
     assert not np.array_equal(a.history["nci"][:, :, RUS, CHN], b.history["nci"][:, :, RUS, CHN])
     for name in DYAD_VARIABLES:
         for i, j in _dyads_except((RUS, CHN)):
-            assert np.array_equal(a.history[name][:, :, i, j], b.history[name][:, :, i, j]), \
+            assert np.array_equal(a.history[name][:, :, i, j], b.history[name][:, :, i, j]), (
                 f"{name} {COUNTRIES[i]}->{COUNTRIES[j]}"
+            )
 
 
 # --- relabelling ----------------------------------------------------------------------------------------
@@ -610,11 +667,17 @@ def symmetric_config() -> dict:
     cfg = base_config()
     sc, prm = cfg["scenario"], cfg["params"]
     twin = {"USA": 0.85, "RUS": 0.45}
-    sc["initial_trust"] = {"JPN": {**twin, "CHN": 0.35}, "CHN": {**twin, "JPN": 0.35},
-                           "RUS": {"JPN": 0.5, "CHN": 0.5, "USA": 0.4},
-                           "USA": {"JPN": 0.85, "CHN": 0.85, "RUS": 0.45}}
-    sc["affinity"] = {"JPN": {"USA": 2.0, "RUS": 0.5, "CHN": -1.0}, "CHN": {"USA": 2.0, "RUS": 0.5},
-                      "USA": {"RUS": 0.0}}
+    sc["initial_trust"] = {
+        "JPN": {**twin, "CHN": 0.35},
+        "CHN": {**twin, "JPN": 0.35},
+        "RUS": {"JPN": 0.5, "CHN": 0.5, "USA": 0.4},
+        "USA": {"JPN": 0.85, "CHN": 0.85, "RUS": 0.45},
+    }
+    sc["affinity"] = {
+        "JPN": {"USA": 2.0, "RUS": 0.5, "CHN": -1.0},
+        "CHN": {"USA": 2.0, "RUS": 0.5},
+        "USA": {"RUS": 0.0},
+    }
     sc["initial_rapport"] = {"JPN": {"RUS": 0.5, "USA": 0.5}, "CHN": {"RUS": 0.5, "USA": 0.5}}
     sc["alliances"] = {c: {"patron": "USA", "commitment": 0.8} for c in ("JPN", "CHN")}
     sc["sanctions"]["CHN"] = {"RUS": copy.deepcopy(sc["sanctions"]["JPN"]["RUS"])}
@@ -622,15 +685,27 @@ def symmetric_config() -> dict:
     inv["exposure"] = {"JPN": 0.6, "CHN": 0.6}
     flow = {"initial_stock": 1.0, "baseline_flow": 0.02, "channel_push": 1.5, "busting": 1.0}
     inv["flows"] = {"JPN": {"RUS": dict(flow)}, "CHN": {"RUS": dict(flow)}}
-    sc["channels"] = {f"{c}_RUS": {"owner": c, "partner": "RUS", "initial_openness": 0.9, "visits": True,
-                                   "invitations": True, "milestones": True} for c in ("JPN", "CHN")}
+    sc["channels"] = {
+        f"{c}_RUS": {
+            "owner": c,
+            "partner": "RUS",
+            "initial_openness": 0.9,
+            "visits": True,
+            "invitations": True,
+            "milestones": True,
+        }
+        for c in ("JPN", "CHN")
+    }
     sc["summits"] = [s for s in sc["summits"] if ("JPN" in s["attendees"]) == ("CHN" in s["attendees"])]
     for shock in sc["shocks"]:
         w = shock["observers"].get("JPN", 0.0)
         shock["observers"]["JPN"] = shock["observers"]["CHN"] = w
     sc["events"] = [e for e in sc["events"] if not {e["source"], e["target"]} & {"JPN", "CHN"}]
-    prm["threat_weights"] = {"JPN": {"USA": 1.5, "RUS": 0.5, "CHN": 0.3}, "CHN": {"USA": 1.5, "RUS": 0.5},
-                             "USA": {"RUS": 0.2}}
+    prm["threat_weights"] = {
+        "JPN": {"USA": 1.5, "RUS": 0.5, "CHN": 0.3},
+        "CHN": {"USA": 1.5, "RUS": 0.5},
+        "USA": {"RUS": 0.2},
+    }
     prm["reciprocity_by_dyad"] = {}
     return cfg
 
@@ -661,14 +736,21 @@ def test_interchangeable_countries_have_exactly_mirrored_deterministic_structure
     model = RelationsModel(symmetric_config(), replicates=4)
     w = model.world
     p = np.ix_(SWAP, SWAP)
-    for name in ("trust0", "rapport0", "reciprocity", "threat_weight", "investment_baseline",
-                 "investment_initial", "channel_push", "busting"):
+    for name in (
+        "trust0",
+        "rapport0",
+        "reciprocity",
+        "threat_weight",
+        "investment_baseline",
+        "investment_initial",
+        "channel_push",
+        "busting",
+    ):
         arr = getattr(w, name)
         np.testing.assert_array_equal(arr[(slice(None), *p)], arr, err_msg=name)
     np.testing.assert_array_equal(w.affinity[(slice(None), slice(None), *p)], w.affinity)
     np.testing.assert_array_equal(w.sanctions_scheduled[(slice(None), slice(None), *p)], w.sanctions_scheduled)
-    np.testing.assert_array_equal(w.alignment_reference[(slice(None), slice(None), *p)],
-                                  w.alignment_reference)
+    np.testing.assert_array_equal(w.alignment_reference[(slice(None), slice(None), *p)], w.alignment_reference)
     np.testing.assert_array_equal(w.commitment[:, SWAP], w.commitment)
     np.testing.assert_array_equal(w.exposure[:, SWAP], w.exposure)
     # the spin-up steady state is deterministic: it must be exactly mirrored
@@ -734,7 +816,7 @@ def test_japan_sanctions_partial_and_sticky_in_default_replay():
     assert np.all(s_j[april:] > 0)
     assert np.all(s_j[april:] < s_u[april:])
     assert np.all(np.diff(s_j, axis=0) >= 0), "never lifted before 2018"
-    assert np.all(s_j[:model.world.calendar.index("2014-03")] == 0)
+    assert np.all(s_j[: model.world.calendar.index("2014-03")] == 0)
 
 
 def test_japan_sanctions_never_exceed_us_level_across_parameter_values():
@@ -761,10 +843,7 @@ def _ordered_do(order: str, calls: list):
 
     def do(self, method, *args, **kwargs):
         agents = list(self._agents)
-        if order == "reversed":
-            agents = agents[::-1]
-        else:
-            agents = [agents[k] for k in rng.permutation(len(agents))]
+        agents = agents[::-1] if order == "reversed" else [agents[k] for k in rng.permutation(len(agents))]
         calls.append([a.index for a in agents])
         for agent in agents:
             getattr(agent, method)(*args, **kwargs) if isinstance(method, str) else method(agent, *args, **kwargs)

@@ -7,16 +7,18 @@ Crimea sanctions and the freeze) with parameter values drawn from MODEL-NOTES §
 from __future__ import annotations
 
 import copy
+import re
 from functools import cache
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from omegaconf import OmegaConf
 
 from sim import cameo
 from sim.calendar import parse_month
-from sim.config import compose_config, to_container
+from sim.config import ConfigError, compose_config, to_container
 from sim.config import load as config_load
 from sim.mechanisms import perception, reciprocity
 from sim.model import DYAD_VARIABLES, RelationsModel
@@ -29,8 +31,7 @@ OmegaConf.register_new_resolver("run_id", getattr(config_load, "run_id", lambda:
 RUNS = 8
 END = "2014-12"
 LADDER, _ = cameo.root_ladder()
-MODEL_SETTINGS = settings(max_examples=20, deadline=None, database=None,
-                          suppress_health_check=[HealthCheck.too_slow])
+MODEL_SETTINGS = settings(max_examples=20, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 FAST = {"deadline": None, "database": None}
 
 
@@ -54,8 +55,7 @@ def _short_config() -> dict:
     for key in ("summits", "shocks", "events"):
         sc[key] = inside(sc[key])
     sc["threat"]["shocks"] = inside(sc["threat"]["shocks"])
-    cfg["report"] = {"windows": {}, "milestone_dates": [], "trust_matrix_dates": [], "markers": {},
-                     "figures": False}
+    cfg["report"] = {"windows": {}, "milestone_dates": [], "trust_matrix_dates": [], "markers": {}, "figures": False}
     return cfg
 
 
@@ -106,8 +106,7 @@ def scalar_parameters(draw) -> tuple[dict, dict]:
     """A random subset of parameters, one value each for the whole ensemble."""
     names = draw(st.lists(st.sampled_from(sorted(RANGES)), unique=True, max_size=len(RANGES)))
     paths = draw(st.lists(st.sampled_from(sorted(SCENARIO_RANGES)), unique=True))
-    return ({n: draw(_floats(*RANGES[n])) for n in names},
-            {p: draw(_floats(*SCENARIO_RANGES[p])) for p in paths})
+    return ({n: draw(_floats(*RANGES[n])) for n in names}, {p: draw(_floats(*SCENARIO_RANGES[p])) for p in paths})
 
 
 @st.composite
@@ -203,8 +202,39 @@ def test_per_run_values_equal_separate_scalar_runs(overrides, pick):
     scalar = {path: float(values[pick]) for path, values in overrides.items()}
     alone = RelationsModel(short_config(), runs=[pick], settings=scalar).run()
     for name in DYAD_VARIABLES:
-        np.testing.assert_allclose(batch.history[name][:, pick], alone.history[name][:, 0], rtol=1e-12,
-                                   atol=1e-12, err_msg=name)
+        np.testing.assert_array_equal(batch.history[name][:, pick], alone.history[name][:, 0], err_msg=name)
+
+
+# sim/world.py accepts per-run values for parameters and scenario knobs; each such leaf must act in run r
+# exactly as the same value given to a lone run r. Leaves the model shares across a batch (the timeline,
+# shocks, array sizes) must be refused, not silently replaced.
+PER_RUN_LEAVES = {
+    "params.reciprocity": [0.2, 0.8],
+    "scenario.sanctions.USA.RUS.scale": [0.3, 1.2],
+    "scenario.affinity.JPN.RUS": [-1.0, 2.0],
+    "scenario.default_initial_rapport": [0.0, 0.9],  # pairs without an initial_rapport entry
+    "params.scheduled_event_weight": [0.2, 3.0],  # weight of injected forcing events
+}
+SHARED_LEAVES = {
+    "scenario.shocks.0.observers.USA": [0.0, 3.0],  # Crimea read by the USA
+    "scenario.events.8.weight": [0.0, 2.0],  # a forcing event (CHN->JPN ADIZ, 2013-11)
+    "params.max_events_per_month": [8, 24],  # an array size
+}
+
+
+@pytest.mark.parametrize("path", sorted(PER_RUN_LEAVES))
+def test_per_run_value_of_a_leaf_acts_like_a_lone_run(path):
+    values = np.array(PER_RUN_LEAVES[path])
+    batch = RelationsModel(short_config(), replicates=2, settings={path: values}).run()
+    alone = RelationsModel(short_config(), runs=[1], settings={path: float(values[1])}).run()
+    for name in DYAD_VARIABLES:
+        np.testing.assert_array_equal(batch.history[name][:, 1], alone.history[name][:, 0], err_msg=name)
+
+
+@pytest.mark.parametrize("path", sorted(SHARED_LEAVES))
+def test_per_run_value_of_a_shared_leaf_is_refused(path):
+    with pytest.raises(ConfigError, match=re.escape(path) + r".*cannot vary between the runs"):
+        RelationsModel(short_config(), replicates=2, settings={path: np.array(SHARED_LEAVES[path])})
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -217,7 +247,7 @@ def test_per_run_values_equal_separate_scalar_runs(overrides, pick):
 def test_map_unbiased_returns_a_neighbouring_rung(v, u):
     rung, rest = cameo.map_unbiased(np.array([v]), np.array([u]))
     g = LADDER[rung[0]]
-    below, above = LADDER[LADDER <= v].max(), LADDER[LADDER >= v].min()
+    below, above = LADDER[v >= LADDER].max(), LADDER[v <= LADDER].min()
     assert g in (below, above)
     assert 0.0 <= rest[0] < 1.0
 
@@ -240,15 +270,26 @@ def test_generous_reciprocity_never_exceeds_input_magnitude(x, q):
 
 
 @settings(max_examples=300, **FAST)
-@given(signal=_floats(-10, 10), normal=_floats(-10, 10), observer_trust=_floats(0, 1), rapport=_floats(0, 1),
-       bias=_floats(0, 1), sigma=_floats(0, 3), clarity=_floats(0, 1), noise=_floats(-5, 5))
-def test_perceive_without_noise_never_increases_a_signal(signal, normal, observer_trust, rapport, bias, sigma,
-                                                         clarity, noise):
+@given(
+    signal=_floats(-10, 10),
+    normal=_floats(-10, 10),
+    observer_trust=_floats(0, 1),
+    rapport=_floats(0, 1),
+    bias=_floats(0, 1),
+    sigma=_floats(0, 3),
+    clarity=_floats(0, 1),
+    noise=_floats(-5, 5),
+)
+def test_perceive_without_noise_never_increases_a_signal(
+    signal, normal, observer_trust, rapport, bias, sigma, clarity, noise
+):
     args = (np.array([signal]), np.array([normal]), np.array([observer_trust]), np.array([rapport]))
-    zero_noise = perception.perceive(*args, np.array([noise]), mistrust_bias=bias, perception_noise=0.0,
-                                     rapport_clarity=clarity)
-    zero_draw = perception.perceive(*args, np.zeros(1), mistrust_bias=bias, perception_noise=sigma,
-                                    rapport_clarity=clarity)
+    zero_noise = perception.perceive(
+        *args, np.array([noise]), mistrust_bias=bias, perception_noise=0.0, rapport_clarity=clarity
+    )
+    zero_draw = perception.perceive(
+        *args, np.zeros(1), mistrust_bias=bias, perception_noise=sigma, rapport_clarity=clarity
+    )
     assert zero_noise[0] <= signal
     assert zero_draw[0] <= signal
     if signal <= normal:
@@ -256,24 +297,37 @@ def test_perceive_without_noise_never_increases_a_signal(signal, normal, observe
 
 
 @settings(max_examples=60, **FAST)
-@given(seed=st.integers(0, 2**63 - 1), others=st.lists(st.integers(0, 10**6), max_size=40),
-       k=st.integers(0, 10**6), position=st.integers(0, 40), step=st.integers(0, 2000),
-       stream=st.sampled_from(STREAMS), size=st.integers(1, 30))
+@given(
+    seed=st.integers(0, 2**63 - 1),
+    others=st.lists(st.integers(0, 10**6), max_size=40),
+    k=st.integers(0, 10**6),
+    position=st.integers(0, 40),
+    step=st.integers(0, 2000),
+    stream=st.sampled_from(STREAMS),
+    size=st.integers(1, 30),
+)
 def test_run_draws_do_not_depend_on_the_batch(seed, others, k, position, step, stream, size):
     """Counter-based RNG: run k sees the same numbers alone or at any position of any batch."""
     batch = list(others)
     position = min(position, len(batch))
     batch.insert(position, k)
     alone, together = Streams(seed, np.array([k])), Streams(seed, np.array(batch))
-    np.testing.assert_array_equal(alone.uniform(stream, step, (size,))[0],
-                                  together.uniform(stream, step, (size,))[position])
-    np.testing.assert_array_equal(alone.normal(stream, step, (size,))[0],
-                                  together.normal(stream, step, (size,))[position])
+    np.testing.assert_array_equal(
+        alone.uniform(stream, step, (size,))[0], together.uniform(stream, step, (size,))[position]
+    )
+    np.testing.assert_array_equal(
+        alone.normal(stream, step, (size,))[0], together.normal(stream, step, (size,))[position]
+    )
 
 
 @settings(max_examples=60, **FAST)
-@given(seed=st.integers(0, 2**32), rows=st.integers(1, 6), cols=st.integers(1, 8), step=st.integers(0, 100),
-       stream=st.sampled_from(STREAMS))
+@given(
+    seed=st.integers(0, 2**32),
+    rows=st.integers(1, 6),
+    cols=st.integers(1, 8),
+    step=st.integers(0, 100),
+    stream=st.sampled_from(STREAMS),
+)
 def test_row_draws_with_offset_match_the_whole_block(seed, rows, cols, step, stream):
     """An agent drawing its own row with ``offset = row * cols`` gets the slice of the whole-block draw."""
     s = Streams(seed, np.arange(3))

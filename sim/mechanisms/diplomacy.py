@@ -35,9 +35,14 @@ def gain_rapport(rapport: np.ndarray, gain) -> np.ndarray:
     return rapport + gain * (1.0 - rapport)
 
 
-def sideline_probability(openness: np.ndarray, summits: np.ndarray, slope) -> np.ndarray:
-    """Chance of at least one sideline meeting at ``summits`` summits, each ``σ(slope·(O - 0.5))``."""
-    p = logistic(slope * (openness - 0.5))
+def sideline_probability(rapport: np.ndarray, mean_trust: np.ndarray, summits: np.ndarray, slope) -> np.ndarray:
+    """Chance of at least one sideline meeting at ``summits`` summits, each ``σ(slope·(Rap + τ̄ - 0.5))``.
+
+    Leaders meet on the sidelines when they get on and trust each other; MODEL-NOTES S3 uses the channel's
+    openness ``σ(slope·(O - 0.5))`` instead, but its own corrections (§1) record that Abe and Putin kept
+    meeting at APEC 2014, UNGA and G20 2015 while the institutional channels were frozen.
+    """
+    p = logistic(slope * (rapport + mean_trust - 0.5))
     return 1.0 - (1.0 - p) ** summits
 
 

@@ -19,7 +19,7 @@ def balance_pressure(x: np.ndarray) -> np.ndarray:
     """
     n = x.shape[-1]
     mask = _off_pair_mask(n)
-    products = x[..., :, :, None] * np.swapaxes(x, -1, -2)[..., None, :, :]  # [i, j, k] = x_ik * x_kj
+    products = x[..., :, None, :] * np.swapaxes(x, -1, -2)[..., None, :, :]  # [i, j, k] = x_ik * x_kj
     count = max(n - 2, 1)
     return (products * mask).sum(axis=-1) / count
 
