@@ -67,6 +67,20 @@ def costly_rungs() -> np.ndarray:
     return np.vectorize(lambda c: c in COSTLY_ROOTS)(table)
 
 
+@cache
+def _rung_below() -> np.ndarray:
+    """For each 0.1 step above the ladder's floor, the highest rung at or below it (never the top rung).
+
+    All Goldstein values of the roots are multiples of 0.1, so this table replaces a binary search. Where
+    floating point puts a value a hair below its own rung, the rung below is picked with ``p_hi = 1``:
+    the same event.
+    """
+    ladder, _ = root_ladder()
+    steps = np.arange(int(round((ladder[-1] - ladder[0]) * 10)) + 2)
+    grid = ladder[0] + steps / 10.0
+    return np.minimum(np.searchsorted(ladder, grid + 1e-9, side="right") - 1, len(ladder) - 2)
+
+
 def map_unbiased(value: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rung index of an event whose intended Goldstein level is ``value`` (already clipped to the ladder).
 
@@ -76,8 +90,8 @@ def map_unbiased(value: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarr
     choice is made, a fresh uniform (used to pick among roots sharing a value).
     """
     ladder, _ = root_ladder()
-    hi = np.clip(np.searchsorted(ladder, value, side="left"), 1, len(ladder) - 1)
-    lo = hi - 1
+    lo = _rung_below()[np.clip(((value - ladder[0]) * 10.0).astype(np.int64), 0, None)]
+    hi = lo + 1
     p_hi = (value - ladder[lo]) / (ladder[hi] - ladder[lo])
     upper = u < p_hi
     rest = np.where(upper, u / np.where(upper, p_hi, 1.0), (u - p_hi) / np.where(upper, 1.0, 1.0 - p_hi))

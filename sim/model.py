@@ -13,7 +13,7 @@ from omegaconf import DictConfig
 from sim import pairs
 from sim.agents import Country
 from sim.config import ConfigError, compose_config, to_container, validate
-from sim.mechanisms import structure
+from sim.mechanisms import events, structure
 from sim.mechanisms.trust import logistic
 from sim.rng import Streams
 from sim.signals import EventLog, MonthSignals
@@ -92,7 +92,7 @@ class RelationsModel(mesa.Model):
         self.n_runs = len(self.run_index)
         self.seed = int(cfg["seed"])
         self.world: World = build_world(cfg, self.n_runs, overrides)
-        self.max_events = int(cfg["params"]["max_events_per_month"])
+        self.max_events = events.slots_needed(float(np.max(self.world.params.events_per_month)))
         self.streams = Streams(self.seed, self.run_index)
         self.state = State.initial(self.world, self.n_runs)
         self.next = self.state

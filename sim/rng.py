@@ -78,10 +78,14 @@ class Streams:
         return ((bits >> _S11).astype(np.float64) * _TO_UNIT).reshape((len(self.keys), *shape))
 
     def normal(self, stream: str, step: int, shape: tuple[int, ...], offset: int = 0) -> np.ndarray:
-        """Standard normals, each from its own pair of uniforms by the Box-Muller transform."""
+        """Standard normals by the Box-Muller transform: elements ``2q`` and ``2q + 1`` share the uniform pair
+        ``q`` (cosine and sine), so each normal still depends only on its own element number."""
         size = int(np.prod(shape))
-        elements = np.arange(offset, offset + size, dtype=np.uint64) << np.uint64(1)
-        u1 = (self._bits(stream, step, elements) >> _S11).astype(np.float64) * _TO_UNIT
-        u2 = (self._bits(stream, step, elements | np.uint64(1)) >> _S11).astype(np.float64) * _TO_UNIT
-        z = np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
-        return z.reshape((len(self.keys), *shape))
+        first, last = offset // 2, (offset + size - 1) // 2
+        pairs = np.arange(first, last + 1, dtype=np.uint64) << np.uint64(1)
+        u1 = (self._bits(stream, step, pairs) >> _S11).astype(np.float64) * _TO_UNIT
+        u2 = (self._bits(stream, step, pairs | np.uint64(1)) >> _S11).astype(np.float64) * _TO_UNIT
+        radius, angle = np.sqrt(-2.0 * np.log1p(-u1)), 2.0 * np.pi * u2
+        z = np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=-1).reshape(len(self.keys), -1)
+        start = offset - 2 * first
+        return z[:, start:start + size].reshape((len(self.keys), *shape))

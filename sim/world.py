@@ -187,13 +187,9 @@ def _pair_matrix(values: RowValues, path: str, table: Mapping[str, Mapping[str, 
     return out
 
 
-# Sizes of arrays, the same in every run of a batch.
-STRUCTURAL_PARAMS = frozenset({"max_events_per_month"})
-
-
 def _param_rows(values: RowValues, params: Mapping[str, Any]) -> ParamRows:
     return ParamRows({k: values.num(f"params.{k}")[:, None] for k, v in params.items()
-                      if not isinstance(v, Mapping) and k not in STRUCTURAL_PARAMS})
+                      if not isinstance(v, Mapping)})
 
 
 def _event_goldstein(item: Mapping[str, Any]) -> float:

@@ -218,7 +218,7 @@ PER_RUN_LEAVES = {
 SHARED_LEAVES = {
     "scenario.shocks.0.observers.USA": [0.0, 3.0],  # Crimea read by the USA
     "scenario.events.8.weight": [0.0, 2.0],  # a forcing event (CHN->JPN ADIZ, 2013-11)
-    "params.max_events_per_month": [8, 24],  # an array size
+    "scenario.events.0.goldstein": [1.0, 2.0],  # the coding of a timeline event
 }
 
 

@@ -209,7 +209,6 @@ class Params:
     threat_weights: dict[str, dict[str, float]] = field(default_factory=dict)  # h_ij (symmetric)
     # Event generation
     events_per_month: float = 6.0  # lambda_ij (events = 1 + Poisson)
-    max_events_per_month: int = 24
     event_noise: float = 1.0
     scheduled_event_weight: float = 1.0
     policy_event_weight: float = 0.5

@@ -281,8 +281,6 @@ class _Checker:
             _check(p[key] > 0, f"params.{key}", p[key], "must be > 0")
         for key in _NONNEGATIVE_PARAMS:
             _nonneg(f"params.{key}", p[key])
-        _check(p["max_events_per_month"] >= 1, "params.max_events_per_month", p["max_events_per_month"],
-               "must be >= 1")
         _check(p["relationship_value_base"] > 0, "params.relationship_value_base", p["relationship_value_base"],
                "must be > 0 (keeps partial alignment strictly below the reference level)")
         self.pair_map("params.threat_weights", p["threat_weights"], _finite)

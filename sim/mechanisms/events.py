@@ -20,6 +20,12 @@ def poisson_inverse(u: np.ndarray, lam: np.ndarray | float, cap: int) -> np.ndar
     return k
 
 
+def slots_needed(rate: float) -> int:
+    """Event slots per dyad-month for ``1 + Poisson(rate)`` events: the mean plus 4.5 standard deviations,
+    so that a capped count differs from an uncapped one with probability below 1e-4."""
+    return int(np.ceil(2.0 + rate + 4.5 * np.sqrt(rate)))
+
+
 def generate_events(intended: np.ndarray, implementation: np.ndarray, u_count: np.ndarray,
                     noise: np.ndarray, u_code: np.ndarray, *, implementation_noise, events_per_month,
                     event_noise, max_events: int):
