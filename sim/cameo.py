@@ -76,7 +76,7 @@ def _rung_below() -> np.ndarray:
     the same event.
     """
     ladder, _ = root_ladder()
-    steps = np.arange(int(round((ladder[-1] - ladder[0]) * 10)) + 2)
+    steps = np.arange(round((ladder[-1] - ladder[0]) * 10) + 2)
     grid = ladder[0] + steps / 10.0
     return np.minimum(np.searchsorted(ladder, grid + 1e-9, side="right") - 1, len(ladder) - 2)
 
