@@ -72,8 +72,9 @@ class Country(mesa.Agent):
             before = prev.openness[:, i, j]
             after = diplomacy.adjust(before, target, p.channel_speed[:, 0])
             nxt.openness[:, i, j] = nxt.openness[:, j, i] = after
-            emit(m.signals, m.log, t, (before >= 0.5) & (after < 0.5), i, j, "164", p.policy_event_weight[:, 0])
-            emit(m.signals, m.log, t, (before < 0.5) & (after >= 0.5), i, j, "036", p.policy_event_weight[:, 0])
+            if w.mode == "endogenous":  # forced mode injects the historical freezes and reopenings instead
+                emit(m.signals, m.log, t, (before >= 0.5) & (after < 0.5), i, j, "164", p.policy_event_weight[:, 0])
+                emit(m.signals, m.log, t, (before < 0.5) & (after >= 0.5), i, j, "036", p.policy_event_weight[:, 0])
 
     def decide(self) -> None:
         """S4: intended cooperation toward each partner, by partial adjustment toward the target."""
@@ -117,21 +118,26 @@ class Country(mesa.Agent):
         m, w, p, i, t = self.model, self.model.world, self.model.world.params, self.index, self.model.t
         n, cap, nxt = w.n, m.max_events, m.next
         rs = m.streams
+        slots = (i * n + np.arange(n)) * events.SLOT_STRIDE  # each dyad's event slots, whatever the cap
         total, count, costly, rung, tie, active = events.generate_events(
             nxt.intended[:, i, :],
             rs.normal("implementation", t, (n,), offset=i * n),
             rs.uniform("event_count", t, (n,), offset=i * n),
-            rs.normal("event_noise", t, (n, cap), offset=i * n * cap),
-            rs.uniform("event_code", t, (n, cap), offset=i * n * cap),
+            rs.normal_blocks("event_noise", t, slots, cap),
+            rs.uniform_blocks("event_code", t, slots, cap),
             implementation_noise=p.implementation_noise, events_per_month=p.events_per_month,
             event_noise=p.event_noise[..., None], max_events=cap)
         others = self._others()
         inj = w.injected
-        extra_wg = p.scheduled_event_weight * inj.weighted_goldstein[t][i] + m.signals.weighted_goldstein[:, i, :]
-        extra_w = p.scheduled_event_weight * inj.weight[t][i] + m.signals.weight[:, i, :]
+        scale = w.sanction_scale[:, i, :]
+        injected_wg = inj.weighted_goldstein[t][i] + scale * inj.sanction_weighted_goldstein[t][i]
+        injected_w = inj.weight[t][i] + scale * inj.sanction_weight[t][i]
+        extra_wg = p.scheduled_event_weight * injected_wg + m.signals.weighted_goldstein[:, i, :]
+        extra_w = p.scheduled_event_weight * injected_w + m.signals.weight[:, i, :]
         realised = events.net_cooperation(total, count, extra_wg, extra_w)
         nxt.realised[:, i, :] = np.where(others, realised, 0.0)
-        nxt.costly[:, i, :] = (costly | inj.costly[t][i] | m.signals.costly[:, i, :]) & others
+        injected_costly = inj.costly[t][i] | (inj.sanction_costly[t][i] & (scale > 0))
+        nxt.costly[:, i, :] = (costly | injected_costly | m.signals.costly[:, i, :]) & others
         if m.log is not None:
             _, roots = cameo.root_ladder()
             ladder, _ = cameo.root_ladder()

@@ -67,6 +67,9 @@ def costly_rungs() -> np.ndarray:
     return np.vectorize(lambda c: c in COSTLY_ROOTS)(table)
 
 
+_BELOW_ONE = np.nextafter(1.0, 0.0)
+
+
 @cache
 def _rung_below() -> np.ndarray:
     """For each 0.1 step above the ladder's floor, the highest rung at or below it (never the top rung).
@@ -95,4 +98,4 @@ def map_unbiased(value: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarr
     p_hi = (value - ladder[lo]) / (ladder[hi] - ladder[lo])
     upper = u < p_hi
     rest = np.where(upper, u / np.where(upper, p_hi, 1.0), (u - p_hi) / np.where(upper, 1.0, 1.0 - p_hi))
-    return np.where(upper, hi, lo), rest
+    return np.where(upper, hi, lo), np.minimum(rest, _BELOW_ONE)  # rounding can reach 1.0

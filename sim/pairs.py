@@ -53,12 +53,13 @@ def meet(model: RelationsModel) -> None:
     """
     w, p, t, nxt, st = model.world, model.world.params, model.t, model.next, model.structure
     n = w.n
+    nxt.rapport[:] = diplomacy.decay_rapport(nxt.rapport, p.rapport_half_life[..., None])
     for a in np.flatnonzero(w.leader_change[t]):
         nxt.rapport[:, a, :] = nxt.rapport[:, :, a] = p.rapport_reset
         nxt.rapport[:, a, a] = 0.0
-    nxt.rapport[:] = diplomacy.decay_rapport(nxt.rapport, p.rapport_half_life[..., None])
     if w.mode == "forced":
         inj = w.injected
+        nxt.visit |= inj.visit[t]
         nxt.rapport[:] = diplomacy.gain_rapport(nxt.rapport, np.where(
             inj.bilateral_meeting[t], p.rapport_gain_bilateral[..., None],
             np.where(inj.sideline_meeting[t], p.rapport_gain_sideline[..., None], 0.0)))
@@ -98,8 +99,17 @@ def meet(model: RelationsModel) -> None:
 
 
 def settle_milestones(model: RelationsModel) -> None:
-    """S8 milestones of each channel with ``milestones: true``: 2+2, joint economic activity, peace treaty."""
+    """S8 milestones of each channel with ``milestones: true``: 2+2, joint economic activity, peace treaty.
+
+    Milestones are always settled (they are outcomes); their events are emitted only in ``endogenous``
+    mode, since ``forced`` mode injects the historical ones from the timeline.
+    """
     w, p, t, prev, nxt = model.world, model.world.params, model.t, model.state, model.next
+    signals, log = model.signals, model.log
+
+    def announce(happened, src, dst, code, weight):
+        if w.mode == "endogenous":
+            emit(signals, log, t, happened, src, dst, code, weight)
     u = model.streams.uniform("treaty", t, (len(w.channel_names),))
     for c in np.flatnonzero(w.channel_milestones):
         i, j = w.channel_owner[c], w.channel_partner[c]
@@ -110,17 +120,17 @@ def settle_milestones(model: RelationsModel) -> None:
         agree = (nxt.two_plus_two[:, c] < 0) & nxt.frozen[:, c] & open_enough & (min_trust > p.two_plus_two_trust[:, 0])
         nxt.two_plus_two[:, c] = np.where(agree, t, nxt.two_plus_two[:, c])
         weight = p.scheduled_event_weight[:, 0]
-        emit(model.signals, model.log, t, agree, i, j, "036", weight)
-        emit(model.signals, model.log, t, agree, j, i, "036", weight)
-        first_meeting = nxt.two_plus_two[:, c] == t - 3
-        emit(model.signals, model.log, t, first_meeting, i, j, "046", weight)
-        emit(model.signals, model.log, t, first_meeting, j, i, "046", weight)
+        announce(agree, i, j, "036", weight)
+        announce(agree, j, i, "036", weight)
+        first_meeting = (nxt.two_plus_two[:, c] >= 0) & (nxt.two_plus_two[:, c] == t - 3)
+        announce(first_meeting, i, j, "046", weight)
+        announce(first_meeting, j, i, "046", weight)
         growing = prev.investment_stock[:, i, j] > prev.stock_history[0, :, c]
         joint = ((nxt.joint_activity[:, c] < 0) & open_enough & growing
                  & (prev.rapport[:, i, j] > p.joint_activity_rapport[:, 0]))
         nxt.joint_activity[:, c] = np.where(joint, t, nxt.joint_activity[:, c])
-        emit(model.signals, model.log, t, joint, i, j, "057", weight)
-        emit(model.signals, model.log, t, joint, j, i, "057", weight)
+        announce(joint, i, j, "057", weight)
+        announce(joint, j, i, "057", weight)
         m = w.patron[i]
         veto = (milestones.patron_veto(w.commitment[:, i], w.pressure[t][:, m], prev.valence[:, m, j],
                                        p.treaty_veto_slope[:, 0]) if m >= 0 else 0.0)
@@ -129,5 +139,5 @@ def settle_milestones(model: RelationsModel) -> None:
             treaty_threshold=p.treaty_threshold[:, 0], territorial_hardness=p.territorial_hardness[:, 0])
         signed = (nxt.treaty[:, c] < 0) & (u[:, c] < hazard)
         nxt.treaty[:, c] = np.where(signed, t, nxt.treaty[:, c])
-        emit(model.signals, model.log, t, signed, i, j, "057", weight)
-        emit(model.signals, model.log, t, signed, j, i, "057", weight)
+        announce(signed, i, j, "057", weight)
+        announce(signed, j, i, "057", weight)

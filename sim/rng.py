@@ -70,6 +70,27 @@ class Streams:
         counter = (np.uint64(step) << np.uint64(40)) | (np.uint64(_STREAM_ID[stream]) << np.uint64(32))
         return mix(self.keys + mix((elements | counter) * _GAMMA)[None, :])
 
+    def uniform_blocks(self, stream: str, step: int, starts: np.ndarray, length: int) -> np.ndarray:
+        """Uniforms (R, B, length) for blocks of consecutive elements beginning at ``starts`` (B,)."""
+        elements = (np.asarray(starts, dtype=np.uint64)[:, None] + np.arange(length, dtype=np.uint64)) << np.uint64(1)
+        bits = self._bits(stream, step, elements.reshape(-1))
+        return ((bits >> _S11).astype(np.float64) * _TO_UNIT).reshape(len(self.keys), len(starts), length)
+
+    def normal_blocks(self, stream: str, step: int, starts: np.ndarray, length: int) -> np.ndarray:
+        """Standard normals (R, B, length) for blocks of consecutive elements beginning at even ``starts``.
+
+        Element ``e`` of a block is the same number whatever ``length`` is, so a run's draws do not depend
+        on how many slots the batch needs.
+        """
+        starts = np.asarray(starts, dtype=np.uint64)
+        half = (length + 1) // 2
+        pairs = ((starts[:, None] // np.uint64(2) + np.arange(half, dtype=np.uint64)) << np.uint64(1)).reshape(-1)
+        u1 = (self._bits(stream, step, pairs) >> _S11).astype(np.float64) * _TO_UNIT
+        u2 = (self._bits(stream, step, pairs | np.uint64(1)) >> _S11).astype(np.float64) * _TO_UNIT
+        radius, angle = np.sqrt(-2.0 * np.log1p(-u1)), 2.0 * np.pi * u2
+        z = np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=-1)
+        return z.reshape(len(self.keys), len(starts), 2 * half)[:, :, :length]
+
     def uniform(self, stream: str, step: int, shape: tuple[int, ...], offset: int = 0) -> np.ndarray:
         """Uniforms in [0, 1) for elements ``offset .. offset + prod(shape)`` of a (stream, step)."""
         size = int(np.prod(shape))

@@ -19,6 +19,7 @@ from sim import cameo
 from sim.calendar import Calendar
 from sim.config.errors import ConfigError
 
+SANCTION_CODES = frozenset({"163", "172", "1312"})
 MEETING_GAINS = {"042": "bilateral", "043": "bilateral", "044": "sideline", "040": "sideline"}
 
 
@@ -87,6 +88,10 @@ class InjectedEvents:
     costly: np.ndarray  # (T, N, N) bool
     bilateral_meeting: np.ndarray  # (T, N, N) bool: meeting codes that raise rapport (forced mode)
     sideline_meeting: np.ndarray  # (T, N, N) bool
+    visit: np.ndarray  # (T, N, N) bool: the source visited the target (042, forced mode)
+    sanction_weighted_goldstein: np.ndarray  # (T, N, N) sanction events of scheduled senders, scaled with them
+    sanction_weight: np.ndarray  # (T, N, N)
+    sanction_costly: np.ndarray  # (T, N, N) bool
     log: list[list[tuple[int, int, str, float]]]  # per month: (source, target, cameo, goldstein)
 
 
@@ -112,6 +117,7 @@ class World:
     sanctions_scheduled: np.ndarray  # (T, R1, N, N) played schedules (0 where a rule decides)
     alignment: np.ndarray  # (N, N) bool: S_ij set by the partial-alignment rule
     alignment_reference: np.ndarray  # (T, R1, N, N) reference level S_G7 for aligned entries
+    sanction_scale: np.ndarray  # (R1, N, N) scale of each scheduled sender's sanctions (1 elsewhere)
     investment_baseline: np.ndarray  # (R1, N, N) I0_ij
     investment_initial: np.ndarray  # (R1, N, N) K_ij(0)
     channel_push: np.ndarray  # (R1, N, N)
@@ -151,7 +157,9 @@ class World:
         inj = self.injected
         cut = {name: getattr(self, name)[:n] for name in _MONTHLY}
         injected = InjectedEvents(inj.weighted_goldstein[:n], inj.weight[:n], inj.costly[:n],
-                                  inj.bilateral_meeting[:n], inj.sideline_meeting[:n], inj.log[:n])
+                                  inj.bilateral_meeting[:n], inj.sideline_meeting[:n], inj.visit[:n],
+                                  inj.sanction_weighted_goldstein[:n], inj.sanction_weight[:n],
+                                  inj.sanction_costly[:n], inj.log[:n])
         return replace(self, calendar=calendar, injected=injected, **cut)
 
 
@@ -199,11 +207,19 @@ def _event_goldstein(item: Mapping[str, Any]) -> float:
 
 def _injected(sc: Mapping[str, Any], mode: str, calendar: Calendar, countries: list[str]) -> InjectedEvents:
     """Timeline events injected in this mode, summed per month and dyad with each event's own weight
-    (``params.scheduled_event_weight`` multiplies them where they are used)."""
+    (``params.scheduled_event_weight`` multiplies them where they are used).
+
+    Sanction events (163, 172, 1312) of a sender whose sanctions on that target follow a schedule are kept
+    apart: they are weighted by the schedule's ``scale``, so scaling a sender's sanctions also scales the
+    sanction signals its target observes.
+    """
     t_len, n = calendar.n_steps, len(countries)
     wg, w = np.zeros((t_len, n, n)), np.zeros((t_len, n, n))
-    costly = np.zeros((t_len, n, n), bool)
+    swg, sw = np.zeros((t_len, n, n)), np.zeros((t_len, n, n))
+    costly, sanction_costly = np.zeros((t_len, n, n), bool), np.zeros((t_len, n, n), bool)
     bilateral, sideline = np.zeros((t_len, n, n), bool), np.zeros((t_len, n, n), bool)
+    visit = np.zeros((t_len, n, n), bool)
+    scheduled = {(s, tg) for s, row in sc["sanctions"].items() for tg, e in row.items() if e["rule"] == "schedule"}
     log: list[list[tuple[int, int, str, float]]] = [[] for _ in range(t_len)]
     for ev in sc["events"]:
         if ev["role"] != "forcing" and mode != "forced":
@@ -211,16 +227,22 @@ def _injected(sc: Mapping[str, Any], mode: str, calendar: Calendar, countries: l
         t, i, j = calendar.index(ev["date"]), countries.index(ev["source"]), countries.index(ev["target"])
         g = _event_goldstein(ev)
         ew = ev["weight"]
-        wg[t, i, j] += ew * g
-        w[t, i, j] += ew
-        costly[t, i, j] |= cameo.is_costly(ev["cameo"])
+        if ev["cameo"] in SANCTION_CODES and (ev["source"], ev["target"]) in scheduled:
+            swg[t, i, j] += ew * g
+            sw[t, i, j] += ew
+            sanction_costly[t, i, j] |= cameo.is_costly(ev["cameo"])
+        else:
+            wg[t, i, j] += ew * g
+            w[t, i, j] += ew
+            costly[t, i, j] |= cameo.is_costly(ev["cameo"])
         kind = MEETING_GAINS.get(ev["cameo"])
         if mode == "forced" and kind == "bilateral":
             bilateral[t, i, j] = bilateral[t, j, i] = True
+            visit[t, i, j] |= ev["cameo"] == "042"
         elif mode == "forced" and kind == "sideline":
             sideline[t, i, j] = sideline[t, j, i] = True
         log[t].append((i, j, ev["cameo"], g))
-    return InjectedEvents(wg, w, costly, bilateral, sideline, log)
+    return InjectedEvents(wg, w, costly, bilateral, sideline, visit, swg, sw, sanction_costly, log)
 
 
 def build_world(cfg: Mapping[str, Any], n_runs: int, overrides: Mapping[str, Any] | None = None) -> World:
@@ -300,6 +322,11 @@ def build_world(cfg: Mapping[str, Any], n_runs: int, overrides: Mapping[str, Any
     sanctions_scheduled = np.zeros((t_len, r1, n, n))
     for (i, j), s in sched_entries.items():
         sanctions_scheduled[:, :, i, j] = s
+    scales = {(ix(a), ix(b)): values.num(f"scenario.sanctions.{a}.{b}.scale")
+              for a, row in sc["sanctions"].items() if a in countries for b in row}
+    sanction_scale = np.ones((_rows(*scales.values()), n, n))
+    for (i, j), v in scales.items():
+        sanction_scale[:, i, j] = v
     alignment_reference = np.zeros((t_len, _rows(*[s.T for s in ref_entries.values()]), n, n))
     for (i, j), s in ref_entries.items():
         alignment_reference[:, :, i, j] = s
@@ -362,7 +389,7 @@ def build_world(cfg: Mapping[str, Any], n_runs: int, overrides: Mapping[str, Any
         params=params, reciprocity=reciprocity, threat_weight=threat_weight, trust0=trust0, rapport0=rapport0,
         affinity=affinity, patron=patron, commitment=commitment, pressure=pressure, stress=stress,
         threat=threat, sanctions_scheduled=sanctions_scheduled, alignment=alignment,
-        alignment_reference=alignment_reference,
+        alignment_reference=alignment_reference, sanction_scale=sanction_scale,
         investment_baseline=flow_matrix("baseline_flow"), investment_initial=flow_matrix("initial_stock"),
         channel_push=flow_matrix("channel_push"), busting=flow_matrix("busting"), exposure=exposure,
         secondary_sender=ix(inv["secondary_sanctions_sender"]) if inv["secondary_sanctions_sender"] else -1,

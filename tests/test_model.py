@@ -149,3 +149,25 @@ def test_a_fifth_country_needs_only_a_config_file():
     assert np.isfinite(model.history["nci"]).all()
     # Korea feels US pressure once the US-Russia relationship sours: an alliance penalty toward Russia
     assert (model.structure.penalty[:, k, r] > 0).all()
+
+
+def test_forced_mode_does_not_emit_what_the_timeline_already_injects(cfg):
+    cfg["mode"] = "forced"
+    model = RelationsModel(cfg, replicates=1).run()
+    emitted = {code for _, _, _, code, _, kind in model.log.rows if kind == "emitted"}
+    assert not emitted & {"164", "036", "046", "057", "042", "043", "044", "061"}, emitted
+
+
+def test_no_2_plus_2_meeting_without_an_agreement(cfg):
+    model = RelationsModel(_short(cfg, "2013-12"), replicates=20, record_events=True).run()
+    assert (model.milestone_steps()["two_plus_two"] < 0).all()
+    assert not [row for row in model.log.rows if row[3] == "046"]
+
+
+def test_scaling_a_senders_sanctions_scales_the_sanction_signals_it_sends(cfg):
+    _short(cfg, "2014-12")
+    u, r = 2, 1
+    full = RelationsModel(cfg, replicates=30).run()
+    none = RelationsModel(cfg, replicates=30, settings={"scenario.sanctions.USA.RUS.scale": 0.0}).run()
+    months = slice(full.world.calendar.index("2014-03"), None)
+    assert full.history["nci"][months, :, u, r].mean() < none.history["nci"][months, :, u, r].mean() - 0.5

@@ -281,6 +281,7 @@ class _Checker:
             _check(p[key] > 0, f"params.{key}", p[key], "must be > 0")
         for key in _NONNEGATIVE_PARAMS:
             _nonneg(f"params.{key}", p[key])
+        _check(p["events_per_month"] <= 1000, "params.events_per_month", p["events_per_month"], "must be <= 1000")
         _check(p["relationship_value_base"] > 0, "params.relationship_value_base", p["relationship_value_base"],
                "must be > 0 (keeps partial alignment strictly below the reference level)")
         self.pair_map("params.threat_weights", p["threat_weights"], _finite)

@@ -20,10 +20,18 @@ def poisson_inverse(u: np.ndarray, lam: np.ndarray | float, cap: int) -> np.ndar
     return k
 
 
+# Random-number elements reserved per dyad-month for its events: a dyad's event k always draws element
+# ``dyad * SLOT_STRIDE + k``, so a run's events do not depend on how many slots its batch needs.
+SLOT_STRIDE = 1 << 12
+
+
 def slots_needed(rate: float) -> int:
     """Event slots per dyad-month for ``1 + Poisson(rate)`` events: the mean plus 4.5 standard deviations,
     so that a capped count differs from an uncapped one with probability below 1e-4."""
-    return int(np.ceil(2.0 + rate + 4.5 * np.sqrt(rate)))
+    slots = int(np.ceil(2.0 + rate + 4.5 * np.sqrt(rate)))
+    if slots > SLOT_STRIDE:
+        raise ValueError(f"an event rate of {rate} needs {slots} event slots; at most {SLOT_STRIDE} are supported")
+    return slots
 
 
 def generate_events(intended: np.ndarray, implementation: np.ndarray, u_count: np.ndarray,
