@@ -76,8 +76,11 @@ class Country(mesa.Agent):
                 emit(m.signals, m.log, t, (before >= 0.5) & (after < 0.5), i, j, "164", p.policy_event_weight[:, 0])
                 emit(m.signals, m.log, t, (before < 0.5) & (after >= 0.5), i, j, "036", p.policy_event_weight[:, 0])
 
-    def decide(self) -> None:
-        """S4: intended cooperation toward each partner, by partial adjustment toward the target."""
+    def decide(self, speed: float | None = None) -> None:
+        """S4: intended cooperation toward each partner, by partial adjustment toward the target.
+
+        ``speed`` replaces the adjustment speed ``a`` (the spin-up jumps straight to the target with 1).
+        """
         m, w, p, i, t = self.model, self.model.world, self.model.world.params, self.index, self.model.t
         prev, nxt, st = m.state, m.next, m.structure
         terms = target_terms(
@@ -108,44 +111,48 @@ class Country(mesa.Agent):
             / p.interdependence_reference,
             damping=p.interdependence_damping,
         )
-        target = sum(terms.values())
+        target = np.where(self._others(), sum(terms.values()), 0.0)
         m.target[:, i, :] = target
-        intended = reciprocity.richardson_step(prev.intended[:, i, :], target, p.adjustment_speed)
+        a = p.adjustment_speed if speed is None else speed
+        intended = reciprocity.richardson_step(prev.intended[:, i, :], target, a)
         nxt.intended[:, i, :] = np.where(self._others(), intended, 0.0)
 
     def act(self) -> None:
-        """Implementation noise and the month's CAMEO events toward each partner; the realised NCI."""
+        """Implementation noise and the month's CAMEO events toward each partner; the realised NCI.
+
+        Implemented level ``c* + σ_a·ε`` (Wu & Axelrod 1995); ``1 + Poisson(λ)`` events, each at level
+        ``c* + σ_a·ε + σ_e·η`` coded as a CAMEO root (``events.code_events``); NCI = mean Goldstein value
+        with injected and emitted events counted at their weights.
+        """
         m, w, p, i, t = self.model, self.model.world, self.model.world.params, self.index, self.model.t
-        n, cap, nxt = w.n, m.max_events, m.next
-        rs = m.streams
-        slots = (i * n + np.arange(n)) * events.SLOT_STRIDE  # each dyad's event slots, whatever the cap
-        total, count, costly, rung, tie, active = events.generate_events(
-            nxt.intended[:, i, :],
-            rs.normal("implementation", t, (n,), offset=i * n),
-            rs.uniform("event_count", t, (n,), offset=i * n),
-            rs.normal_blocks("event_noise", t, slots, cap),
-            rs.uniform_blocks("event_code", t, slots, cap),
-            implementation_noise=p.implementation_noise, events_per_month=p.events_per_month,
-            event_noise=p.event_noise[..., None], max_events=cap)
+        n, nxt, rs, runs = w.n, m.next, m.streams, m.n_runs
         others = self._others()
+        level = nxt.intended[:, i, :] + p.implementation_noise * rs.normal("implementation", t, (n,), offset=i * n)
+        counts = events.event_counts(rs.uniform("event_count", t, (n,), offset=i * n), p.events_per_month,
+                                     m.max_events) * others
+        group, k = events.flatten(counts.reshape(-1))
+        run, target = np.divmod(group, n)
+        elements = (i * n + target) * events.SLOT_STRIDE + k  # a dyad's k-th event: the same draw in any batch
+        noise = np.broadcast_to(p.event_noise, (runs, 1))[run, 0]
+        value = level[run, target] + noise * rs.normal_flat("event_noise", t, run, elements)
+        rung, tie = events.code_events(value, rs.uniform_flat("event_code", t, run, elements))
+        total, costly = events.month_totals(group, rung, tie, runs * n)
         inj = w.injected
         scale = w.sanction_scale[:, i, :]
         injected_wg = inj.weighted_goldstein[t][i] + scale * inj.sanction_weighted_goldstein[t][i]
         injected_w = inj.weight[t][i] + scale * inj.sanction_weight[t][i]
         extra_wg = p.scheduled_event_weight * injected_wg + m.signals.weighted_goldstein[:, i, :]
         extra_w = p.scheduled_event_weight * injected_w + m.signals.weight[:, i, :]
-        realised = events.net_cooperation(total, count, extra_wg, extra_w)
+        realised = events.net_cooperation(total.reshape(runs, n), counts, extra_wg, extra_w)
         nxt.realised[:, i, :] = np.where(others, realised, 0.0)
         injected_costly = inj.costly[t][i] | (inj.sanction_costly[t][i] & (scale > 0))
-        nxt.costly[:, i, :] = (costly | injected_costly | m.signals.costly[:, i, :]) & others
+        nxt.costly[:, i, :] = (costly.reshape(runs, n) | injected_costly | m.signals.costly[:, i, :]) & others
         if m.log is not None:
-            _, roots = cameo.root_ladder()
-            ladder, _ = cameo.root_ladder()
-            for j in np.flatnonzero(others):
-                for e in np.flatnonzero(active[0, j]):
-                    group = roots[rung[0, j, e]]
-                    m.log.add(t, i, int(j), group[min(tie[0, j, e], len(group) - 1)],
-                              float(ladder[rung[0, j, e]]), "generated")
+            ladder, roots = cameo.root_ladder()
+            first = run == 0
+            for j, r, second in zip(target[first], rung[first], tie[first], strict=True):
+                group_roots = roots[r]
+                m.log.add(t, i, int(j), group_roots[min(second, len(group_roots) - 1)], float(ladder[r]), "generated")
 
     def invest(self) -> None:
         """S5: investment flows into each partner and the stocks they build."""

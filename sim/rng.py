@@ -70,26 +70,28 @@ class Streams:
         counter = (np.uint64(step) << np.uint64(40)) | (np.uint64(_STREAM_ID[stream]) << np.uint64(32))
         return mix(self.keys + mix((elements | counter) * _GAMMA)[None, :])
 
-    def uniform_blocks(self, stream: str, step: int, starts: np.ndarray, length: int) -> np.ndarray:
-        """Uniforms (R, B, length) for blocks of consecutive elements beginning at ``starts`` (B,)."""
-        elements = (np.asarray(starts, dtype=np.uint64)[:, None] + np.arange(length, dtype=np.uint64)) << np.uint64(1)
-        bits = self._bits(stream, step, elements.reshape(-1))
-        return ((bits >> _S11).astype(np.float64) * _TO_UNIT).reshape(len(self.keys), len(starts), length)
+    def _flat_bits(self, stream: str, step: int, runs: np.ndarray, elements: np.ndarray) -> np.ndarray:
+        counter = (np.uint64(step) << np.uint64(40)) | (np.uint64(_STREAM_ID[stream]) << np.uint64(32))
+        return mix(self.keys[runs, 0] + mix((elements | counter) * _GAMMA))
 
-    def normal_blocks(self, stream: str, step: int, starts: np.ndarray, length: int) -> np.ndarray:
-        """Standard normals (R, B, length) for blocks of consecutive elements beginning at even ``starts``.
+    def uniform_flat(self, stream: str, step: int, runs: np.ndarray, elements: np.ndarray) -> np.ndarray:
+        """Uniforms for a ragged list of draws: draw ``d`` is element ``elements[d]`` of batch row ``runs[d]``.
 
-        Element ``e`` of a block is the same number whatever ``length`` is, so a run's draws do not depend
-        on how many slots the batch needs.
+        The same number as ``uniform`` gives for that element: a draw depends on (seed, run, step, stream,
+        element) only.
         """
-        starts = np.asarray(starts, dtype=np.uint64)
-        half = (length + 1) // 2
-        pairs = ((starts[:, None] // np.uint64(2) + np.arange(half, dtype=np.uint64)) << np.uint64(1)).reshape(-1)
-        u1 = (self._bits(stream, step, pairs) >> _S11).astype(np.float64) * _TO_UNIT
-        u2 = (self._bits(stream, step, pairs | np.uint64(1)) >> _S11).astype(np.float64) * _TO_UNIT
-        radius, angle = np.sqrt(-2.0 * np.log1p(-u1)), 2.0 * np.pi * u2
-        z = np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=-1)
-        return z.reshape(len(self.keys), len(starts), 2 * half)[:, :, :length]
+        bits = self._flat_bits(stream, step, runs, np.asarray(elements, dtype=np.uint64) << np.uint64(1))
+        return (bits >> _S11).astype(np.float64) * _TO_UNIT
+
+    def normal_flat(self, stream: str, step: int, runs: np.ndarray, elements: np.ndarray) -> np.ndarray:
+        """Standard normals for a ragged list of draws, as ``normal`` numbers them (pair ``e // 2``, cosine
+        for even ``e``, sine for odd)."""
+        elements = np.asarray(elements, dtype=np.uint64)
+        pair = (elements >> np.uint64(1)) << np.uint64(1)
+        u1 = (self._flat_bits(stream, step, runs, pair) >> _S11).astype(np.float64) * _TO_UNIT
+        u2 = (self._flat_bits(stream, step, runs, pair | np.uint64(1)) >> _S11).astype(np.float64) * _TO_UNIT
+        angle = 2.0 * np.pi * u2 - np.where(elements & np.uint64(1), 0.5 * np.pi, 0.0)  # sin(x) = cos(x - π/2)
+        return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(angle)
 
     def uniform(self, stream: str, step: int, shape: tuple[int, ...], offset: int = 0) -> np.ndarray:
         """Uniforms in [0, 1) for elements ``offset .. offset + prod(shape)`` of a (stream, step)."""

@@ -290,43 +290,45 @@ def test_map_unbiased_leftover_uniform_is_uniform():
 
 
 def _events(intended: float, *, implementation_noise: float, runs: int = 20_000, cap: int = 24, seed: int = 5):
+    """The event pipeline of ``Country.act`` for one dyad over many runs, with numpy's draws."""
     rng = np.random.default_rng(seed)
-    shape, ev_shape = (runs, 1), (runs, 1, cap)
-    return events.generate_events(
-        np.full(shape, intended),
-        rng.standard_normal(shape),
-        rng.random(shape),
-        rng.standard_normal(ev_shape),
-        rng.random(ev_shape),
-        implementation_noise=implementation_noise,
-        events_per_month=6.0,
-        event_noise=1.0,
-        max_events=cap,
-    )
+    level = intended + implementation_noise * rng.standard_normal(runs)
+    count = events.event_counts(rng.random(runs), 6.0, cap)
+    group, k = events.flatten(count)
+    value = level[group] + rng.standard_normal(group.size)
+    rung, tie = events.code_events(value, rng.random(group.size))
+    total, costly = events.month_totals(group, rung, tie, runs)
+    return total, count, costly, rung, group, k
 
 
 @pytest.mark.parametrize("level", [-4.5, -2.7, -1.0, 0.0, 1.7, 3.6, 4.5])
-def test_generate_events_mean_nci_equals_intended_level(level):
+def test_events_mean_nci_equals_intended_level(level):
     total, count, *_ = _events(level, implementation_noise=0.0)
     nci = events.net_cooperation(total, count, 0.0, 0.0)
     assert abs(nci.mean() - level) < 0.02
 
 
-def test_generate_events_unbiased_with_implementation_noise():
+def test_events_unbiased_with_implementation_noise():
     total, count, *_ = _events(1.3, implementation_noise=0.8, seed=9)
     nci = events.net_cooperation(total, count, 0.0, 0.0)
     assert abs(nci.mean() - 1.3) < 0.03
 
 
-def test_generate_events_counts_are_one_plus_poisson_within_cap():
-    _, count, _, rung, _, active = _events(0.0, implementation_noise=0.0)
+def test_event_counts_are_one_plus_poisson_within_cap():
+    _, count, _, rung, group, k = _events(0.0, implementation_noise=0.0)
     assert count.min() >= 1 and count.max() <= 24
     assert abs(count.mean() - 7.0) < 0.05
-    np.testing.assert_array_equal(active.sum(axis=-1), count)
+    np.testing.assert_array_equal(np.bincount(group, minlength=count.size), count)
+    assert (k < count[group]).all() and (k >= 0).all()
     assert rung.min() >= 0 and rung.max() < len(LADDER)
 
 
-def test_generate_events_flags_material_cooperation_as_costly():
+def test_slots_cover_the_poisson_tail():
+    for rate in (0.5, 2.0, 6.0, 30.0):
+        assert events.slots_needed(rate) >= 1 + rate + 4 * np.sqrt(rate)
+
+
+def test_events_flag_material_cooperation_as_costly():
     _, _, costly_hi, *_ = _events(6.5, implementation_noise=0.0, runs=200)
     _, _, costly_mid, *_ = _events(2.0, implementation_noise=0.0, runs=200, seed=1)
     assert costly_hi.mean() > 0.9  # roots 06-08 (material cooperation) are costly signals

@@ -346,3 +346,18 @@ def test_streams_are_uniform_in_unit_interval_and_distinct(seed, step):
     assert len(np.unique(u)) == u.size
     assert not np.array_equal(u, s.uniform("event_count", step, (500,)))
     assert not np.array_equal(u, s.uniform("event_code", step + 1, (500,)))
+
+
+@settings(max_examples=50, **FAST)
+@given(seed=st.integers(0, 2**32), runs=st.integers(1, 6), step=st.integers(0, 100),
+       elements=st.lists(st.integers(0, 2**20), min_size=1, max_size=20))
+def test_flat_draws_equal_the_block_layout(seed, runs, step, elements):
+    """A ragged draw of element e of run r is the number ``uniform``/``normal`` give at that element."""
+    streams = Streams(seed, np.arange(runs))
+    e = np.array(elements)
+    run = np.arange(e.size) % runs
+    top = int(e.max()) + 1
+    np.testing.assert_array_equal(streams.uniform_flat("event_code", step, run, e),
+                                  streams.uniform("event_code", step, (top,))[run, e])
+    np.testing.assert_allclose(streams.normal_flat("event_noise", step, run, e),
+                               streams.normal("event_noise", step, (top,))[run, e], rtol=0, atol=1e-12)

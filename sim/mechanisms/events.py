@@ -34,31 +34,38 @@ def slots_needed(rate: float) -> int:
     return slots
 
 
-def generate_events(intended: np.ndarray, implementation: np.ndarray, u_count: np.ndarray,
-                    noise: np.ndarray, u_code: np.ndarray, *, implementation_noise, events_per_month,
-                    event_noise, max_events: int):
-    """The month's events of each dyad in a row, from its intended level ``c*``.
+def event_counts(u_count: np.ndarray, events_per_month, slots: int) -> np.ndarray:
+    """``n = 1 + Poisson(λ)`` events per dyad-month, capped at ``slots`` (MODEL-NOTES S4)."""
+    return 1 + poisson_inverse(u_count, events_per_month, slots - 1)
 
-    Implemented level ``c* + σ_a·ε`` (implementation noise, Wu & Axelrod 1995); ``n = 1 + Poisson(λ)``
-    events (capped at ``max_events``); each event's level ``v = c* + σ_a·ε + σ_e·η`` is clipped to the
-    generated roots' range [-7.2, 7.0] and coded as one of the two neighbouring root values, the upper
-    with probability ``(v - g_lo)/(g_hi - g_lo)``, so ``E[g] = v`` (MODEL-NOTES S4). Shapes: ``intended``,
-    ``implementation``, ``u_count`` (R, N); ``noise``, ``u_code`` (R, N, M).
 
-    Returns (goldstein sum, count, costly flag, rung (R, N, M), tie pick (R, N, M), active (R, N, M)).
+def flatten(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ``counts`` (G,) events per group: each event's group and its number within the group, (E,) each.
+
+    Events are laid out flat, so the work scales with the events that happen, not with the slots.
+    """
+    group = np.repeat(np.arange(counts.size), counts)
+    starts = np.cumsum(counts) - counts
+    return group, np.arange(group.size) - np.repeat(starts, counts)
+
+
+def code_events(value: np.ndarray, u_code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CAMEO roots of events with intended levels ``value``: clipped to the generated roots' range
+    [-7.2, 7.0] (no war regime) and coded unbiasedly, ``E[g] = v`` (MODEL-NOTES S4).
+
+    Returns each event's rung on the Goldstein ladder and which of two roots sharing a value it is.
     """
     ladder, _ = cameo.root_ladder()
-    costly_table = cameo.costly_rungs()
-    level = intended + implementation_noise * implementation
-    count = 1 + poisson_inverse(u_count, events_per_month, max_events - 1)
-    active = np.arange(noise.shape[-1]) < count[..., None]
-    value = np.clip(level[..., None] + event_noise * noise, ladder[0], ladder[-1])
-    rung, u_rest = cameo.map_unbiased(value, u_code)
-    tie = (u_rest >= 0.5).astype(np.int64)
-    g = ladder[rung]
-    total = np.where(active, g, 0.0).sum(axis=-1)
-    costly = (active & costly_table[rung, tie]).any(axis=-1)
-    return total, count, costly, rung, tie, active
+    rung, rest = cameo.map_unbiased(np.clip(value, ladder[0], ladder[-1]), u_code)
+    return rung, (rest >= 0.5).astype(np.int64)
+
+
+def month_totals(group: np.ndarray, rung: np.ndarray, tie: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per group: the sum of the events' Goldstein values and whether any was a costly signal (Kydd 2000)."""
+    ladder, _ = cameo.root_ladder()
+    total = np.bincount(group, weights=ladder[rung], minlength=n_groups)
+    costly = np.bincount(group, weights=cameo.costly_rungs()[rung, tie], minlength=n_groups) > 0
+    return total, costly
 
 
 def net_cooperation(total: np.ndarray, count: np.ndarray, extra_weighted: np.ndarray,
@@ -67,4 +74,5 @@ def net_cooperation(total: np.ndarray, count: np.ndarray, extra_weighted: np.nda
 
     Event-data practice (Goldstein & Freeman 1991; Brandt-Colaresi-Freeman monthly Goldstein means).
     """
-    return (total + extra_weighted) / (count + extra_weight)
+    numerator, denominator = total + extra_weighted, count + extra_weight
+    return np.divide(numerator, denominator, out=np.zeros(np.shape(numerator)), where=denominator > 0)
