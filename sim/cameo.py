@@ -67,9 +67,6 @@ def costly_rungs() -> np.ndarray:
     return np.vectorize(lambda c: c in COSTLY_ROOTS)(table)
 
 
-_BELOW_ONE = np.nextafter(1.0, 0.0)
-
-
 @cache
 def _rung_below() -> np.ndarray:
     """For each 0.1 step above the ladder's floor, the highest rung at or below it (never the top rung).
@@ -84,18 +81,23 @@ def _rung_below() -> np.ndarray:
     return np.minimum(np.searchsorted(ladder, grid + 1e-9, side="right") - 1, len(ladder) - 2)
 
 
+_INVERSE_GAP = 1.0 / np.diff(root_ladder()[0])
+
+
 def map_unbiased(value: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rung index of an event whose intended Goldstein level is ``value`` (already clipped to the ladder).
 
     The event takes one of the two neighbouring root values ``g_lo <= v <= g_hi``, choosing ``g_hi`` with
-    probability ``(v - g_lo)/(g_hi - g_lo)``, so that ``E[g] = v`` (MODEL-NOTES S4): the coding adds noise
-    but no bias. ``u`` is a uniform draw of the same shape. Also returns what is left of ``u`` once the
-    choice is made, a fresh uniform (used to pick among roots sharing a value).
+    probability ``p = (v - g_lo)/(g_hi - g_lo)``, so that ``E[g] = v`` (MODEL-NOTES S4): the coding adds
+    noise but no bias. ``u`` is a uniform draw of the same shape.
+
+    Also returns which of two roots sharing the chosen value the event is (0 or 1, even odds), decided by
+    the same draw: given the choice, ``u`` is uniform on ``[0, p)`` or ``[p, 1)``, and its position in the
+    upper or lower half of that interval is a fair coin.
     """
     ladder, _ = root_ladder()
     lo = _rung_below()[np.clip(((value - ladder[0]) * 10.0).astype(np.int64), 0, None)]
-    hi = lo + 1
-    p_hi = (value - ladder[lo]) / (ladder[hi] - ladder[lo])
+    p_hi = (value - ladder[lo]) * _INVERSE_GAP[lo]
     upper = u < p_hi
-    rest = np.where(upper, u / np.where(upper, p_hi, 1.0), (u - p_hi) / np.where(upper, 1.0, 1.0 - p_hi))
-    return np.where(upper, hi, lo), np.minimum(rest, _BELOW_ONE)  # rounding can reach 1.0
+    second = u >= 0.5 * (p_hi + 1.0 - upper)
+    return lo + upper, second.astype(np.int64)

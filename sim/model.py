@@ -61,13 +61,16 @@ class RelationsModel(mesa.Model):
         runs: explicit run indices instead of ``range(replicates)``; run ``k`` is the same in any batch.
         settings: values by dotted config path; an array of length R gives each run its own value.
         record_events: keep the CAMEO event log of the batch's first run.
+        record: the variables kept in ``history`` (all of ``DYAD_VARIABLES`` by default; a sweep keeps
+            only what its outcomes read, and an empty tuple keeps nothing).
         rng: an integer seed (Mesa's convention); default: ``config.seed``.
         **params: behavioural parameters by name (``reciprocity=0.4``), as plain keyword parameters.
     """
 
     def __init__(self, config: Mapping[str, Any] | DictConfig | None = None, *, replicates: int = 1,
                  runs: Sequence[int] | np.ndarray | None = None, settings: Mapping[str, Any] | None = None,
-                 record_events: bool = True, rng: Any = None, **params: Any):
+                 record_events: bool = True, record: Sequence[str] = DYAD_VARIABLES, rng: Any = None,
+                 **params: Any):
         cfg = self._resolve_config(config)
         overrides: dict[str, Any] = {}
         for path, value in {**{f"params.{k}": v for k, v in params.items()}, **dict(settings or {})}.items():
@@ -99,7 +102,10 @@ class RelationsModel(mesa.Model):
         self.t = 0
         self.log: EventLog | None = EventLog() if record_events else None
         shape = (self.world.n_steps, self.n_runs, self.world.n, self.world.n)
-        self.history = {name: np.zeros(shape) for name in DYAD_VARIABLES}
+        unknown = sorted(set(record) - set(DYAD_VARIABLES))
+        if unknown:
+            raise ValueError(f"cannot record {unknown}; recordable: {', '.join(DYAD_VARIABLES)}")
+        self.history = {name: np.zeros(shape) for name in DYAD_VARIABLES if name in record}
         self.target = np.zeros(shape[1:])
 
         Country.create_agents(self, self.world.n, code=self.world.countries, index=list(range(self.world.n)))
@@ -196,20 +202,27 @@ class RelationsModel(mesa.Model):
         nxt.valence = structure.update_valence(self.state.valence, nxt.realised, w.params.valence_smoothing[..., None])
         nxt.stock_history = np.roll(nxt.stock_history, -1, axis=0)
         nxt.stock_history[-1] = nxt.investment_stock[:, w.channel_owner, w.channel_partner]
-        t = self.t
-        h = self.history
-        h["nci"][t] = nxt.realised
-        h["intended_cooperation"][t] = nxt.intended
-        h["cooperation_target"][t] = self.target
-        h["trust"][t] = logistic(nxt.log_odds) * (1 - np.eye(w.n))
-        h["valence"][t] = nxt.valence
-        h["sanctions"][t] = nxt.sanctions
-        h["investment_flow"][t] = nxt.investment_flow
-        h["investment_stock"][t] = nxt.investment_stock
-        h["rapport"][t] = nxt.rapport
-        h["channel_openness"][t] = nxt.openness * (1 - np.eye(w.n))
+        for name, series in self.history.items():
+            series[self.t] = self._observe(name, nxt)
         self.state = nxt
         self.t += 1
+
+    def _observe(self, name: str, state: State) -> np.ndarray:
+        """The recorded value of one output variable (its name as in ``timeseries.parquet``)."""
+        off = 1.0 - np.eye(self.world.n)
+        match name:
+            case "nci":
+                return state.realised
+            case "intended_cooperation":
+                return state.intended
+            case "cooperation_target":
+                return self.target
+            case "trust":
+                return logistic(state.log_odds) * off
+            case "channel_openness":
+                return state.openness * off
+            case _:
+                return getattr(state, name)
 
     def run(self) -> RelationsModel:
         """Step through the whole horizon."""

@@ -279,14 +279,15 @@ def test_map_unbiased_value_on_a_rung_always_gives_that_rung():
         assert np.all(rung == k)
 
 
-def test_map_unbiased_leftover_uniform_is_uniform():
-    """The leftover draw picks among roots sharing a value; it must still be uniform on [0, 1)."""
+def test_map_unbiased_picks_either_of_two_roots_sharing_a_value_evenly():
+    """Roots 12 and 16 share -4.0 (so do 09 and 11 at -2.0): each is picked half the time, on both sides."""
     n = 100_000
     u = np.random.default_rng(11).random(n)
-    _, rest = cameo.map_unbiased(np.full(n, -3.3), u)
-    assert np.all((rest >= 0) & (rest < 1))
-    counts, _ = np.histogram(rest, bins=10, range=(0, 1))
-    assert np.all(np.abs(counts - n / 10) < 5 * np.sqrt(n / 10))
+    for value in (-4.6, -3.3, -4.0):
+        rung, second = cameo.map_unbiased(np.full(n, value), u)
+        on_tie = LADDER[rung] == -4.0
+        assert on_tie.any()
+        assert abs(second[on_tie].mean() - 0.5) < 5 * np.sqrt(0.25 / on_tie.sum())
 
 
 def _events(intended: float, *, implementation_noise: float, runs: int = 20_000, cap: int = 24, seed: int = 5):

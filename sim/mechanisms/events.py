@@ -56,8 +56,7 @@ def code_events(value: np.ndarray, u_code: np.ndarray) -> tuple[np.ndarray, np.n
     Returns each event's rung on the Goldstein ladder and which of two roots sharing a value it is.
     """
     ladder, _ = cameo.root_ladder()
-    rung, rest = cameo.map_unbiased(np.clip(value, ladder[0], ladder[-1]), u_code)
-    return rung, (rest >= 0.5).astype(np.int64)
+    return cameo.map_unbiased(np.clip(value, ladder[0], ladder[-1]), u_code)
 
 
 def month_totals(group: np.ndarray, rung: np.ndarray, tie: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
