@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -79,7 +79,8 @@ def _jobs(overrides: list[str], multirun: bool) -> list[list[str]]:
     parsed = OverridesParser.create().parse_overrides(overrides)
     choices = []
     for override in parsed:
-        if override.get_key_element().lstrip("+~").startswith("hydra"):
+        key = override.get_key_element().lstrip("+~")
+        if key.startswith("hydra") and key != "hydra.searchpath":  # the search path decides what composes
             continue
         if override.is_sweep_override():
             if not multirun:
@@ -92,17 +93,20 @@ def _jobs(overrides: list[str], multirun: bool) -> list[list[str]]:
     return [list(job) for job in itertools.islice(itertools.product(*choices), MAX_PREFLIGHT_JOBS)]
 
 
-def preflight(argv: list[str], config_name: str = "config") -> None:
+def preflight(argv: list[str], config_name: str = "config", check: Callable[[dict], object] | None = None) -> None:
     """Compose and validate the config of every job the command line asks for; exit 2 on the first error.
 
-    Runs before Hydra creates an output folder, so a bad config writes nothing.
+    ``check`` adds a script's own checks of the validated config (a sweep's declaration). Runs before Hydra
+    creates an output folder, so a bad config writes nothing.
     """
     overrides, multirun, info = _split(argv)
     if info:
         return
     try:
         for job in _jobs(overrides, multirun):
-            validate(to_container(compose_config(job, config_name=config_name)))
+            cfg = validate(to_container(compose_config(job, config_name=config_name)))
+            if check is not None:
+                check(cfg)
     except ConfigError as err:
         fail(str(err))
     except (HydraException, OmegaConfBaseException, ValueError) as err:

@@ -43,4 +43,5 @@ class Ensemble:
     def window_mean(self, variable: str, first: str, last: str) -> np.ndarray:
         """Each run's mean of ``variable`` over the months ``first``..``last``: (R, N, N)."""
         a, b = self.calendar.index(first), self.calendar.index(last)
-        return self.series[variable][a:b + 1].mean(axis=0)
+        window = np.moveaxis(self.series[variable][a:b + 1], 0, -1)  # (R, N, N, months), months contiguous
+        return np.ascontiguousarray(window).mean(axis=-1)

@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from sim.config.load import PROJECT_ROOT
 from sim.io import atomic_write_text, ensure_fresh, sha256
 from sim.manifest import build_manifest
@@ -29,7 +31,8 @@ def run_replay(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | None =
     """
     ensure_fresh(out_dir, [*RESULT_FILES, FIGURES, MANIFEST])
     started = time.perf_counter()
-    model = RelationsModel(cfg, replicates=cfg["replicates"]).run()
+    runs = np.arange(cfg["first_run"], cfg["first_run"] + cfg["replicates"])
+    model = RelationsModel(cfg, runs=runs).run()
     ens = Ensemble.from_model(model)
     simulated = time.perf_counter() - started
     report = cfg["report"]

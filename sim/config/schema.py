@@ -259,6 +259,27 @@ class Params:
 
 
 @dataclass
+class SweepSpec:
+    """A sweep, declared once (``conf/sweep/*.yaml``): what varies, the design, what is measured.
+
+    ``parameters`` maps a config path to ``{values: [...]}`` (grid) or ``{low, high}`` with an optional
+    ``distribution`` (uniform; normal with ``low``/``high`` as mean and sd). ``outcomes`` maps a name to
+    a measure of each run (see ``sim.sweep.outcomes``). ``series`` asks for per-design-point bands of
+    some variables: ``{variables: [nci], dyads: ["JPN->RUS"]}``. Entries are typed by ``sim.sweep.spec``.
+    """
+
+    name: str = MISSING
+    description: str = ""
+    design: str = "grid"
+    points: int = 0
+    replicates: int = 1
+    chunk_size: int = 4096
+    parameters: dict[str, Any] = field(default_factory=dict)
+    outcomes: dict[str, Any] = field(default_factory=dict)
+    series: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class Paths:
     root: str = "."
     output: str = "outputs"
@@ -280,10 +301,13 @@ class Config:
     replicates: int = 200
     mode: str = "endogenous"
     stop: str = ""  # last month to simulate; empty: the scenario's end
+    first_run: int = 0  # run indices first_run .. first_run + replicates - 1 (rerun run k of a sweep alone)
+    workers: int = 0  # sweep worker processes; 0: one per core
     scenario: Scenario = field(default_factory=Scenario)
     params: Params = field(default_factory=Params)
     report: Report = field(default_factory=Report)
     paths: Paths = field(default_factory=Paths)
+    sweep: SweepSpec | None = None
 
 
 def register() -> None:

@@ -111,6 +111,8 @@ class _Checker:
         _check(cfg["mode"] in MODES, "mode", cfg["mode"], f"allowed: {', '.join(MODES)}")
         _check(cfg["replicates"] >= 1, "replicates", cfg["replicates"], "must be >= 1")
         _check(cfg["seed"] >= 0, "seed", cfg["seed"], "must be >= 0")
+        _check(cfg["first_run"] >= 0, "first_run", cfg["first_run"], "must be >= 0")
+        _check(cfg["workers"] >= 0, "workers", cfg["workers"], "must be >= 0 (0: one per core)")
         self.horizon(sc)
         self.scenario(sc)
         self.params(cfg["params"])

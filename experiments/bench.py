@@ -1,0 +1,267 @@
+"""Benchmark the sweep engine against Mesa's batch_run and against the bare vectorised step loop.
+
+    python experiments/bench.py sweep=sanctions_vs_alliance
+    python experiments/bench.py sweep=sobol_behaviour --runs 20000 --mesa-runs 100 --workers 2
+
+Measures, in one process on one machine, the same kind of runs of a sweep three ways:
+
+* ``engine``: ``sim.sweep.engine.execute`` on the sweep's first ``--runs`` runs, chunk files written to a
+  temporary folder, then ``merge_outcomes`` (the real engine with its I/O);
+* ``batch_run``: ``--mesa-runs`` single runs (R = 1), one ``RelationsModel`` each, through
+  ``mesa.batch_run`` over design points of the sweep and seeds (recording what the sweep records);
+* ``bare loop``: the same chunks as the engine, each worker only building and stepping the vectorised
+  model with nothing recorded and nothing written.
+
+``--runs``, ``--mesa-runs`` and ``--workers`` (default: the config's ``workers``, else one per core) are
+taken off the command line before Hydra reads it; everything else is a Hydra override of the config.
+Writes ``bench.json`` to its output folder (``outputs/bench/<sweep>/...``).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import platform
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import hydra
+import mesa
+import numpy as np
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from sim.cli import fail, guard, preflight
+from sim.config import to_container, validate
+from sim.config.load import register_resolvers
+from sim.model import RelationsModel
+from sim.sweep import engine
+
+OPTIONS = {"--runs": 20_000, "--mesa-runs": 200, "--workers": 0}  # --workers 0: the config's, else one per core
+RUN_DIR = "hydra.run.dir=${paths.output}/bench/${sweep.name}/${now:%Y-%m-%d_%H-%M-%S}_${run_id:}"
+RESULT = "bench.json"
+TARGET_SPEEDUP = 200.0  # the engine at least this many times faster than batch_run
+TARGET_OVERHEAD = 1.5  # the engine at most this many times the bare loop's time
+
+
+def take_options(argv: list[str]) -> tuple[dict[str, int], list[str]]:
+    """Split ``--runs N`` / ``--runs=N`` (and the other ``OPTIONS``) off ``argv``; the rest is for Hydra."""
+    options, rest = dict(OPTIONS), []
+    args = iter(argv)
+    for arg in args:
+        name, sep, value = arg.partition("=")
+        if name not in OPTIONS:
+            rest.append(arg)
+            continue
+        if not sep:
+            value = next(args, "")
+        try:
+            options[name] = int(value)
+        except ValueError:
+            fail(f"{name} needs a whole number, got {value!r}")
+        if options[name] < (0 if name == "--workers" else 1):
+            fail(f"{name} must be {'>= 0' if name == '--workers' else '>= 1'}, got {options[name]}")
+    if not any(arg.startswith(("hydra.run.dir=", "++hydra.run.dir=")) for arg in rest):
+        rest.append(RUN_DIR)
+    return options, rest
+
+
+def sized(cfg: dict[str, Any], runs: int) -> dict[str, Any]:
+    """The config with just enough replicates per design point for the sweep to hold ``runs`` runs (or a few
+    more): its first ``runs`` runs then cover every design point."""
+    points = len(engine.make_plan(cfg).design)
+    out = copy.deepcopy(cfg)
+    out["sweep"]["replicates"] = math.ceil(runs / points)
+    return validate(out)
+
+
+def check(cfg: dict[str, Any], runs: int) -> None:
+    """Preflight: a sweep is chosen and, raised to ``runs`` runs, still a valid plan."""
+    if not cfg.get("sweep"):
+        fail("sweep = None: choose a sweep, e.g. sweep=sanctions_vs_alliance (files in conf/sweep/)")
+    engine.make_plan(sized(cfg, runs))
+
+
+@dataclass(frozen=True)
+class FirstRuns(engine.Plan):
+    """A plan cut to its first ``limit`` runs: its chunks, hence ``execute`` and ``merge_outcomes``, stop there."""
+
+    limit: int = 0
+
+    @property
+    def runs(self) -> int:
+        return min(self.limit, len(self.design) * self.sweep.replicates)
+
+
+def first_runs(cfg: dict[str, Any], runs: int) -> FirstRuns:
+    plan = engine.make_plan(sized(cfg, runs))
+    return FirstRuns(plan.cfg, plan.sweep, plan.design, plan.calendar, limit=runs)
+
+
+def chunk_settings(plan: engine.Plan, start: int, stop: int) -> dict[str, np.ndarray]:
+    """Per-run parameter values of sweep runs ``start..stop-1``, as ``engine.run_chunk`` sets them."""
+    points = np.arange(start, stop) // plan.sweep.replicates
+    return {name: plan.design[name].to_numpy()[points] for name in plan.sweep.names}
+
+
+def warm_up(plan: engine.Plan) -> None:
+    """One short single run first, so that no method pays for the process's first model (lazy imports, caches)."""
+    RelationsModel(plan.cfg, runs=np.arange(1), settings=chunk_settings(plan, 0, 1), record=(),
+                   record_events=False).run()
+
+
+def timed(label: str, measure: Callable[[], int]) -> dict[str, float]:
+    """Wall time of ``measure()`` (which returns the number of runs it did), and the runs per second."""
+    print(f"measuring {label} ...", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    runs = measure()
+    seconds = time.perf_counter() - started
+    return {"runs": runs, "seconds": seconds, "runs_per_second": runs / seconds}
+
+
+# ---- (a) the sweep engine ------------------------------------------------------------------------------------
+
+def engine_runs(plan: FirstRuns, workers: int, scratch: Path) -> int:
+    """The real engine: every chunk written to ``scratch``, then the outcome files merged."""
+    folder = scratch / engine.CHUNKS
+    engine.execute(plan, folder, workers, progress=False)
+    engine.merge_outcomes(plan, folder, scratch / "outcomes.parquet")
+    return plan.runs
+
+
+# ---- (c) the bare vectorised loop ----------------------------------------------------------------------------
+
+_BARE: dict[str, Any] = {}
+
+
+def _init_bare(cfg: dict[str, Any]) -> None:
+    _BARE["plan"] = engine.make_plan(cfg)
+
+
+def bare_chunk(plan: engine.Plan, start: int, stop: int) -> int:
+    """Build and step one chunk's vectorised model; record nothing, write nothing."""
+    RelationsModel(plan.cfg, runs=np.arange(start, stop), settings=chunk_settings(plan, start, stop), record=(),
+                   record_events=False).run()
+    return stop - start
+
+
+def _bare_worker(start: int, stop: int) -> int:
+    return bare_chunk(_BARE["plan"], start, stop)
+
+
+def bare_runs(plan: FirstRuns, workers: int) -> int:
+    """The engine's chunks on the engine's kind of pool (same process context, same per-worker plan)."""
+    chunks = plan.chunks()
+    if workers <= 1 or len(chunks) <= 1:
+        return sum(bare_chunk(plan, a, b) for a, b in chunks)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=engine._pool_context(), initializer=_init_bare,
+                             initargs=(plan.cfg,)) as pool:
+        return sum(pool.map(_bare_worker, *zip(*chunks, strict=True)))
+
+
+# ---- (b) Mesa's batch_run -----------------------------------------------------------------------------------
+
+def mesa_grid(plan: engine.Plan, runs: int) -> tuple[list[dict[str, float]], list[int]]:
+    """Design points × seeds with exactly ``runs`` combinations: as many points as possible (a divisor of
+    ``runs``, at most the design's size), spread evenly over the design."""
+    n_points = max(d for d in range(1, min(runs, len(plan.design)) + 1) if runs % d == 0)
+    rows = np.unique(np.linspace(0, len(plan.design) - 1, n_points).round().astype(int))
+    settings = [{name: float(plan.design[name].iloc[k]) for name in plan.sweep.names} for k in rows]
+    seeds = [plan.cfg["seed"] + k for k in range(runs // n_points)]
+    return settings, seeds
+
+
+def mesa_runs(plan: engine.Plan, runs: int, workers: int) -> int:
+    """``runs`` single-run models (R = 1) through ``mesa.batch_run``, each over the whole horizon.
+
+    batch_run iterates every parameter value that is iterable, so the config (a dict) and the recorded
+    variables (a tuple) go in as one-element lists; ``rng`` gives each run its seed.
+    """
+    settings, seeds = mesa_grid(plan, runs)
+    parameters = {"config": [plan.cfg], "settings": settings, "record": [plan.sweep.recorded_variables()],
+                  "record_events": False}
+    rows = mesa.batch_run(RelationsModel, parameters=parameters, rng=seeds, number_processes=workers,
+                          max_steps=plan.calendar.n_steps, data_collection_period=-1, display_progress=False)
+    if len(rows) != runs or any(row["Step"] != plan.calendar.n_steps for row in rows):
+        raise RuntimeError(f"batch_run returned {len(rows)} rows, not {runs} runs of {plan.calendar.n_steps} steps")
+    return len(rows)
+
+
+# ---- report --------------------------------------------------------------------------------------------------
+
+def peak_rss_mb() -> dict[str, float]:
+    """Peak resident memory of this process and of its largest finished child, in MB (Linux: ru_maxrss in KiB)."""
+    scale = 1 / 1024 if sys.platform.startswith("linux") else 1 / 1024**2
+    return {"self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale,
+            "children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale}
+
+
+def benchmark(cfg: dict[str, Any], runs: int, mesa_count: int, workers: int, out_dir: Path) -> dict[str, Any]:
+    """All three measurements (batch_run last: it switches multiprocessing's default start method to spawn)."""
+    plan = first_runs(cfg, runs)
+    warm_up(plan)
+    with tempfile.TemporaryDirectory(prefix="bench-", dir=out_dir) as scratch:
+        timings = {"engine": timed("engine", lambda: engine_runs(plan, workers, Path(scratch)))}
+    timings["bare loop"] = timed("bare loop", lambda: bare_runs(plan, workers))
+    timings["batch_run"] = timed("batch_run", lambda: mesa_runs(plan, mesa_count, workers))
+    a, b, c = (timings[k]["runs_per_second"] for k in ("engine", "batch_run", "bare loop"))
+    return {
+        "sweep": plan.sweep.name, "design_points": len(plan.design), "months": plan.calendar.n_steps,
+        "chunk_size": plan.sweep.chunk_size, "workers": workers,
+        "methods": {name: {k: round(v, 3) for k, v in t.items()} for name, t in timings.items()},
+        "speedup_over_batch_run": round(a / b, 2), "engine_over_bare_loop_time": round(c / a, 3),
+        "targets": {"speedup_over_batch_run": TARGET_SPEEDUP, "engine_over_bare_loop_time": TARGET_OVERHEAD},
+        "peak_rss_mb": {k: round(v, 1) for k, v in peak_rss_mb().items()},
+        "machine": {"cpus": engine.default_workers(), "cpu_count": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform(), "mesa": mesa.__version__, "numpy": np.__version__},
+    }
+
+
+def table(result: dict[str, Any]) -> str:
+    lines = [f"{'method':<10} {'runs':>8} {'seconds':>9} {'runs/s':>10}"]
+    for name in ("engine", "batch_run", "bare loop"):
+        m = result["methods"][name]
+        lines.append(f"{name:<10} {m['runs']:>8,} {m['seconds']:>9.2f} {m['runs_per_second']:>10,.1f}")
+    speedup, overhead = result["speedup_over_batch_run"], result["engine_over_bare_loop_time"]
+    lines.append(f"speed-up over batch_run: {speedup:,.1f}× (target ≥ {TARGET_SPEEDUP:g}×)")
+    lines.append(f"engine time / bare loop time: {overhead:.2f}× (target ≤ {TARGET_OVERHEAD:g}×)")
+    rss = result["peak_rss_mb"]
+    lines.append(f"peak RSS: {rss['self']:,.0f} MB (this process), {rss['children']:,.0f} MB (largest child)")
+    return "\n".join(lines)
+
+
+OPTS = dict(OPTIONS)  # this invocation's options (filled in by ``__main__``; spawned workers never read them)
+
+
+@hydra.main(version_base="1.3", config_path="../conf", config_name="config")
+def main(cfg: DictConfig) -> None:
+    hc = HydraConfig.get()
+    out_dir = Path(hc.runtime.output_dir)
+    with guard():
+        data = validate(to_container(cfg))
+        check(data, OPTS["--runs"])
+        workers = OPTS["--workers"] or data["workers"] or engine.default_workers()
+        result = benchmark(data, OPTS["--runs"], OPTS["--mesa-runs"], workers, out_dir)
+    (out_dir / RESULT).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print(f"{result['sweep']}: {result['design_points']:,} design points, {result['months']} months, "
+          f"chunks of {result['chunk_size']:,}, {workers} worker(s)")
+    print(table(result))
+    print(f"output: {out_dir}")
+
+
+if __name__ == "__main__":
+    register_resolvers()
+    options, hydra_argv = take_options(sys.argv[1:])
+    OPTS.update(options)
+    sys.argv[1:] = hydra_argv
+    preflight(hydra_argv, check=lambda c: check(c, OPTS["--runs"]))
+    main()

@@ -1,0 +1,197 @@
+"""Run a sweep: design points × replicates, in chunks of vectorised runs, on worker processes.
+
+Run ``k`` of a sweep is replicate ``k % replicates`` of design point ``k // replicates``; its random
+numbers depend only on (seed, k), so its outcomes are the same whatever the chunk size, the number of
+workers or the order in which chunks finish, and ``experiments/run.py first_run=k replicates=1`` with
+the point's parameter values reproduces its series. Each chunk writes its own file as soon as it is done;
+the final tables are assembled from them in run order, one chunk at a time, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from tqdm.auto import tqdm
+
+from sim.calendar import Calendar
+from sim.io import atomic_write
+from sim.model import RelationsModel
+from sim.sweep.design import design_points
+from sim.sweep.outcomes import measure, series_block
+from sim.sweep.spec import MAX_SERIES_VALUES, Sweep, read_sweep
+
+CHUNKS = "chunks"
+ROW_GROUP = 65_536
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a sweep will run: the checked declaration, its design, and the chunks of run indices."""
+
+    cfg: dict[str, Any]
+    sweep: Sweep
+    design: pd.DataFrame
+    calendar: Calendar
+
+    @property
+    def runs(self) -> int:
+        return len(self.design) * self.sweep.replicates
+
+    def chunks(self) -> list[tuple[int, int]]:
+        size = self.sweep.chunk_size
+        return [(start, min(start + size, self.runs)) for start in range(0, self.runs, size)]
+
+
+def make_plan(cfg: dict[str, Any]) -> Plan:
+    """Check the sweep of a validated config and draw its design (``ConfigError`` on a bad declaration)."""
+    calendar = Calendar.from_strings(cfg["scenario"]["start"], cfg["stop"] or cfg["scenario"]["end"])
+    sweep = read_sweep(cfg, calendar)
+    design = design_points(sweep, cfg["seed"])
+    plan = Plan(cfg, sweep, design, calendar)
+    series_values = plan.runs * len(sweep.series_variables) * len(sweep.series_dyads) * calendar.n_steps
+    if series_values > MAX_SERIES_VALUES:
+        from sim.config.errors import ConfigError
+
+        raise ConfigError("sweep.series", f"{series_values:,} values",
+                          f"too many to keep for bands (at most {MAX_SERIES_VALUES:,}): ask for fewer "
+                          "variables, dyads, points or replicates")
+    return plan
+
+
+# ---- one chunk (runs in a worker process) ----------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(plan_cfg: dict[str, Any]) -> None:
+    _WORKER["plan"] = make_plan(plan_cfg)
+
+
+def _chunk_name(index: int, kind: str) -> str:
+    return f"{kind}-{index:07d}.{'parquet' if kind == 'outcomes' else 'npy'}"
+
+
+def run_chunk(plan: Plan, index: int, start: int, stop: int, folder: Path) -> int:
+    """Run sweep runs ``start..stop-1`` as one vectorised model and write their outcomes (and series)."""
+    sweep, reps = plan.sweep, plan.sweep.replicates
+    runs = np.arange(start, stop)
+    points = runs // reps
+    settings = {name: plan.design[name].to_numpy()[points] for name in sweep.names}
+    model = RelationsModel(plan.cfg, runs=runs, settings=settings, record_events=False,
+                           record=sweep.recorded_variables()).run()
+    table = {"run": runs, "point": points, "replicate": runs % reps,
+             "seed": np.full(runs.size, plan.cfg["seed"], dtype=np.int64), **measure(model, sweep)}
+    frame = pa.table(table)
+    if sweep.series_variables:
+        block = series_block(model, sweep)
+        atomic_write(folder / _chunk_name(index, "series"), lambda tmp: np.save(tmp.open("wb"), block))
+    atomic_write(folder / _chunk_name(index, "outcomes"), lambda tmp: pq.write_table(frame, tmp))
+    # a Mesa model and its agents refer to each other: free this chunk's arrays now, not at some later GC pass,
+    # so a worker's memory stays flat however many chunks it runs
+    del model
+    gc.collect()
+    return stop - start
+
+
+def _worker_chunk(index: int, start: int, stop: int, folder: str) -> int:
+    return run_chunk(_WORKER["plan"], index, start, stop, Path(folder))
+
+
+# ---- the whole sweep -----------------------------------------------------------------------------------
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    # forking this (multi-threaded: pyarrow, tqdm) process could deadlock a worker; a fork server forks
+    # workers from a clean single-threaded process, and spawn is the portable fallback
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def execute(plan: Plan, folder: Path, workers: int, progress: bool = True) -> None:
+    """Run every chunk not yet on disk in ``folder``, in parallel when ``workers > 1``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    todo = [(k, a, b) for k, (a, b) in enumerate(plan.chunks()) if not (folder / _chunk_name(k, "outcomes")).exists()]
+    bar = tqdm(total=plan.runs, initial=plan.runs - sum(b - a for _, a, b in todo), unit="run", unit_scale=True,
+               desc=plan.sweep.name, disable=not progress, smoothing=0.1, file=sys.stderr)
+    with bar:
+        if workers <= 1 or len(todo) <= 1:
+            for k, a, b in todo:
+                bar.update(run_chunk(plan, k, a, b, folder))
+            return
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_init_worker,
+                                 initargs=(plan.cfg,)) as pool:
+            futures = [pool.submit(_worker_chunk, k, a, b, str(folder)) for k, a, b in todo]
+            for done in as_completed(futures):
+                bar.update(done.result())
+
+
+def _chunk_tables(plan: Plan, folder: Path) -> Iterator[pa.Table]:
+    for k in range(len(plan.chunks())):
+        yield pq.read_table(folder / _chunk_name(k, "outcomes"))
+
+
+def merge_outcomes(plan: Plan, folder: Path, path: Path) -> Path:
+    """Join the chunks' outcome files, in run order, into one Parquet file.
+
+    Rows go out in row groups of a fixed size, so the file's bytes do not depend on how the runs were
+    chunked; at most one row group and one chunk are in memory at a time.
+    """
+    def write(tmp: Path) -> None:
+        writer, pending = None, []
+        for table in _chunk_tables(plan, folder):
+            writer = writer or pq.ParquetWriter(tmp, table.schema, compression="zstd")
+            pending.append(table)
+            buffered = pa.concat_tables(pending)
+            full = buffered.num_rows // ROW_GROUP * ROW_GROUP
+            for start in range(0, full, ROW_GROUP):
+                writer.write_table(buffered.slice(start, ROW_GROUP))
+            pending = [buffered.slice(full)]
+        rest = pa.concat_tables(pending)
+        if rest.num_rows:
+            writer.write_table(rest)
+        writer.close()
+
+    return atomic_write(path, write)
+
+
+def series_bands(plan: Plan, folder: Path) -> pd.DataFrame:
+    """Per design point, month and requested series: quantiles over replicates."""
+    sweep, reps = plan.sweep, plan.sweep.replicates
+    blocks = np.concatenate([np.load(folder / _chunk_name(k, "series")) for k in range(len(plan.chunks()))])
+    by_point = blocks.reshape(len(plan.design), reps, *blocks.shape[1:])  # runs are point-major
+    qs = np.quantile(by_point, QUANTILES, axis=1)  # (Q, P, S, T)
+    labels = [(v, s, t) for v in sweep.series_variables for s, t in sweep.series_dyads]
+    dates = plan.calendar.dates()
+    p_idx, s_idx, t_idx = np.meshgrid(np.arange(len(plan.design)), np.arange(len(labels)), np.arange(len(dates)),
+                                      indexing="ij")
+    frame = pd.DataFrame({
+        "point": p_idx.ravel(),
+        "date": dates[t_idx.ravel()],
+        "source": [labels[s][1] for s in s_idx.ravel()],
+        "target": [labels[s][2] for s in s_idx.ravel()],
+        "variable": [labels[s][0] for s in s_idx.ravel()],
+    })
+    for q, name in zip(qs, ("q05", "q25", "median", "q75", "q95"), strict=True):
+        frame[name] = q.ravel()
+    return frame
+
+
+def cleanup(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

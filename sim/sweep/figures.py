@@ -1,0 +1,431 @@
+"""Figures of a finished sweep: responses of each outcome to each parameter, grid heatmaps, Sobol' indices and
+monthly bands per design point, written as PNG and SVG.
+
+The house style of ``sim.plots`` applies: Agg backend, object-oriented API, a fixed style, and files saved
+atomically without timestamps, so the same sweep always gives byte-identical figures. Outcomes of stat ``by``
+(0/1 per run) are shown as probabilities with Wilson 95% intervals; outcomes of stat ``month`` are undefined
+(NaN) in runs where the milestone never happened and are summarised over the runs where it did.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import textwrap
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+
+from sim.plots import _BAND_ALPHA, _RC, _figure, _save, _time_axis
+from sim.sweep.engine import Plan
+from sim.sweep.spec import Outcome
+
+MAX_SERIES_POINTS = 30  # at most this many design points get small multiples of their monthly bands
+_BINS = 10  # quantile bins of a sampled parameter
+_MIN_PER_BIN = 5
+_RASTER_POINTS = 1000  # scatters with more markers are embedded as images in the SVG, to keep it small
+_Z95 = 1.959963984540054
+_PANEL = (3.0, 2.3)  # inches per response panel
+_SERIES_PANEL = (2.3, 1.6)  # inches per series panel
+
+
+def write_sweep_figures(plan: Plan, outcomes: pd.DataFrame, series: pd.DataFrame | None,
+                        indices: pd.DataFrame | None, out_dir: Path) -> list[Path]:
+    """Write every figure of a finished sweep as PNG and SVG into ``out_dir``.
+
+    Figures, each skipped when it would be empty:
+
+    - ``response_<outcome>``: one panel per swept parameter. Grids: the mean over replicates (a probability
+      for ``by`` outcomes) against the parameter's values, with the 25-75% band over replicates (Wilson 95%
+      interval for probabilities); with two parameters one line per value of the other one, with three or
+      more the runs at each value are pooled over the others. Sampled designs (random, lhs, sobol): each
+      design point's mean (grey dots) against the parameter, with the mean of up to ten equal-count bins and
+      the 25-75% band of the point means in each bin; for probabilities only the bins' probability with the
+      Wilson 95% interval of their runs. Values of ``month`` outcomes are averaged over the runs where the
+      milestone happened; outcomes without any finite value get no figure.
+    - ``heatmap_<outcome>``: grids of exactly two parameters only: the outcome's mean (or probability) in
+      each grid cell, annotated; cells without a value are grey.
+    - ``sobol_indices``: when ``indices`` is given and not empty: S1 and ST with their 95% intervals, one
+      panel per outcome, parameters sorted by ST.
+    - ``series_<variable>_<source>_<target>``: when ``series`` is given and the design has at most
+      ``MAX_SERIES_POINTS`` points: one panel per design point with the median and the 50% and 90% bands
+      over its replicates.
+
+    Args:
+        plan: the sweep's plan (declaration and design).
+        outcomes: one row per run: ``run``, ``point``, ``replicate``, ``seed`` and one column per outcome.
+        series: bands per design point (``engine.series_bands``), or None.
+        indices: Sobol' indices (``sensitivity.sobol_indices``), or None.
+        out_dir: folder for the files; created if missing. Files are replaced atomically.
+
+    Returns:
+        The written paths, sorted.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sweep = plan.sweep
+    labels = parameter_labels(sweep.names)
+    runs = (outcomes.sort_values(["point", "replicate"], kind="stable").reset_index(drop=True)
+            .merge(plan.design, on="point", how="left", validate="many_to_one"))
+    paths: list[Path] = []
+    with plt.style.context("default"), plt.rc_context(_RC):
+        for outcome in sweep.outcomes:
+            if not np.isfinite(runs[outcome.name].to_numpy(dtype=float)).any():
+                continue
+            if sweep.design == "grid":
+                paths += _grid_response(plan, runs, outcome, labels, out_dir)
+                if len(sweep.parameters) == 2:
+                    paths += _heatmap(plan, runs, outcome, out_dir)
+            else:
+                paths += _sampled_response(plan, runs, outcome, labels, out_dir)
+        if indices is not None and not indices.empty:
+            paths += _sobol(plan, indices, labels, out_dir)
+        if series is not None and not series.empty and len(plan.design) <= MAX_SERIES_POINTS:
+            paths += _series(plan, series, labels, out_dir)
+    return sorted(paths)
+
+
+# --- labels --------------------------------------------------------------------------------------------
+
+
+def parameter_labels(paths: list[str]) -> dict[str, str]:
+    """Short, unique axis labels for swept config paths.
+
+    A label is the path's last two dotted parts, extended to the left while its first part is a code (all
+    capitals) or a list index, and further until no two paths share a label:
+    ``scenario.alliances.JPN.commitment`` -> ``alliances.JPN.commitment``, ``params.reciprocity`` stays.
+
+    Args:
+        paths: dotted config paths.
+
+    Returns:
+        path -> label.
+    """
+    def label(parts: list[str], keep: int) -> int:
+        while keep < len(parts) and (parts[-keep].isupper() or parts[-keep].isdigit()):
+            keep += 1
+        return keep
+
+    split = {path: path.split(".") for path in paths}
+    keep = {path: label(parts, min(2, len(parts))) for path, parts in split.items()}
+    while True:
+        short = {path: ".".join(split[path][-keep[path]:]) for path in paths}
+        clashing = [p for p in paths if list(short.values()).count(short[p]) > 1 and keep[p] < len(split[p])]
+        if not clashing:
+            return short
+        for path in clashing:
+            keep[path] = label(split[path], keep[path] + 1)
+
+
+def _describe(outcome: Outcome) -> str:
+    """What an outcome measures, in a few words."""
+    dyad = f"{outcome.source} → {outcome.target}"
+    if outcome.stat == "mean":
+        span = f", {outcome.first or 'start'} to {outcome.last or 'end'}" if outcome.first or outcome.last else ""
+        return f"mean {outcome.variable} {dyad}{span}"
+    if outcome.stat == "final":
+        return f"{outcome.variable} {dyad} in {outcome.last or 'the last month'}"
+    if outcome.stat == "month":
+        return f"year of {outcome.milestone} ({outcome.channel}), runs where it happened"
+    return f"probability of {outcome.milestone} ({outcome.channel}) by {outcome.last}"
+
+
+def _over(outcome: Outcome, replicates: int) -> str:
+    """How a grid point's value was formed from its replicates."""
+    what = {"by": "probability", "month": "mean of the runs with a value"}.get(outcome.stat, "mean")
+    return f"{what}, {replicates} replicate(s) per grid point"
+
+
+def _ylabel(outcome: Outcome) -> str:
+    return {"by": "probability", "month": "year"}.get(outcome.stat, outcome.variable)
+
+
+def _suptitle(fig: Figure, *lines: str) -> None:
+    """A figure title of one or more lines, each wrapped to the figure's width."""
+    width = max(40, int(fig.get_figwidth() * 14))
+    fig.suptitle("\n".join(textwrap.fill(line, width=width, break_on_hyphens=False) for line in lines), fontsize=9)
+
+
+def _file_part(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "x"
+
+
+def _value(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def _cell(value: float, outcome: Outcome) -> str:
+    if not math.isfinite(value):
+        return "–"
+    if outcome.stat == "by":
+        return f"{value:.2f}"
+    return f"{value:.1f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
+# --- statistics ----------------------------------------------------------------------------------------
+
+
+def _wilson(successes: np.ndarray, trials: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score 95% interval of a binomial proportion (NaN where there are no trials)."""
+    n = np.asarray(trials, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.asarray(successes, dtype=float) / n
+        denominator = 1.0 + _Z95**2 / n
+        centre = (p + _Z95**2 / (2 * n)) / denominator
+        half = _Z95 / denominator * np.sqrt(p * (1 - p) / n + _Z95**2 / (4 * n**2))
+    return centre - half, centre + half
+
+
+def _summary(values: pd.Series, groups: list[pd.Series | np.ndarray], probability: bool) -> pd.DataFrame:
+    """Per group: ``mean`` of the finite values, and ``low``/``high``: the 25-75% quantiles, or the Wilson
+    95% interval when ``probability``."""
+    grouped = values.groupby(groups, sort=True)
+    frame = pd.DataFrame({"mean": grouped.mean(), "n": grouped.count()})
+    if probability:
+        frame["low"], frame["high"] = _wilson(grouped.sum().to_numpy(), frame["n"].to_numpy())
+    else:
+        frame["low"], frame["high"] = grouped.quantile(0.25), grouped.quantile(0.75)
+    return frame
+
+
+def _binned(x: np.ndarray, y: np.ndarray, successes: np.ndarray, trials: np.ndarray,
+            probability: bool) -> pd.DataFrame:
+    """Up to ``_BINS`` bins of equal counts along ``x`` (points with a finite ``y`` only): mean ``x``, mean
+    ``y``, and the 25-75% quantiles of ``y`` (Wilson interval of the pooled runs when ``probability``)."""
+    keep = np.isfinite(x) & np.isfinite(y)
+    x, y, successes, trials = x[keep], y[keep], successes[keep], trials[keep]
+    if not x.size:
+        return pd.DataFrame(columns=["x", "mean", "low", "high"])
+    order = np.argsort(x, kind="stable")
+    bins = max(1, min(_BINS, x.size // _MIN_PER_BIN))
+    rows = []
+    for members in np.array_split(order, bins):
+        if probability:
+            low, high = _wilson(successes[members].sum(), trials[members].sum())
+            mean = successes[members].sum() / trials[members].sum()
+        else:
+            mean = y[members].mean()
+            low, high = np.quantile(y[members], (0.25, 0.75))
+        rows.append({"x": x[members].mean(), "mean": mean, "low": float(low), "high": float(high)})
+    return pd.DataFrame(rows)
+
+
+# --- figures -------------------------------------------------------------------------------------------
+
+
+def _panels(count: int, cols: int) -> tuple[int, int]:
+    cols = max(1, min(count, cols))
+    return math.ceil(count / cols), cols
+
+
+def _finish_response(fig: Figure, axes: np.ndarray, used: int, outcome: Outcome, subtitle: str,
+                     *, full_range: bool = True) -> None:
+    """Hide unused panels, plain y tick labels (years stay years), probability limits, title."""
+    for ax in axes.flat[used:]:
+        ax.set_axis_off()
+    for ax in axes.flat[:used]:
+        ax.ticklabel_format(axis="y", useOffset=False, style="plain")
+        if outcome.stat == "by":
+            if full_range:
+                ax.set_ylim(-0.03, 1.03)
+            else:
+                ax.set_ylim(bottom=0.0)
+    _suptitle(fig, f"{outcome.name}: {_describe(outcome)}", subtitle)
+
+
+def _grid_response(plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: dict[str, str],
+                   out_dir: Path) -> list[Path]:
+    """Mean over replicates (or probability) against each grid parameter, with bands."""
+    names = plan.sweep.names
+    probability = outcome.stat == "by"
+    values = runs[outcome.name].astype(float)
+    lines = len(names) == 2
+    rows, cols = _panels(len(names), 2 if lines else 3)
+    width = _PANEL[0] + (1.0 if lines else 0.0)
+    with _figure(figsize=(max(4.5, width * cols), _PANEL[1] * rows + 0.6)) as fig:
+        axes = fig.subplots(rows, cols, squeeze=False)
+        for ax, name in zip(axes.flat, names, strict=False):
+            if lines:
+                other = names[1 - names.index(name)]
+                levels = np.unique(runs[other].to_numpy())
+                colours = matplotlib.colormaps["viridis"](np.linspace(0.0, 0.85, len(levels)))
+                for level, colour in zip(levels, colours, strict=True):
+                    mask = (runs[other] == level).to_numpy()
+                    stats = _summary(values[mask], [runs.loc[mask, name]], probability)
+                    _line_band(ax, stats, colour, label=_value(level), alpha=0.12)
+                ax.legend(title=labels[other], loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False,
+                          borderaxespad=0.2)
+            else:
+                _line_band(ax, _summary(values, [runs[name]], probability), "C0")
+            ticks = np.unique(runs[name].to_numpy())
+            if ticks.size <= 12:
+                ax.set_xticks(ticks, [_value(t) for t in ticks])
+            ax.set(xlabel=labels[name], ylabel=_ylabel(outcome))
+        band = "Wilson 95% interval" if probability else "25-75% of replicates"
+        pooled = "" if len(names) <= 2 else ", pooled over the other parameters"
+        _finish_response(fig, axes, len(names), outcome,
+                         f"{_over(outcome, plan.sweep.replicates)}{pooled}; band: {band}")
+        return _save(fig, out_dir, f"response_{_file_part(outcome.name)}")
+
+
+def _line_band(ax: Axes, stats: pd.DataFrame, colour: object, label: str | None = None, alpha: float = 0.2) -> None:
+    """A mean line with markers over a shaded low-high band (``_summary``'s columns, indexed by x)."""
+    x = stats.index.to_numpy(dtype=float)
+    ax.fill_between(x, stats["low"].to_numpy(dtype=float), stats["high"].to_numpy(dtype=float), color=colour,
+                    alpha=alpha, linewidth=0)
+    ax.plot(x, stats["mean"].to_numpy(dtype=float), color=colour, marker="o", markersize=3, linewidth=1.2,
+            label=label)
+
+
+def _sampled_response(plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: dict[str, str],
+                      out_dir: Path) -> list[Path]:
+    """Point means against each sampled parameter, with a binned mean and band.
+
+    For probabilities the points (0, 1/R, ..., 1) say little, so only the binned probability is drawn.
+    """
+    names = plan.sweep.names
+    probability = outcome.stat == "by"
+    grouped = runs.groupby("point", sort=True)[outcome.name]
+    means = grouped.mean().reindex(plan.design["point"])
+    successes, trials = grouped.sum().reindex(plan.design["point"]), grouped.count().reindex(plan.design["point"])
+    y = means.to_numpy(dtype=float)
+    finite = np.isfinite(y)
+    rows, cols = _panels(len(names), 4)
+    with _figure(figsize=(max(4.5, _PANEL[0] * cols), _PANEL[1] * rows + 0.6)) as fig:
+        axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
+        for ax, name in zip(axes.flat, names, strict=False):
+            x = plan.design[name].to_numpy(dtype=float)
+            if not probability:
+                ax.scatter(x[finite], y[finite], s=6, color="0.45", alpha=0.35, linewidths=0,
+                           rasterized=bool(finite.sum() > _RASTER_POINTS))
+            bins = _binned(x, y, successes.to_numpy(dtype=float), trials.to_numpy(dtype=float), probability)
+            ax.fill_between(bins["x"].to_numpy(dtype=float), bins["low"].to_numpy(dtype=float),
+                            bins["high"].to_numpy(dtype=float), color="C0", alpha=0.25, linewidth=0)
+            ax.plot(bins["x"].to_numpy(dtype=float), bins["mean"].to_numpy(dtype=float), color="C0",
+                    linewidth=1.4, marker="o", markersize=2.5)
+            ax.set(xlabel=labels[name])
+        for ax in axes[:, 0]:
+            ax.set_ylabel(_ylabel(outcome))
+        points = f"{len(y)} design points, {plan.sweep.replicates} replicate(s) each"
+        if probability:
+            subtitle = f"probability in equal-count bins of {points}, band: Wilson 95% interval of the bin's runs"
+        else:
+            undefined = int((~finite).sum())
+            missing = f"; {undefined} point(s) without a value left out" if undefined else ""
+            subtitle = (f"grey: mean of each of {points}; blue: mean of equal-count bins, band: 25-75% of the "
+                        f"bin's point means{missing}")
+        _finish_response(fig, axes, len(names), outcome, subtitle, full_range=False)
+        return _save(fig, out_dir, f"response_{_file_part(outcome.name)}")
+
+
+def _heatmap(plan: Plan, runs: pd.DataFrame, outcome: Outcome, out_dir: Path) -> list[Path]:
+    """The outcome's mean (or probability) over a two-parameter grid, annotated."""
+    row_name, col_name = plan.sweep.names
+    table = (runs.groupby([row_name, col_name], sort=True)[outcome.name].mean().unstack(col_name)
+             .sort_index().sort_index(axis=1))
+    grid = table.to_numpy(dtype=float)
+    if not np.isfinite(grid).any():
+        return []
+    probability = outcome.stat == "by"
+    norm = Normalize(0.0, 1.0) if probability else Normalize(np.nanmin(grid), np.nanmax(grid))
+    cmap = matplotlib.colormaps["viridis"].with_extremes(bad="0.85")
+    n_rows, n_cols = grid.shape
+    with _figure(figsize=(max(3.6, 0.62 * n_cols + 2.4), max(2.8, 0.42 * n_rows + 1.6))) as fig:
+        ax = fig.subplots()
+        image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, norm=norm, origin="lower", aspect="auto")
+        for (i, j), value in np.ndenumerate(grid):
+            dark = math.isfinite(value) and norm(value) < 0.5
+            ax.text(j, i, _cell(value, outcome), ha="center", va="center", fontsize=7,
+                    color="white" if dark else "black")
+        ax.set_xticks(range(n_cols), [_value(v) for v in table.columns])
+        ax.set_yticks(range(n_rows), [_value(v) for v in table.index])
+        ax.tick_params(length=0)
+        ax.spines[:].set_visible(False)
+        ax.set(xlabel=col_name, ylabel=row_name)
+        fig.colorbar(image, ax=ax, label=_ylabel(outcome), shrink=0.9)
+        _suptitle(fig, f"{outcome.name}: {_describe(outcome)}", _over(outcome, plan.sweep.replicates))
+        return _save(fig, out_dir, f"heatmap_{_file_part(outcome.name)}")
+
+
+def _sobol(plan: Plan, indices: pd.DataFrame, labels: dict[str, str], out_dir: Path) -> list[Path]:
+    """S1 and ST per parameter with 95% intervals, one panel per outcome, parameters sorted by ST."""
+    order = [o.name for o in plan.sweep.outcomes]
+    analysed = sorted(indices["outcome"].unique(), key=lambda n: (order.index(n) if n in order else len(order), n))
+    left_out = [name for name in order if name not in analysed]
+    n_parameters = indices.groupby("outcome")["parameter"].nunique().max()
+    rows, cols = _panels(len(analysed), 3)
+    with _figure(figsize=(3.8 * cols, (0.24 * n_parameters + 1.0) * rows + 0.8)) as fig:
+        axes = fig.subplots(rows, cols, squeeze=False)
+        for ax in axes.flat[len(analysed):]:
+            ax.set_axis_off()
+        for ax, name in zip(axes.flat, analysed, strict=False):
+            part = indices[indices["outcome"] == name].copy()
+            part["rank"] = part["ST"].fillna(-np.inf)
+            part = part.sort_values(["rank", "parameter"], ascending=[True, False], kind="stable")
+            y = np.arange(len(part), dtype=float)
+            for offset, (index, colour) in zip((0.2, -0.2), (("S1", "C0"), ("ST", "C3")), strict=True):
+                ax.barh(y + offset, part[index].fillna(0.0), height=0.38, color=colour, label=index,
+                        xerr=part[f"{index}_conf"].fillna(0.0), error_kw={"elinewidth": 0.7, "capsize": 1.5,
+                                                                            "ecolor": "0.25"})
+            ax.set_yticks(y, [labels.get(p, p) for p in part["parameter"]])
+            ax.axvline(0.0, color="0.5", linewidth=0.6)
+            ax.set_ylim(-0.6, len(part) - 0.4)
+            ax.tick_params(axis="y", length=0)
+            ax.set_title(name)
+            ax.set_xlabel("Sobol' index")
+        handles, names = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, names, loc="outside upper right", ncols=2, frameon=False)
+        if left_out:
+            fig.supxlabel(f"Left out (undefined at some design points): {', '.join(left_out)}", fontsize=7,
+                          color="0.25")
+        _suptitle(fig, f"Sobol' indices: first-order (S1) and total (ST) with 95% intervals, "
+                       f"{plan.sweep.points} base samples")
+        return _save(fig, out_dir, "sobol_indices")
+
+
+def _series(plan: Plan, series: pd.DataFrame, labels: dict[str, str], out_dir: Path) -> list[Path]:
+    """Small multiples of each series: one panel per design point, median with 50% and 90% bands."""
+    design = plan.design.set_index("point").sort_index()
+    names = plan.sweep.names
+    # grid points run with the last parameter fastest: one row per combination of the others
+    cols = int(design[names[-1]].nunique()) if plan.sweep.design == "grid" and len(names) >= 2 else min(len(design), 5)
+    rows, cols = _panels(len(design), cols)
+    paths: list[Path] = []
+    for (variable, source, target), part in series.groupby(["variable", "source", "target"], sort=True):
+        by_point = {point: frame.sort_values("date") for point, frame in part.groupby("point", sort=True)}
+        with _figure(figsize=(_SERIES_PANEL[0] * cols, _SERIES_PANEL[1] * rows + 0.8)) as fig:
+            axes = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True)
+            for ax in axes.flat[len(design):]:
+                ax.set_axis_off()
+            low = min(float(f["q05"].min()) for f in by_point.values())
+            high = max(float(f["q95"].max()) for f in by_point.values())
+            for ax, point in zip(axes.flat, design.index, strict=False):
+                ax.set_title("\n".join(f"{labels[n]} = {_value(design.at[point, n])}" for n in names), fontsize=6.5)
+                frame = by_point.get(point)
+                if frame is None:
+                    continue
+                dates = frame["date"].to_numpy(dtype="datetime64[D]")
+                for (lo, hi), width in ((("q05", "q95"), 0.9), (("q25", "q75"), 0.5)):
+                    ax.fill_between(dates, frame[lo].to_numpy(), frame[hi].to_numpy(), color="C0",
+                                    alpha=_BAND_ALPHA[width], linewidth=0)
+                ax.plot(dates, frame["median"].to_numpy(), color="C0", linewidth=1.0)
+                if low < 0.0 < high:
+                    ax.axhline(0.0, color="0.5", linewidth=0.5)
+                _time_axis(ax, dates)
+            for ax in axes.flat[max(0, len(design) - cols):len(design)]:
+                ax.xaxis.set_tick_params(labelbottom=True)  # the last panel of each column shows the years
+            for ax in axes[:, 0]:
+                ax.set_ylabel(variable)
+            _suptitle(fig, f"{variable} {source} → {target} at each design point: median, 50% and 90% bands over "
+                           f"{plan.sweep.replicates} replicate(s)")
+            paths += _save(fig, out_dir, f"series_{_file_part(f'{variable}_{source}_{target}')}")
+    return paths
