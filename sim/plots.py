@@ -28,7 +28,7 @@ from matplotlib.ticker import FixedLocator
 from sim.calendar import Calendar, parse_month
 from sim.results import Ensemble
 
-_RC: dict[str, Any] = {
+STYLE: dict[str, Any] = {
     "svg.hashsalt": "sim",
     "font.size": 8,
     "axes.titlesize": 8,
@@ -44,7 +44,7 @@ _DPI = 150
 _FORMATS = ("png", "svg")
 _METADATA = {"png": {"Software": "sim"}, "svg": {"Date": None}}
 _QUANTILES = {0.9: (0.05, 0.95), 0.5: (0.25, 0.75)}
-_BAND_ALPHA = {0.9: 0.15, 0.5: 0.3}
+BAND_ALPHA = {0.9: 0.15, 0.5: 0.3}
 _MARKER_CLOSE = 0.04  # markers closer than this share of the horizon put their labels on opposite sides
 _PANEL_SIZE = (2.6, 1.7)  # inches per small-multiple panel
 
@@ -75,7 +75,7 @@ def write_figures(
     steps = [ensemble.calendar.index(month) for month in trust_matrix_dates]
     marks = _marker_dates(ensemble.calendar, markers)
     paths: list[Path] = []
-    with plt.style.context("default"), plt.rc_context(_RC):
+    with plt.style.context("default"), plt.rc_context(STYLE):
         paths += _nci_dyads(ensemble, out_dir, marks)
         paths += _trust(ensemble, out_dir, marks)
         paths += _sanctions_investment(ensemble, out_dir, marks)
@@ -106,7 +106,7 @@ def _sanctions_investment(
 ) -> list[Path]:
     """Sanction levels and investment stocks of the dyads where they are ever positive."""
     dates = ensemble.calendar.dates()
-    with _figure(figsize=(9.0, 6.5)) as fig:
+    with new_figure(figsize=(9.0, 6.5)) as fig:
         axes = fig.subplots(2, 1, sharex=True)
         panels = (("sanctions", "Sanctions (source on target)", "sanction level"),
                   ("investment_stock", "Investment stock (source in target)", "stock"))
@@ -123,10 +123,10 @@ def _sanctions_investment(
                         color="0.4", bbox={"facecolor": "white", "edgecolor": "none"})
             ax.set_ylim(bottom=0.0)
             ax.set(title=title, ylabel=ylabel)
-            _time_axis(ax, dates)
+            time_axis(ax, dates)
             _markers(ax, dates, marks)
         fig.suptitle(f"Sanctions and investment: median and 90% band {_over_runs(ensemble)}")
-        return _save(fig, out_dir, "sanctions_investment")
+        return save_figure(fig, out_dir, "sanctions_investment")
 
 
 def _trust_matrices(ensemble: Ensemble, out_dir: Path, steps: Sequence[int]) -> list[Path]:
@@ -137,7 +137,7 @@ def _trust_matrices(ensemble: Ensemble, out_dir: Path, steps: Sequence[int]) -> 
     side = max(2.4, 0.6 * n + 0.8)
     cmap = matplotlib.colormaps["viridis"].with_extremes(bad="0.9")
     diagonal = np.eye(n, dtype=bool)
-    with _figure(figsize=(side * cols + 1.0, side * rows + 0.6)) as fig:
+    with new_figure(figsize=(side * cols + 1.0, side * rows + 0.6)) as fig:
         axes = fig.subplots(rows, cols, squeeze=False)
         for ax in axes.flat[len(steps):]:
             ax.set_axis_off()
@@ -158,7 +158,7 @@ def _trust_matrices(ensemble: Ensemble, out_dir: Path, steps: Sequence[int]) -> 
             ax.set_ylabel("truster")
         fig.colorbar(image, ax=axes.ravel().tolist(), label="median trust", shrink=0.8)
         fig.suptitle("Median trust matrix (row trusts column)")
-        return _save(fig, out_dir, "trust_matrices")
+        return save_figure(fig, out_dir, "trust_matrices")
 
 
 def _jpn_rus_focus(ensemble: Ensemble, out_dir: Path, marks: list[tuple[str, np.datetime64]]) -> list[Path]:
@@ -166,7 +166,7 @@ def _jpn_rus_focus(ensemble: Ensemble, out_dir: Path, marks: list[tuple[str, np.
     j, r = ensemble.countries.index("JPN"), ensemble.countries.index("RUS")
     dates = ensemble.calendar.dates()
     nci = ensemble.series["nci"]
-    with _figure(figsize=(9.0, 6.5)) as fig:
+    with new_figure(figsize=(9.0, 6.5)) as fig:
         top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
         _band(top, dates, nci[:, :, j, r], color="C0", label="JPN → RUS")
         _band(top, dates, nci[:, :, r, j], color="C3", label="RUS → JPN")
@@ -180,17 +180,17 @@ def _jpn_rus_focus(ensemble: Ensemble, out_dir: Path, marks: list[tuple[str, np.
         bottom.set(ylabel="level", ylim=(0.0, 1.0))
         for ax in (top, bottom):
             ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, frameon=False, borderaxespad=0.2)
-            _time_axis(ax, dates)
+            time_axis(ax, dates)
             _markers(ax, dates, marks)
         fig.suptitle(f"Japan and Russia: median, 50% and 90% bands {_over_runs(ensemble)}")
-        return _save(fig, out_dir, "jpn_rus_focus")
+        return save_figure(fig, out_dir, "jpn_rus_focus")
 
 
 # --- shared helpers ------------------------------------------------------------------------------------
 
 
 @contextmanager
-def _figure(**kwargs: Any) -> Iterator[Figure]:
+def new_figure(**kwargs: Any) -> Iterator[Figure]:
     """A constrained-layout pyplot figure that is closed on leaving, even after an error."""
     fig = plt.figure(layout="constrained", **kwargs)
     try:
@@ -228,7 +228,7 @@ def _dyad_grid(
     n = len(ensemble.countries)
     dates = ensemble.calendar.dates()
     series = ensemble.series[variable]
-    with _figure(figsize=(_PANEL_SIZE[0] * n, _PANEL_SIZE[1] * n + 0.4)) as fig:
+    with new_figure(figsize=(_PANEL_SIZE[0] * n, _PANEL_SIZE[1] * n + 0.4)) as fig:
         axes = fig.subplots(n, n, sharex=True, sharey=True, squeeze=False)
         for i, j in np.ndindex(n, n):
             ax = axes[i, j]
@@ -241,7 +241,7 @@ def _dyad_grid(
             if zero_line:
                 ax.axhline(0.0, color="0.5", linewidth=0.6)
             ax.set_title(_dyad_label(ensemble, i, j))
-            _time_axis(ax, dates)
+            time_axis(ax, dates)
             _markers(ax, dates, marks, numbered=True)
             # The diagonal hides the shared tick labels of the last column and the first row: restore them.
             if j == n - 1 and i == n - 2:
@@ -252,7 +252,7 @@ def _dyad_grid(
             axes[0, 1].set_ylim(ylim)
         fig.suptitle(f"{title}\nmedian, 50% and 90% bands {_over_runs(ensemble)}")
         _marker_key(fig, marks)
-        return _save(fig, out_dir, name)
+        return save_figure(fig, out_dir, name)
 
 
 def _band(
@@ -276,11 +276,11 @@ def _band(
     """
     for width in widths:
         low, high = np.quantile(values, _QUANTILES[width], axis=1)
-        ax.fill_between(dates, low, high, color=color, alpha=_BAND_ALPHA[width], linewidth=0)
+        ax.fill_between(dates, low, high, color=color, alpha=BAND_ALPHA[width], linewidth=0)
     ax.plot(dates, np.median(values, axis=1), color=color, linewidth=1.2, label=label)
 
 
-def _time_axis(ax: Axes, dates: np.ndarray) -> None:
+def time_axis(ax: Axes, dates: np.ndarray) -> None:
     """Date x axis over the horizon: a tick each January (every few years on long horizons), minor each July.
 
     The ticks are fixed from the monthly dates, which is much faster than matplotlib's rrule date locators.
@@ -350,7 +350,7 @@ def _dyad_label(ensemble: Ensemble, source: int, target: int) -> str:
     return f"{ensemble.countries[source]} → {ensemble.countries[target]}"
 
 
-def _save(fig: Figure, out_dir: Path, name: str) -> list[Path]:
+def save_figure(fig: Figure, out_dir: Path, name: str) -> list[Path]:
     """Save ``fig`` as ``name``.png and ``name``.svg, each through a temporary file and ``os.replace``.
 
     Returns:

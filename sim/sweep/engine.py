@@ -98,7 +98,11 @@ def run_chunk(plan: Plan, index: int, start: int, stop: int, folder: Path) -> in
     frame = pa.table(table)
     if sweep.series_variables:
         block = series_block(model, sweep)
-        atomic_write(folder / _chunk_name(index, "series"), lambda tmp: np.save(tmp.open("wb"), block))
+        def save(tmp: Path) -> None:
+            with tmp.open("wb") as handle:  # np.save would add ".npy" to a bare temporary name
+                np.save(handle, block)
+
+        atomic_write(folder / _chunk_name(index, "series"), save)
     atomic_write(folder / _chunk_name(index, "outcomes"), lambda tmp: pq.write_table(frame, tmp))
     # a Mesa model and its agents refer to each other: free this chunk's arrays now, not at some later GC pass,
     # so a worker's memory stays flat however many chunks it runs

@@ -25,7 +25,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from sim.plots import _BAND_ALPHA, _RC, _figure, _save, _time_axis
+from sim.plots import BAND_ALPHA, STYLE, new_figure, save_figure, time_axis
 from sim.sweep.engine import Plan
 from sim.sweep.spec import Outcome
 
@@ -77,7 +77,7 @@ def write_sweep_figures(plan: Plan, outcomes: pd.DataFrame, series: pd.DataFrame
     runs = (outcomes.sort_values(["point", "replicate"], kind="stable").reset_index(drop=True)
             .merge(plan.design, on="point", how="left", validate="many_to_one"))
     paths: list[Path] = []
-    with plt.style.context("default"), plt.rc_context(_RC):
+    with plt.style.context("default"), plt.rc_context(STYLE):
         for outcome in sweep.outcomes:
             if not np.isfinite(runs[outcome.name].to_numpy(dtype=float)).any():
                 continue
@@ -251,7 +251,7 @@ def _grid_response(plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: dic
     lines = len(names) == 2
     rows, cols = _panels(len(names), 2 if lines else 3)
     width = _PANEL[0] + (1.0 if lines else 0.0)
-    with _figure(figsize=(max(4.5, width * cols), _PANEL[1] * rows + 0.6)) as fig:
+    with new_figure(figsize=(max(4.5, width * cols), _PANEL[1] * rows + 0.6)) as fig:
         axes = fig.subplots(rows, cols, squeeze=False)
         for ax, name in zip(axes.flat, names, strict=False):
             if lines:
@@ -274,7 +274,7 @@ def _grid_response(plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: dic
         pooled = "" if len(names) <= 2 else ", pooled over the other parameters"
         _finish_response(fig, axes, len(names), outcome,
                          f"{_over(outcome, plan.sweep.replicates)}{pooled}; band: {band}")
-        return _save(fig, out_dir, f"response_{_file_part(outcome.name)}")
+        return save_figure(fig, out_dir, f"response_{_file_part(outcome.name)}")
 
 
 def _line_band(ax: Axes, stats: pd.DataFrame, colour: object, label: str | None = None, alpha: float = 0.2) -> None:
@@ -300,7 +300,7 @@ def _sampled_response(plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: 
     y = means.to_numpy(dtype=float)
     finite = np.isfinite(y)
     rows, cols = _panels(len(names), 4)
-    with _figure(figsize=(max(4.5, _PANEL[0] * cols), _PANEL[1] * rows + 0.6)) as fig:
+    with new_figure(figsize=(max(4.5, _PANEL[0] * cols), _PANEL[1] * rows + 0.6)) as fig:
         axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
         for ax, name in zip(axes.flat, names, strict=False):
             x = plan.design[name].to_numpy(dtype=float)
@@ -324,7 +324,7 @@ def _sampled_response(plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: 
             subtitle = (f"grey: mean of each of {points}; blue: mean of equal-count bins, band: 25-75% of the "
                         f"bin's point means{missing}")
         _finish_response(fig, axes, len(names), outcome, subtitle, full_range=False)
-        return _save(fig, out_dir, f"response_{_file_part(outcome.name)}")
+        return save_figure(fig, out_dir, f"response_{_file_part(outcome.name)}")
 
 
 def _heatmap(plan: Plan, runs: pd.DataFrame, outcome: Outcome, out_dir: Path) -> list[Path]:
@@ -339,7 +339,7 @@ def _heatmap(plan: Plan, runs: pd.DataFrame, outcome: Outcome, out_dir: Path) ->
     norm = Normalize(0.0, 1.0) if probability else Normalize(np.nanmin(grid), np.nanmax(grid))
     cmap = matplotlib.colormaps["viridis"].with_extremes(bad="0.85")
     n_rows, n_cols = grid.shape
-    with _figure(figsize=(max(3.6, 0.62 * n_cols + 2.4), max(2.8, 0.42 * n_rows + 1.6))) as fig:
+    with new_figure(figsize=(max(3.6, 0.62 * n_cols + 2.4), max(2.8, 0.42 * n_rows + 1.6))) as fig:
         ax = fig.subplots()
         image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, norm=norm, origin="lower", aspect="auto")
         for (i, j), value in np.ndenumerate(grid):
@@ -353,7 +353,7 @@ def _heatmap(plan: Plan, runs: pd.DataFrame, outcome: Outcome, out_dir: Path) ->
         ax.set(xlabel=col_name, ylabel=row_name)
         fig.colorbar(image, ax=ax, label=_ylabel(outcome), shrink=0.9)
         _suptitle(fig, f"{outcome.name}: {_describe(outcome)}", _over(outcome, plan.sweep.replicates))
-        return _save(fig, out_dir, f"heatmap_{_file_part(outcome.name)}")
+        return save_figure(fig, out_dir, f"heatmap_{_file_part(outcome.name)}")
 
 
 def _sobol(plan: Plan, indices: pd.DataFrame, labels: dict[str, str], out_dir: Path) -> list[Path]:
@@ -363,7 +363,7 @@ def _sobol(plan: Plan, indices: pd.DataFrame, labels: dict[str, str], out_dir: P
     left_out = [name for name in order if name not in analysed]
     n_parameters = indices.groupby("outcome")["parameter"].nunique().max()
     rows, cols = _panels(len(analysed), 3)
-    with _figure(figsize=(3.8 * cols, (0.24 * n_parameters + 1.0) * rows + 0.8)) as fig:
+    with new_figure(figsize=(3.8 * cols, (0.24 * n_parameters + 1.0) * rows + 0.8)) as fig:
         axes = fig.subplots(rows, cols, squeeze=False)
         for ax in axes.flat[len(analysed):]:
             ax.set_axis_off()
@@ -389,7 +389,7 @@ def _sobol(plan: Plan, indices: pd.DataFrame, labels: dict[str, str], out_dir: P
                           color="0.25")
         _suptitle(fig, f"Sobol' indices: first-order (S1) and total (ST) with 95% intervals, "
                        f"{plan.sweep.points} base samples")
-        return _save(fig, out_dir, "sobol_indices")
+        return save_figure(fig, out_dir, "sobol_indices")
 
 
 def _series(plan: Plan, series: pd.DataFrame, labels: dict[str, str], out_dir: Path) -> list[Path]:
@@ -402,7 +402,7 @@ def _series(plan: Plan, series: pd.DataFrame, labels: dict[str, str], out_dir: P
     paths: list[Path] = []
     for (variable, source, target), part in series.groupby(["variable", "source", "target"], sort=True):
         by_point = {point: frame.sort_values("date") for point, frame in part.groupby("point", sort=True)}
-        with _figure(figsize=(_SERIES_PANEL[0] * cols, _SERIES_PANEL[1] * rows + 0.8)) as fig:
+        with new_figure(figsize=(_SERIES_PANEL[0] * cols, _SERIES_PANEL[1] * rows + 0.8)) as fig:
             axes = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True)
             for ax in axes.flat[len(design):]:
                 ax.set_axis_off()
@@ -416,16 +416,16 @@ def _series(plan: Plan, series: pd.DataFrame, labels: dict[str, str], out_dir: P
                 dates = frame["date"].to_numpy(dtype="datetime64[D]")
                 for (lo, hi), width in ((("q05", "q95"), 0.9), (("q25", "q75"), 0.5)):
                     ax.fill_between(dates, frame[lo].to_numpy(), frame[hi].to_numpy(), color="C0",
-                                    alpha=_BAND_ALPHA[width], linewidth=0)
+                                    alpha=BAND_ALPHA[width], linewidth=0)
                 ax.plot(dates, frame["median"].to_numpy(), color="C0", linewidth=1.0)
                 if low < 0.0 < high:
                     ax.axhline(0.0, color="0.5", linewidth=0.5)
-                _time_axis(ax, dates)
+                time_axis(ax, dates)
             for ax in axes.flat[max(0, len(design) - cols):len(design)]:
                 ax.xaxis.set_tick_params(labelbottom=True)  # the last panel of each column shows the years
             for ax in axes[:, 0]:
                 ax.set_ylabel(variable)
             _suptitle(fig, f"{variable} {source} → {target} at each design point: median, 50% and 90% bands over "
                            f"{plan.sweep.replicates} replicate(s)")
-            paths += _save(fig, out_dir, f"series_{_file_part(f'{variable}_{source}_{target}')}")
+            paths += save_figure(fig, out_dir, f"series_{_file_part(f'{variable}_{source}_{target}')}")
     return paths
