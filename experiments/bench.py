@@ -114,7 +114,7 @@ def chunk_settings(plan: engine.Plan, start: int, stop: int) -> dict[str, np.nda
 
 
 def warm_up(plan: engine.Plan) -> None:
-    """One short single run first, so that no method pays for the process's first model (lazy imports, caches)."""
+    """One single run (R = 1) first, so that no method pays for the process's first model (lazy imports, caches)."""
     RelationsModel(plan.cfg, runs=np.arange(1), settings=chunk_settings(plan, 0, 1), record=(),
                    record_events=False).run()
 

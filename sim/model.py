@@ -49,6 +49,20 @@ def _set_path(cfg: dict[str, Any], path: str, value: Any) -> None:
         node[last] = value
 
 
+def _seed_of(rng: Any, default: int) -> int:
+    """The integer seed behind Mesa's ``rng`` argument; ``None`` means the config's seed (runs are
+    reproducible by default: give ``mesa.batch_run`` distinct seeds, e.g. ``rng=range(10)``)."""
+    if rng is None:
+        return int(default)
+    if isinstance(rng, int | np.integer):
+        return int(rng)
+    if isinstance(rng, np.random.SeedSequence):
+        return int(rng.generate_state(1, np.uint64)[0] >> np.uint64(1))
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(2**63))
+    raise TypeError(f"rng must be an integer seed, a numpy SeedSequence or Generator, or None; got {type(rng).__name__}")
+
+
 class RelationsModel(mesa.Model):
     """Japan, Russia, the United States and China (or any countries the scenario lists), month by month.
 
@@ -63,7 +77,8 @@ class RelationsModel(mesa.Model):
         record_events: keep the CAMEO event log of the batch's first run.
         record: the variables kept in ``history`` (all of ``DYAD_VARIABLES`` by default; a sweep keeps
             only what its outcomes read, and an empty tuple keeps nothing).
-        rng: an integer seed (Mesa's convention); default: ``config.seed``.
+        rng: an integer seed, a ``numpy.random.SeedSequence`` or ``Generator`` (Mesa's convention); ``None``
+            uses ``config.seed``, so runs are reproducible by default.
         **params: behavioural parameters by name (``reciprocity=0.4``), as plain keyword parameters.
     """
 
@@ -79,8 +94,7 @@ class RelationsModel(mesa.Model):
             else:
                 _set_path(cfg, path, float(np.min(value)))
                 overrides[path] = np.asarray(value, dtype=float)
-        if isinstance(rng, int | np.integer):
-            cfg["seed"] = int(rng)
+        cfg["seed"] = _seed_of(rng, cfg["seed"])
         validate(cfg)
         for path, value in overrides.items():  # per-run values must be valid at both ends of their range
             _set_path(cfg, path, float(np.max(value)))

@@ -9,12 +9,14 @@ Construction: a 64-bit key per run, ``key_r = mix(mix(seed) + mix(run + 1))``; a
 SplitMix64 finaliser (Steele, Lea & Flood 2014, "Fast splittable pseudorandom number generators"), a
 bijection on 64-bit words with full avalanche. Hashing the counter before adding the key avoids the
 overlapping-stream problem of plain SplitMix64 sequences that start at nearby keys. Top 53 bits give a
-double in [0, 1).
+double in [0, 1); normals invert the normal CDF (``scipy.special.ndtri``) at the cell midpoint, so one
+word makes one normal and each number depends on its own element only.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import ndtri
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -67,48 +69,39 @@ class Streams:
         self.keys = run_keys(seed, runs)[:, None]
 
     def _bits(self, stream: str, step: int, elements: np.ndarray) -> np.ndarray:
+        """(R, E) random words for ``elements`` (E,) of every run."""
         counter = (np.uint64(step) << np.uint64(40)) | (np.uint64(_STREAM_ID[stream]) << np.uint64(32))
         return mix(self.keys + mix((elements | counter) * _GAMMA)[None, :])
 
     def _flat_bits(self, stream: str, step: int, runs: np.ndarray, elements: np.ndarray) -> np.ndarray:
+        """(E,) random words: draw ``d`` is element ``elements[d]`` of batch row ``runs[d]``."""
         counter = (np.uint64(step) << np.uint64(40)) | (np.uint64(_STREAM_ID[stream]) << np.uint64(32))
         return mix(self.keys[runs, 0] + mix((elements | counter) * _GAMMA))
 
-    def uniform_flat(self, stream: str, step: int, runs: np.ndarray, elements: np.ndarray) -> np.ndarray:
-        """Uniforms for a ragged list of draws: draw ``d`` is element ``elements[d]`` of batch row ``runs[d]``.
-
-        The same number as ``uniform`` gives for that element: a draw depends on (seed, run, step, stream,
-        element) only.
-        """
-        bits = self._flat_bits(stream, step, runs, np.asarray(elements, dtype=np.uint64) << np.uint64(1))
-        return (bits >> _S11).astype(np.float64) * _TO_UNIT
-
-    def normal_flat(self, stream: str, step: int, runs: np.ndarray, elements: np.ndarray) -> np.ndarray:
-        """Standard normals for a ragged list of draws, as ``normal`` numbers them (pair ``e // 2``, cosine
-        for even ``e``, sine for odd)."""
-        elements = np.asarray(elements, dtype=np.uint64)
-        pair = (elements >> np.uint64(1)) << np.uint64(1)
-        u1 = (self._flat_bits(stream, step, runs, pair) >> _S11).astype(np.float64) * _TO_UNIT
-        u2 = (self._flat_bits(stream, step, runs, pair | np.uint64(1)) >> _S11).astype(np.float64) * _TO_UNIT
-        angle = 2.0 * np.pi * u2 - np.where(elements & np.uint64(1), 0.5 * np.pi, 0.0)  # sin(x) = cos(x - π/2)
-        return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(angle)
-
     def uniform(self, stream: str, step: int, shape: tuple[int, ...], offset: int = 0) -> np.ndarray:
-        """Uniforms in [0, 1) for elements ``offset .. offset + prod(shape)`` of a (stream, step)."""
-        size = int(np.prod(shape))
-        elements = np.arange(offset, offset + size, dtype=np.uint64) << np.uint64(1)
-        bits = self._bits(stream, step, elements)
-        return ((bits >> _S11).astype(np.float64) * _TO_UNIT).reshape((len(self.keys), *shape))
+        """Uniforms in [0, 1) for elements ``offset .. offset + prod(shape)`` of a (stream, step): (R, *shape)."""
+        elements = np.arange(offset, offset + int(np.prod(shape)), dtype=np.uint64)
+        return _unit(self._bits(stream, step, elements)).reshape((len(self.keys), *shape))
 
     def normal(self, stream: str, step: int, shape: tuple[int, ...], offset: int = 0) -> np.ndarray:
-        """Standard normals by the Box-Muller transform: elements ``2q`` and ``2q + 1`` share the uniform pair
-        ``q`` (cosine and sine), so each normal still depends only on its own element number."""
-        size = int(np.prod(shape))
-        first, last = offset // 2, (offset + size - 1) // 2
-        pairs = np.arange(first, last + 1, dtype=np.uint64) << np.uint64(1)
-        u1 = (self._bits(stream, step, pairs) >> _S11).astype(np.float64) * _TO_UNIT
-        u2 = (self._bits(stream, step, pairs | np.uint64(1)) >> _S11).astype(np.float64) * _TO_UNIT
-        radius, angle = np.sqrt(-2.0 * np.log1p(-u1)), 2.0 * np.pi * u2
-        z = np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=-1).reshape(len(self.keys), -1)
-        start = offset - 2 * first
-        return z[:, start:start + size].reshape((len(self.keys), *shape))
+        """Standard normals by inverting the normal CDF at open-interval uniforms: (R, *shape)."""
+        elements = np.arange(offset, offset + int(np.prod(shape)), dtype=np.uint64)
+        return ndtri(_open_unit(self._bits(stream, step, elements))).reshape((len(self.keys), *shape))
+
+    def uniform_flat(self, stream: str, step: int, runs: np.ndarray, elements: np.ndarray) -> np.ndarray:
+        """Uniforms for a ragged list of draws, each the number ``uniform`` gives for its run and element."""
+        return _unit(self._flat_bits(stream, step, runs, np.asarray(elements, dtype=np.uint64)))
+
+    def normal_flat(self, stream: str, step: int, runs: np.ndarray, elements: np.ndarray) -> np.ndarray:
+        """Standard normals for a ragged list of draws, each the number ``normal`` gives for its run and element."""
+        return ndtri(_open_unit(self._flat_bits(stream, step, runs, np.asarray(elements, dtype=np.uint64))))
+
+
+def _unit(bits: np.ndarray) -> np.ndarray:
+    """Top 53 bits as a double in [0, 1)."""
+    return (bits >> _S11).astype(np.float64) * _TO_UNIT
+
+
+def _open_unit(bits: np.ndarray) -> np.ndarray:
+    """Top 53 bits as a double in (0, 1): the midpoints of the 2**53 cells, so the normal quantile is finite."""
+    return ((bits >> _S11).astype(np.float64) + 0.5) * _TO_UNIT

@@ -171,3 +171,15 @@ def test_scaling_a_senders_sanctions_scales_the_sanction_signals_it_sends(cfg):
     none = RelationsModel(cfg, replicates=30, settings={"scenario.sanctions.USA.RUS.scale": 0.0}).run()
     months = slice(full.world.calendar.index("2014-03"), None)
     assert full.history["nci"][months, :, u, r].mean() < none.history["nci"][months, :, u, r].mean() - 0.5
+
+
+def test_rng_accepts_what_mesa_accepts(cfg):
+    _short(cfg, "2013-03")
+    by_int = RelationsModel(cfg, rng=5).run()
+    assert by_int.seed == 5
+    ss = RelationsModel(cfg, rng=np.random.SeedSequence(5)).run()
+    gen = RelationsModel(cfg, rng=np.random.default_rng(5)).run()
+    assert len({by_int.seed, ss.seed, gen.seed}) == 3
+    assert RelationsModel(cfg).seed == cfg["seed"]
+    with pytest.raises(TypeError, match="rng must be"):
+        RelationsModel(cfg, rng="five")

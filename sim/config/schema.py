@@ -273,7 +273,7 @@ class SweepSpec:
     design: str = "grid"
     points: int = 0
     replicates: int = 1
-    chunk_size: int = 4096
+    chunk_size: int = 1024
     parameters: dict[str, Any] = field(default_factory=dict)
     outcomes: dict[str, Any] = field(default_factory=dict)
     series: dict[str, Any] = field(default_factory=dict)
