@@ -60,7 +60,8 @@ def _seed_of(rng: Any, default: int) -> int:
         return int(rng.generate_state(1, np.uint64)[0] >> np.uint64(1))
     if isinstance(rng, np.random.Generator):
         return int(rng.integers(2**63))
-    raise TypeError(f"rng must be an integer seed, a numpy SeedSequence or Generator, or None; got {type(rng).__name__}")
+    raise TypeError(f"rng must be an integer seed, a numpy SeedSequence or Generator, or None; "
+                    f"got {type(rng).__name__}")
 
 
 class RelationsModel(mesa.Model):
