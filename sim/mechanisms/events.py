@@ -14,7 +14,10 @@ def poisson_inverse(u: np.ndarray, lam: np.ndarray | float, cap: int) -> np.ndar
     cdf = p.copy()
     k = np.zeros(u.shape, dtype=np.int64)
     for m in range(1, cap + 1):
-        k += u >= cdf
+        above = u >= cdf
+        if not above.any():  # every draw is placed: further terms add nothing (exact, whatever the batch)
+            break
+        k += above
         p = p * lam / m
         cdf = cdf + p
     return k
