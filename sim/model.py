@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import mesa
 import numpy as np
@@ -134,25 +134,32 @@ class RelationsModel(mesa.Model):
                     reporters[f"trust_{src}_{tgt}"] = self._reporter("trust", i, j)
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
 
-    def _spin_up(self, iterations: int = 80) -> None:
+    SPIN_UP_TOLERANCE: ClassVar[float] = 1e-10
+    SPIN_UP_LIMIT: ClassVar[int] = 2000
+
+    def _spin_up(self) -> None:
         """Start from the steady state of the first month's structure instead of an arbitrary ``c*(0)``.
 
         Iterates ``c* <- T(c*)`` with the noise-free decision stage at the first month's forcings, reading
         every signal as sent; valences follow. The fixed point is that of the partial adjustment
         ``c* <- (1-a)c* + a·T(c*)``, reached faster: with stable reciprocity (``k_ij·k_ji < 1``) the error
-        shrinks by ``sqrt(k_ij·k_ji)`` per iteration, so a fixed number of iterations (the same in every
-        batch, hence batch-independent) reaches machine precision. The burn-in year then measures each
-        dyad's normal level around an equilibrium rather than a transient.
+        shrinks by about ``sqrt(k_ij·k_ji)`` per iteration. Each run stops on its own once no intended level
+        moves by more than ``SPIN_UP_TOLERANCE``, so its start does not depend on the batch it is in. The
+        burn-in year then measures each dyad's normal level around an equilibrium rather than a transient.
         """
-        for _ in range(iterations):
+        moving = np.ones(self.n_runs, bool)
+        for _ in range(self.SPIN_UP_LIMIT):
             self.next = self.state.copy()
             self.structure = pairs.assess(self)
             self.agents.do("decide", speed=1.0)
-            c = self.next.intended
+            c = np.where(moving[:, None, None], self.next.intended, self.state.intended)
+            moving &= np.abs(c - self.state.intended).max(axis=(1, 2)) > self.SPIN_UP_TOLERANCE
             self.state.intended = c
             self.state.realised = c.copy()
             self.state.perceived = c.copy()
             self.state.valence = c / 10.0
+            if not moving.any():
+                break
         self.state.baseline = self.state.perceived.copy()  # provisional normal until the burn-in measures it
         self.next = self.state
 
