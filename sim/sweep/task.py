@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import resource
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -56,4 +58,13 @@ def run_sweep(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrides: li
     atomic_write_text(out_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
     elapsed = time.perf_counter() - started
     return {"name": plan.sweep.name, "runs": plan.runs, "points": len(plan.design), "seconds": round(elapsed, 2),
-            "simulation_seconds": round(simulated, 2), "runs_per_second": round(plan.runs / simulated, 1)}
+            "simulation_seconds": round(simulated, 2), "runs_per_second": round(plan.runs / simulated, 1),
+            **peak_memory()}
+
+
+def peak_memory() -> dict[str, float]:
+    """Peak resident memory in MB of this process and of the largest finished worker (Linux: KB units)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
+    return {"peak_rss_mb_main": round(own / scale, 1), "peak_rss_mb_largest_worker": round(workers / scale, 1)}
