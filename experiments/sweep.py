@@ -36,7 +36,7 @@ def main(cfg: DictConfig) -> None:
         workers = data["workers"] or default_workers()
         result = run_sweep(data, Path(hc.runtime.output_dir), workers=workers, overrides=list(hc.overrides.task))
     print(f"{result['name']}: {result['runs']:,} runs ({result['points']:,} design points) "
-          f"in {result['seconds']:.1f} s, {result['runs_per_second']:,.0f} runs/s on {workers} worker(s)")
+          f"in {result['seconds']:.1f} s, {result['runs_per_second']:,.0f} runs/s on {result['workers']} worker(s)")
     print(f"peak memory: {result['peak_rss_mb_main']:,.0f} MB (main process), "
           f"{result['peak_rss_mb_largest_worker']:,.0f} MB (largest worker)")
     print(f"output: {hc.runtime.output_dir}")

@@ -124,6 +124,11 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
+def processes(plan: Plan, workers: int) -> int:
+    """How many processes a sweep actually uses: never more than it has chunks; one means in-process."""
+    return max(1, min(workers, len(plan.chunks())))
+
+
 def execute(plan: Plan, folder: Path, workers: int, progress: bool = True) -> None:
     """Run every chunk not yet on disk in ``folder``, in parallel when ``workers > 1``."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -54,10 +54,11 @@ def run_sweep(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrides: li
     manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files)
     manifest["sweep"] = {"name": plan.sweep.name, "design": plan.sweep.design, "points": len(plan.design),
                          "replicates": plan.sweep.replicates, "runs": plan.runs, "chunk_size": plan.sweep.chunk_size,
-                         "workers": workers}
+                         "workers": engine.processes(plan, workers)}
     atomic_write_text(out_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
     elapsed = time.perf_counter() - started
     return {"name": plan.sweep.name, "runs": plan.runs, "points": len(plan.design), "seconds": round(elapsed, 2),
+            "workers": engine.processes(plan, workers),
             "simulation_seconds": round(simulated, 2), "runs_per_second": round(plan.runs / simulated, 1),
             **peak_memory()}
 
