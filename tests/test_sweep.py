@@ -176,8 +176,8 @@ def test_bad_sweep_file_gives_one_line_and_writes_nothing(tmp_path, name):
 
 @pytest.mark.slow
 def test_sweep_script_end_to_end(tmp_path):
-    proc = run_script("sweep.py", "sweep=sanctions_vs_alliance", "sweep.replicates=2", "workers=2",
-                      f"paths.output={tmp_path}")
+    proc = run_script("sweep.py", "sweep=sanctions_vs_alliance", "sweep.replicates=2", "sweep.chunk_size=16",
+                      "workers=2", f"paths.output={tmp_path}")
     assert proc.returncode == 0, proc.stderr
     folder = Path(proc.stdout.strip().splitlines()[-1].removeprefix("output: "))
     assert folder.parent.name == "sanctions_vs_alliance"
