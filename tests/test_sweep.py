@@ -66,8 +66,8 @@ def test_sobol_indices_recover_the_ishigami_ranking():
     design = design_points(sweep, seed=2)
     x1, x2, x3 = (design[f"x{k}"].to_numpy() for k in (1, 2, 3))
     y = np.sin(x1) + 7.0 * np.sin(x2) ** 2 + 0.1 * x3**4 * np.sin(x1)
-    outcomes = pd.DataFrame({"run": design["point"], "point": design["point"], "replicate": 0, "y": y})
-    indices = sobol_indices(sweep, outcomes, seed=2).set_index("parameter")
+    means = pd.DataFrame({"y": y}, index=pd.RangeIndex(len(y), name="point"))
+    indices = sobol_indices(sweep, means, seed=2).set_index("parameter")
     st, s1 = indices["ST"], indices["S1"]
     assert st["x1"] > st["x2"] > st["x3"] > 0.1
     assert abs(s1["x3"]) < 0.05 and abs(s1["x1"] - 0.314) < 0.05 and abs(s1["x2"] - 0.442) < 0.05
@@ -187,3 +187,17 @@ def test_sweep_script_end_to_end(tmp_path):
     assert manifest["sweep"]["runs"] == 60 and manifest["sweep"]["workers"] == 2
     assert set(manifest["files"]) >= {"design.parquet", "outcomes.parquet", "series.parquet", "points.csv"}
     assert any(name.startswith("figures/") for name in manifest["files"])
+
+
+def test_point_means_stream_the_outcome_file(tmp_path):
+    cfg = _small_sweep(5)
+    run_sweep(cfg, tmp_path, workers=1, progress=False)
+    outcomes = pd.read_parquet(tmp_path / "outcomes.parquet")
+    names = [c for c in outcomes.columns if c not in ("run", "point", "replicate", "seed")]
+    from sim.sweep.sensitivity import point_means
+
+    streamed = point_means(tmp_path / "outcomes.parquet", names, 4)
+    expected = outcomes.groupby("point")[names].mean()
+    np.testing.assert_allclose(streamed.to_numpy(), expected.to_numpy(), rtol=1e-12, equal_nan=True)
+    points = pd.read_csv(tmp_path / "points.csv")
+    np.testing.assert_allclose(points[names].to_numpy(), expected.to_numpy(), rtol=1e-9, equal_nan=True)

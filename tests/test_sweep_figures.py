@@ -18,7 +18,7 @@ from sim.config import compose_config, to_container, validate
 from sim.sweep import engine
 from sim.sweep.engine import Plan
 from sim.sweep.figures import MAX_SERIES_POINTS, _wilson, parameter_labels, write_sweep_figures
-from sim.sweep.sensitivity import sobol_indices
+from sim.sweep.sensitivity import point_means, sobol_indices
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -59,7 +59,11 @@ def run(folder: Path, overrides: list[str], edit: Callable[[dict], None] | None 
     engine.execute(plan, folder, workers=1, progress=False)
     outcomes = pd.concat([pd.read_parquet(p) for p in sorted(folder.glob("outcomes-*.parquet"))], ignore_index=True)
     series = engine.series_bands(plan, folder) if plan.sweep.series_variables else None
-    indices = sobol_indices(plan.sweep, outcomes, cfg["seed"]) if plan.sweep.design == "sobol" else None
+    indices = None
+    if plan.sweep.design == "sobol":
+        merged = engine.merge_outcomes(plan, folder, folder / "outcomes.parquet")
+        names = [o.name for o in plan.sweep.outcomes]
+        indices = sobol_indices(plan.sweep, point_means(merged, names, len(plan.design)), cfg["seed"])
     return Swept(plan, outcomes, series, indices)
 
 

@@ -2,26 +2,41 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 from SALib.analyze import sobol
 
 from sim.sweep.spec import Sweep
 
 
-def point_means(outcomes: pd.DataFrame, names: list[str]) -> pd.DataFrame:
-    """Each design point's mean over its replicates (NaN-aware), in point order."""
-    return outcomes.groupby("point", sort=True)[names].mean()
+def point_means(outcomes_path: Path, names: list[str], points: int) -> pd.DataFrame:
+    """Each design point's mean of each outcome over its replicates (NaN-aware), in point order.
+
+    Reads the outcome file one record batch at a time, so memory grows with the design, not the runs.
+    """
+    sums, counts = np.zeros((len(names), points)), np.zeros((len(names), points))
+    for batch in pq.ParquetFile(outcomes_path).iter_batches(columns=["point", *names]):
+        point = batch.column("point").to_numpy()
+        for k, name in enumerate(names):
+            values = batch.column(name).to_numpy(zero_copy_only=False)
+            finite = np.isfinite(values)
+            sums[k] += np.bincount(point[finite], weights=values[finite], minlength=points)
+            counts[k] += np.bincount(point[finite], minlength=points)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    return pd.DataFrame(means.T, columns=names, index=pd.RangeIndex(points, name="point"))
 
 
-def sobol_indices(sweep: Sweep, outcomes: pd.DataFrame, seed: int) -> pd.DataFrame:
+def sobol_indices(sweep: Sweep, means: pd.DataFrame, seed: int) -> pd.DataFrame:
     """First-order (S1) and total (ST) indices, with 95% intervals, of each outcome's point means.
 
     The design must be ``sobol`` (Saltelli layout, ``calc_second_order=False``). Outcomes with undefined
     values at some point (a milestone month that never happens) are left out: SALib needs a value everywhere.
     """
     names = [o.name for o in sweep.outcomes]
-    means = point_means(outcomes, names)
     rows = []
     for name in names:
         y = means[name].to_numpy()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from sim.config.load import PROJECT_ROOT
 from sim.io import atomic_write, atomic_write_text, ensure_fresh, sha256
@@ -21,6 +22,7 @@ from sim.sweep.sensitivity import point_means, sobol_indices
 DESIGN, OUTCOMES, SERIES = "design.parquet", "outcomes.parquet", "series.parquet"
 SOBOL, POINTS = "sobol.csv", "points.csv"
 FIGURES, MANIFEST = "figures", "manifest.json"
+FIGURE_RUNS = 200_000
 
 
 def run_sweep(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrides: list[str] | None = None,
@@ -40,16 +42,17 @@ def run_sweep(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrides: li
         written.append(atomic_write(out_dir / SERIES, lambda tmp: series.to_parquet(tmp, index=False)))
     engine.cleanup(chunks)
 
-    outcomes = pd.read_parquet(out_dir / OUTCOMES)
     names = [o.name for o in plan.sweep.outcomes]
-    points = plan.design.set_index("point").join(point_means(outcomes, names)).reset_index()
+    means = point_means(out_dir / OUTCOMES, names, len(plan.design))
+    points = plan.design.set_index("point").join(means).reset_index()
     written.append(atomic_write(out_dir / POINTS, lambda tmp: points.to_csv(tmp, index=False, lineterminator="\n")))
     indices = None
     if plan.sweep.design == "sobol":
-        indices = sobol_indices(plan.sweep, outcomes, cfg["seed"])
+        indices = sobol_indices(plan.sweep, means, cfg["seed"])
         written.append(atomic_write(out_dir / SOBOL, lambda tmp: indices.to_csv(tmp, index=False, lineterminator="\n")))
     if cfg["report"]["figures"]:
-        written += write_sweep_figures(plan, outcomes, series, indices, out_dir / FIGURES)
+        written += write_sweep_figures(plan, figure_runs(plan, out_dir / OUTCOMES), series, indices,
+                                       out_dir / FIGURES)
     files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
     manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files)
     manifest["sweep"] = {"name": plan.sweep.name, "design": plan.sweep.design, "points": len(plan.design),
@@ -61,6 +64,13 @@ def run_sweep(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrides: li
             "workers": engine.processes(plan, workers),
             "simulation_seconds": round(simulated, 2), "runs_per_second": round(plan.runs / simulated, 1),
             **peak_memory()}
+
+
+def figure_runs(plan: engine.Plan, outcomes_path: Path, limit: int = FIGURE_RUNS) -> pd.DataFrame:
+    """The runs the figures are drawn from: every run up to ``limit``; beyond, the first replicates of every
+    design point (at least one), so large sweeps plot every point without holding every run in memory."""
+    replicates = max(1, min(plan.sweep.replicates, limit // len(plan.design)))
+    return pq.read_table(outcomes_path, filters=[("replicate", "<", replicates)]).to_pandas()
 
 
 def peak_memory() -> dict[str, float]:
