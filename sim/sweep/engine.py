@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import resource
 import shutil
 import sys
 from collections.abc import Iterator
@@ -111,8 +112,10 @@ def run_chunk(plan: Plan, index: int, start: int, stop: int, folder: Path) -> in
     return stop - start
 
 
-def _worker_chunk(index: int, start: int, stop: int, folder: str) -> int:
-    return run_chunk(_WORKER["plan"], index, start, stop, Path(folder))
+def _worker_chunk(index: int, start: int, stop: int, folder: str) -> tuple[int, int]:
+    """Run a chunk in a worker; returns its run count and the worker's peak resident memory (KB)."""
+    done = run_chunk(_WORKER["plan"], index, start, stop, Path(folder))
+    return done, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 # ---- the whole sweep -----------------------------------------------------------------------------------
@@ -129,8 +132,11 @@ def processes(plan: Plan, workers: int) -> int:
     return max(1, min(workers, len(plan.chunks())))
 
 
-def execute(plan: Plan, folder: Path, workers: int, progress: bool = True) -> None:
-    """Run every chunk not yet on disk in ``folder``, in parallel when ``workers > 1``."""
+def execute(plan: Plan, folder: Path, workers: int, progress: bool = True) -> int:
+    """Run every chunk not yet on disk in ``folder``, in parallel when ``workers > 1``.
+
+    Returns the peak resident memory (KB) of the worker processes (0 when the chunks ran in this process).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     todo = [(k, a, b) for k, (a, b) in enumerate(plan.chunks()) if not (folder / _chunk_name(k, "outcomes")).exists()]
     bar = tqdm(total=plan.runs, initial=plan.runs - sum(b - a for _, a, b in todo), unit="run", unit_scale=True,
@@ -139,12 +145,16 @@ def execute(plan: Plan, folder: Path, workers: int, progress: bool = True) -> No
         if workers <= 1 or len(todo) <= 1:
             for k, a, b in todo:
                 bar.update(run_chunk(plan, k, a, b, folder))
-            return
+            return 0
         with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_init_worker,
                                  initargs=(plan.cfg,)) as pool:
             futures = [pool.submit(_worker_chunk, k, a, b, str(folder)) for k, a, b in todo]
+            peak = 0
             for done in as_completed(futures):
-                bar.update(done.result())
+                runs, rss = done.result()
+                bar.update(runs)
+                peak = max(peak, rss)
+            return peak
 
 
 def _chunk_tables(plan: Plan, folder: Path) -> Iterator[pa.Table]:

@@ -33,7 +33,7 @@ def run_sweep(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrides: li
     started = time.perf_counter()
     written = [atomic_write(out_dir / DESIGN, lambda tmp: plan.design.to_parquet(tmp, index=False))]
     chunks = out_dir / engine.CHUNKS
-    engine.execute(plan, chunks, workers, progress=progress)
+    worker_rss = engine.execute(plan, chunks, workers, progress=progress)
     simulated = time.perf_counter() - started
     written.append(engine.merge_outcomes(plan, chunks, out_dir / OUTCOMES))
     series = None
@@ -63,7 +63,7 @@ def run_sweep(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrides: li
     return {"name": plan.sweep.name, "runs": plan.runs, "points": len(plan.design), "seconds": round(elapsed, 2),
             "workers": engine.processes(plan, workers),
             "simulation_seconds": round(simulated, 2), "runs_per_second": round(plan.runs / simulated, 1),
-            **peak_memory()}
+            **peak_memory(worker_rss)}
 
 
 def figure_runs(plan: engine.Plan, outcomes_path: Path, limit: int = FIGURE_RUNS) -> pd.DataFrame:
@@ -73,9 +73,8 @@ def figure_runs(plan: engine.Plan, outcomes_path: Path, limit: int = FIGURE_RUNS
     return pq.read_table(outcomes_path, filters=[("replicate", "<", replicates)]).to_pandas()
 
 
-def peak_memory() -> dict[str, float]:
-    """Peak resident memory in MB of this process and of the largest finished worker (Linux: KB units)."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def peak_memory(worker_rss: int) -> dict[str, float]:
+    """Peak resident memory in MB of this process and of the largest worker (``ru_maxrss`` is KB on Linux)."""
     scale = 1024 * 1024 if sys.platform == "darwin" else 1024
-    return {"peak_rss_mb_main": round(own / scale, 1), "peak_rss_mb_largest_worker": round(workers / scale, 1)}
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"peak_rss_mb_main": round(own / scale, 1), "peak_rss_mb_largest_worker": round(worker_rss / scale, 1)}
