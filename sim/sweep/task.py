@@ -22,7 +22,7 @@ from sim.sweep.sensitivity import point_means, sobol_indices
 DESIGN, OUTCOMES, SERIES = "design.parquet", "outcomes.parquet", "series.parquet"
 SOBOL, POINTS = "sobol.csv", "points.csv"
 FIGURES, MANIFEST = "figures", "manifest.json"
-FIGURE_RUNS = 200_000
+FIGURE_RUNS = 100_000
 
 
 def run_sweep(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrides: list[str] | None = None,
