@@ -10,7 +10,7 @@ of size 1, and numpy broadcasting does the rest.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -51,9 +51,6 @@ class RowValues:
             if default is None:
                 raise
             return np.array([float(default)])
-
-    def varied(self) -> set[str]:
-        return set(self.overrides)
 
     def check_all_read(self) -> None:
         """Refuse per-run values that the compiled world would not have honoured."""
@@ -138,7 +135,6 @@ class World:
     shock_weight: np.ndarray  # (T, N, N) [observer, actor]
     shock_weighted_goldstein: np.ndarray  # (T, N, N)
     injected: InjectedEvents
-    varied: set[str] = field(default_factory=set)
 
     @property
     def n(self) -> int:
@@ -404,7 +400,6 @@ def build_world(cfg: Mapping[str, Any], n_runs: int, overrides: Mapping[str, Any
         leader_change=leader_change, summits=summits, shock_weight=shock_weight,
         shock_weighted_goldstein=shock_wg,
         injected=_injected(sc, mode, cal, countries),
-        varied=values.varied(),
     )
     values.check_all_read()
     if cfg.get("stop"):
