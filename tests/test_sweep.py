@@ -107,14 +107,15 @@ def test_run_k_of_a_sweep_rerun_alone_gives_the_same_series(tmp_path):
     k = 7
     row = outcomes.iloc[k]
     point = design.iloc[int(row["point"])]
-    proc = run_script("run.py", f"first_run={k}", "replicates=1", f"seed={int(row['seed'])}",
+    assert row["stream"] == row["replicate"]  # common random numbers: replicate r draws stream r
+    proc = run_script("run.py", f"first_run={int(row['stream'])}", "replicates=1", f"seed={int(row['seed'])}",
                       f"scenario.sanctions.USA.RUS.scale={point['scenario.sanctions.USA.RUS.scale']}",
                       f"scenario.alliances.JPN.commitment={point['scenario.alliances.JPN.commitment']}",
                       f"paths.output={tmp_path / 'single'}", "report.figures=false")
     assert proc.returncode == 0, proc.stderr
     folder = Path(proc.stdout.strip().splitlines()[-1].removeprefix("output: "))
     series = pd.read_parquet(folder / "timeseries.parquet")
-    assert set(series["run"]) == {k}
+    assert set(series["run"]) == {int(row["stream"])}
     jr = series[(series["variable"] == "nci") & (series["source"] == "JPN") & (series["target"] == "RUS")]
     thaw = jr[(jr["date"] >= pd.Timestamp("2016-07-01").date()) & (jr["date"] <= pd.Timestamp("2017-12-01").date())]
     assert thaw["value"].mean() == pytest.approx(row["nci_jr_thaw"], abs=1e-12)
@@ -193,7 +194,7 @@ def test_point_means_stream_the_outcome_file(tmp_path):
     cfg = _small_sweep(5)
     run_sweep(cfg, tmp_path, workers=1, progress=False)
     outcomes = pd.read_parquet(tmp_path / "outcomes.parquet")
-    names = [c for c in outcomes.columns if c not in ("run", "point", "replicate", "seed")]
+    names = [c for c in outcomes.columns if c not in ("run", "point", "replicate", "seed", "stream")]
     from sim.sweep.sensitivity import point_means
 
     streamed = point_means(tmp_path / "outcomes.parquet", names, 4)
@@ -201,3 +202,19 @@ def test_point_means_stream_the_outcome_file(tmp_path):
     np.testing.assert_allclose(streamed.to_numpy(), expected.to_numpy(), rtol=1e-12, equal_nan=True)
     points = pd.read_csv(tmp_path / "points.csv")
     np.testing.assert_allclose(points[names].to_numpy(), expected.to_numpy(), rtol=1e-9, equal_nan=True)
+
+
+def test_common_random_numbers_share_noise_across_points(tmp_path):
+    """With the same parameters, two design points that share replicate streams give identical outcomes."""
+    cfg = _cfg("sweep=sanctions_vs_alliance", "sweep.replicates=2",
+               "sweep.parameters={scenario.sanctions.USA.RUS.scale:{values:[1.0,1.0]},"
+               "scenario.alliances.JPN.commitment:{values:[0.8]}}")
+    run_sweep(cfg, tmp_path / "crn", workers=1, progress=False)
+    frame = pd.read_parquet(tmp_path / "crn" / "outcomes.parquet")
+    a, b = frame[frame["point"] == 0], frame[frame["point"] == 1]
+    assert a["nci_jr_thaw"].tolist() == b["nci_jr_thaw"].tolist()
+    cfg["sweep"]["common_random_numbers"] = False
+    run_sweep(cfg, tmp_path / "independent", workers=1, progress=False)
+    frame = pd.read_parquet(tmp_path / "independent" / "outcomes.parquet")
+    a, b = frame[frame["point"] == 0], frame[frame["point"] == 1]
+    assert a["nci_jr_thaw"].tolist() != b["nci_jr_thaw"].tolist()

@@ -265,7 +265,8 @@ class SweepSpec:
     ``parameters`` maps a config path to ``{values: [...]}`` (grid) or ``{low, high}`` with an optional
     ``distribution`` (uniform; normal with ``low``/``high`` as mean and sd). ``outcomes`` maps a name to
     a measure of each run (see ``sim.sweep.outcomes``). ``series`` asks for per-design-point bands of
-    some variables: ``{variables: [nci], dyads: ["JPN->RUS"]}``. Entries are typed by ``sim.sweep.spec``.
+    some variables: ``{variables: [nci], dyads: ["JPN->RUS"]}``. With ``common_random_numbers`` replicate
+    ``r`` of every design point draws random stream ``r``. Entries are typed by ``sim.sweep.spec``.
     """
 
     name: str = MISSING
@@ -273,6 +274,7 @@ class SweepSpec:
     design: str = "grid"
     points: int = 0
     replicates: int = 1
+    common_random_numbers: bool = True
     chunk_size: int = 1024
     parameters: dict[str, Any] = field(default_factory=dict)
     outcomes: dict[str, Any] = field(default_factory=dict)

@@ -1,9 +1,12 @@
 """Run a sweep: design points × replicates, in chunks of vectorised runs, on worker processes.
 
-Run ``k`` of a sweep is replicate ``k % replicates`` of design point ``k // replicates``; its random
-numbers depend only on (seed, k), so its outcomes are the same whatever the chunk size, the number of
-workers or the order in which chunks finish, and ``experiments/run.py first_run=k replicates=1`` with
-the point's parameter values reproduces its series. Each chunk writes its own file as soon as it is done;
+Run ``k`` of a sweep is replicate ``r = k % replicates`` of design point ``k // replicates``. Its random
+numbers are stream ``r`` under the sweep's seed (common random numbers: every point sees the same noise
+in its replicate ``r``, so differences between points come from the parameters), or stream ``k`` with
+``common_random_numbers: false``. Either way they depend only on (seed, stream), so a run's outcomes are
+the same whatever the chunk size, the number of workers or the order in which chunks finish, and
+``experiments/run.py first_run=<stream> replicates=1`` with the point's parameter values reproduces its
+series. Each chunk writes its own file as soon as it is done;
 the final tables are assembled from them in run order, one chunk at a time, so memory stays flat.
 """
 
@@ -90,12 +93,14 @@ def run_chunk(plan: Plan, index: int, start: int, stop: int, folder: Path) -> in
     """Run sweep runs ``start..stop-1`` as one vectorised model and write their outcomes (and series)."""
     sweep, reps = plan.sweep, plan.sweep.replicates
     runs = np.arange(start, stop)
-    points = runs // reps
+    points, replicates = np.divmod(runs, reps)
+    streams = replicates if sweep.common_random_numbers else runs
     settings = {name: plan.design[name].to_numpy()[points] for name in sweep.names}
-    model = RelationsModel(plan.cfg, runs=runs, settings=settings, record_events=False,
+    model = RelationsModel(plan.cfg, runs=streams, settings=settings, record_events=False,
                            record=sweep.recorded_variables()).run()
-    table = {"run": runs, "point": points, "replicate": runs % reps,
-             "seed": np.full(runs.size, plan.cfg["seed"], dtype=np.int64), **measure(model, sweep)}
+    table = {"run": runs, "point": points, "replicate": replicates,
+             "seed": np.full(runs.size, plan.cfg["seed"], dtype=np.int64), "stream": streams,
+             **measure(model, sweep)}
     frame = pa.table(table)
     if sweep.series_variables:
         block = series_block(model, sweep)

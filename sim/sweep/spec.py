@@ -7,7 +7,7 @@ the EMA Workbench's uncertainties and outcomes); every tool downstream reads thi
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sim.calendar import Calendar
@@ -69,7 +69,7 @@ class Sweep:
     outcomes: tuple[Outcome, ...]
     series_variables: tuple[str, ...] = ()
     series_dyads: tuple[tuple[str, str], ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
+    common_random_numbers: bool = True
 
     @property
     def names(self) -> list[str]:
@@ -216,4 +216,5 @@ def read_sweep(cfg: dict[str, Any], calendar: Calendar) -> Sweep:
     if bool(variables) != bool(dyads):
         raise ConfigError("sweep.series", series, "give both variables and dyads, or neither")
     return Sweep(spec["name"], spec["description"], design, int(spec["points"]), int(spec["replicates"]),
-                 int(spec["chunk_size"]), parameters, outcomes, variables, dyads)
+                 int(spec["chunk_size"]), parameters, outcomes, variables, dyads,
+                 bool(spec["common_random_numbers"]))
