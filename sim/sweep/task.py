@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sim.config.load import PROJECT_ROOT
@@ -70,7 +72,9 @@ def figure_runs(plan: engine.Plan, outcomes_path: Path, limit: int = FIGURE_RUNS
     """The runs the figures are drawn from: every run up to ``limit``; beyond, the first replicates of every
     design point (at least one), so large sweeps plot every point without holding every run in memory."""
     replicates = max(1, min(plan.sweep.replicates, limit // len(plan.design)))
-    return pq.read_table(outcomes_path, filters=[("replicate", "<", replicates)]).to_pandas()
+    kept = [batch.filter(pc.less(batch.column("replicate"), replicates))
+            for batch in pq.ParquetFile(outcomes_path).iter_batches()]  # one batch in memory at a time
+    return pa.Table.from_batches(kept).to_pandas()
 
 
 def peak_memory(worker_rss: int) -> dict[str, float]:
