@@ -34,13 +34,14 @@ def sobol_indices(sweep: Sweep, means: pd.DataFrame, seed: int) -> pd.DataFrame:
     """First-order (S1) and total (ST) indices, with 95% intervals, of each outcome's point means.
 
     The design must be ``sobol`` (Saltelli layout, ``calc_second_order=False``). Outcomes with undefined
-    values at some point (a milestone month that never happens) are left out: SALib needs a value everywhere.
+    values at some point (a milestone month that never happens) are left out, since SALib needs a value
+    everywhere, and so are outcomes that never vary (their indices are undefined).
     """
     names = [o.name for o in sweep.outcomes]
     rows = []
     for name in names:
         y = means[name].to_numpy()
-        if not np.isfinite(y).all():
+        if not np.isfinite(y).all() or np.ptp(y) == 0:
             continue
         result = sobol.analyze(sweep.salib_problem(), y, calc_second_order=False, seed=seed)
         for k, parameter in enumerate(sweep.names):
