@@ -38,7 +38,7 @@ from sim.sweep.outcomes import measure, series_block
 from sim.sweep.spec import MAX_SERIES_VALUES, Sweep, read_sweep
 
 CHUNKS = "chunks"
-ROW_GROUP = 65_536
+ROW_GROUP = 16_384
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 from SALib.analyze import sobol
 
 from sim.sweep.spec import Sweep
+
+
+def row_groups(path: Path, columns: list[str] | None = None) -> Iterator[pa.Table]:
+    """An outcome file one row group at a time (its record-batch reader buffers more as it goes)."""
+    handle = pq.ParquetFile(path)
+    for index in range(handle.metadata.num_row_groups):
+        yield handle.read_row_group(index, columns=columns, use_threads=False)
 
 
 def point_means(outcomes_path: Path, names: list[str], points: int) -> pd.DataFrame:
@@ -18,7 +27,7 @@ def point_means(outcomes_path: Path, names: list[str], points: int) -> pd.DataFr
     Reads the outcome file one record batch at a time, so memory grows with the design, not the runs.
     """
     sums, counts = np.zeros((len(names), points)), np.zeros((len(names), points))
-    for batch in pq.ParquetFile(outcomes_path).iter_batches(columns=["point", *names]):
+    for batch in row_groups(outcomes_path, ["point", *names]):
         point = batch.column("point").to_numpy()
         for k, name in enumerate(names):
             values = batch.column(name).to_numpy(zero_copy_only=False)

@@ -12,14 +12,13 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from sim.config.load import PROJECT_ROOT
 from sim.io import atomic_write, atomic_write_text, ensure_fresh, sha256
 from sim.manifest import build_manifest
 from sim.sweep import engine
 from sim.sweep.figures import write_sweep_figures
-from sim.sweep.sensitivity import point_means, sobol_indices
+from sim.sweep.sensitivity import point_means, row_groups, sobol_indices
 
 DESIGN, OUTCOMES, SERIES = "design.parquet", "outcomes.parquet", "series.parquet"
 SOBOL, POINTS = "sobol.csv", "points.csv"
@@ -72,9 +71,8 @@ def figure_runs(plan: engine.Plan, outcomes_path: Path, limit: int = FIGURE_RUNS
     """The runs the figures are drawn from: every run up to ``limit``; beyond, the first replicates of every
     design point (at least one), so large sweeps plot every point without holding every run in memory."""
     replicates = max(1, min(plan.sweep.replicates, limit // len(plan.design)))
-    kept = [batch.filter(pc.less(batch.column("replicate"), replicates))
-            for batch in pq.ParquetFile(outcomes_path).iter_batches()]  # one batch in memory at a time
-    return pa.Table.from_batches(kept).to_pandas()
+    kept = [group.filter(pc.less(group.column("replicate"), replicates)) for group in row_groups(outcomes_path)]
+    return pa.concat_tables(kept).to_pandas()
 
 
 def peak_memory(worker_rss: int) -> dict[str, float]:
