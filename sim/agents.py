@@ -60,9 +60,8 @@ class Country(mesa.Agent):
         nxt.sanctions[:, i, :] = row
         for c in np.flatnonzero(w.channel_owner == i):
             j = w.channel_partner[c]
-            mean_trust = 0.5 * (trust.logistic(prev.log_odds[:, i, j]) + trust.logistic(prev.log_odds[:, j, i]))
             target = diplomacy.channel_target(
-                mean_trust, prev.rapport[:, i, j], m.structure.wedge[:, i, j],
+                trust.mutual_trust(prev.log_odds, i, j), prev.rapport[:, i, j], m.structure.wedge[:, i, j],
                 m.structure.penalty[:, i, j] / p.alliance_penalty_scale[:, 0],
                 channel_intercept=p.channel_intercept[:, 0], channel_trust_slope=p.channel_trust_slope[:, 0],
                 channel_trust_reference=p.channel_trust_reference[:, 0],

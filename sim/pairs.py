@@ -67,9 +67,8 @@ def meet(model: RelationsModel) -> None:
     u = model.streams.uniform("meeting", t, (n, n))
     prev = model.state
     for a, b in zip(*np.nonzero(np.triu(w.summits[t])), strict=True):
-        mean_trust = 0.5 * (trust.logistic(prev.log_odds[:, a, b]) + trust.logistic(prev.log_odds[:, b, a]))
-        chance = diplomacy.sideline_probability(nxt.rapport[:, a, b], mean_trust, w.summits[t, a, b],
-                                                p.sideline_slope[:, 0])
+        chance = diplomacy.sideline_probability(nxt.rapport[:, a, b], trust.mutual_trust(prev.log_odds, a, b),
+                                                w.summits[t, a, b], p.sideline_slope[:, 0])
         met = u[:, a, b] < chance
         nxt.rapport[:, a, b] = nxt.rapport[:, b, a] = diplomacy.gain_rapport(
             nxt.rapport[:, a, b], np.where(met, p.rapport_gain_sideline[:, 0], 0.0))
@@ -83,7 +82,7 @@ def meet(model: RelationsModel) -> None:
         i, j = w.channel_owner[c], w.channel_partner[c]
         openness = nxt.openness[:, i, j]
         tau_ij = trust.logistic(prev.log_odds[:, i, j])
-        mean_trust = 0.5 * (tau_ij + trust.logistic(prev.log_odds[:, j, i]))
+        mean_trust = trust.mutual_trust(prev.log_odds, i, j)
         visit = np.zeros(model.n_runs, bool)
         if w.channel_visits[c]:
             ready = (openness > p.visit_openness[:, 0]) & (mean_trust > p.visit_trust[:, 0])

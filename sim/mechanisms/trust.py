@@ -13,6 +13,11 @@ def logit(p: np.ndarray) -> np.ndarray:
     return np.log(p) - np.log1p(-p)
 
 
+def mutual_trust(log_odds: np.ndarray, i: int, j: int) -> np.ndarray:
+    """``τ̄_ij = (τ_ij + τ_ji)/2``: how far a pair trusts each other, (R,) from log-odds (R, N, N)."""
+    return 0.5 * (logistic(log_odds[:, i, j]) + logistic(log_odds[:, j, i]))
+
+
 def signal_noise(costly: np.ndarray, cost: np.ndarray, *, cheap_signal_noise, costly_signal_noise,
                  cost_sensitivity) -> np.ndarray:
     """``σ_eff = σ_{costly or cheap}/(1 + κ_c·cost)``: costly signals are more diagnostic.
