@@ -110,7 +110,10 @@ class Country(mesa.Agent):
             / p.interdependence_reference,
             damping=p.interdependence_damping,
         )
-        target = np.where(self._others(), sum(terms.values()), 0.0)
+        others = self._others()
+        for name, value in terms.items():
+            m.terms[name][:, i, :] = np.where(others, value, 0.0)
+        target = np.where(others, sum(terms.values()), 0.0)
         m.target[:, i, :] = target
         a = p.adjustment_speed if speed is None else speed
         intended = reciprocity.richardson_step(prev.intended[:, i, :], target, a)

@@ -14,6 +14,7 @@ from sim import pairs
 from sim.agents import Country
 from sim.config import ConfigError, compose_config, to_container, validate
 from sim.mechanisms import events, structure
+from sim.mechanisms.target import TERMS
 from sim.mechanisms.trust import logistic
 from sim.rng import Streams
 from sim.signals import EventLog, MonthSignals
@@ -31,7 +32,9 @@ DYAD_VARIABLES = (
     "investment_stock",
     "rapport",
     "channel_openness",
+    *(f"target_{term}" for term in TERMS),  # attribution: the named terms that add up to cooperation_target
 )
+ATTRIBUTION_VARIABLES = tuple(f"target_{term}" for term in TERMS)
 MILESTONES = ("two_plus_two", "joint_activity", "treaty")
 
 
@@ -122,6 +125,7 @@ class RelationsModel(mesa.Model):
             raise ValueError(f"cannot record {unknown}; recordable: {', '.join(DYAD_VARIABLES)}")
         self.history = {name: np.zeros(shape) for name in DYAD_VARIABLES if name in record}
         self.target = np.zeros(shape[1:])
+        self.terms = {term: np.zeros(shape[1:]) for term in TERMS}  # this month's target, term by term
 
         Country.create_agents(self, self.world.n, code=self.world.countries, index=list(range(self.world.n)))
         self.countries = {a.code: a for a in self.agents}
@@ -239,6 +243,8 @@ class RelationsModel(mesa.Model):
                 return state.intended
             case "cooperation_target":
                 return self.target
+            case _ if name.startswith("target_"):
+                return self.terms[name.removeprefix("target_")]
             case "trust":
                 return logistic(state.log_odds) * off
             case "channel_openness":

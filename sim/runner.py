@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.attribution import write_attribution_figures
 from sim.config.load import PROJECT_ROOT
 from sim.io import atomic_write_text, ensure_fresh, sha256
 from sim.manifest import build_manifest
@@ -47,6 +48,7 @@ def run_replay(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | None =
     if report["figures"]:
         written += write_figures(ens, out_dir / FIGURES, markers=cfg["scenario"]["markers"],
                                  trust_matrix_dates=report["trust_matrix_dates"])
+        written += write_attribution_figures(ens, out_dir / FIGURES / "attribution", markers=cfg["scenario"]["markers"])
     files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
     manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files)
     atomic_write_text(out_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")

@@ -21,7 +21,7 @@ from sim.calendar import parse_month
 from sim.config import ConfigError, compose_config, to_container
 from sim.config import load as config_load
 from sim.mechanisms import perception, reciprocity
-from sim.model import DYAD_VARIABLES, RelationsModel
+from sim.model import ATTRIBUTION_VARIABLES, DYAD_VARIABLES, RelationsModel
 from sim.rng import STREAMS, Streams
 
 # ``${run_id:}`` names Hydra output folders; keep the project's own resolver where it has one (a constant
@@ -361,3 +361,12 @@ def test_flat_draws_equal_the_block_layout(seed, runs, step, elements):
                                   streams.uniform("event_code", step, (top,))[run, e])
     np.testing.assert_allclose(streams.normal_flat("event_noise", step, run, e),
                                streams.normal("event_noise", step, (top,))[run, e], rtol=0, atol=1e-12)
+
+
+@MODEL_SETTINGS
+@given(overrides=per_run_parameters())
+def test_attribution_terms_add_up_to_the_target(overrides):
+    """Issue 4: the recorded terms of every dyad sum to its cooperation target, every month of every run."""
+    model = RelationsModel(short_config(), replicates=RUNS, settings=overrides).run()
+    total = sum(model.history[name] for name in ATTRIBUTION_VARIABLES)
+    np.testing.assert_allclose(total, model.history["cooperation_target"], rtol=0, atol=1e-12)

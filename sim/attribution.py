@@ -1,0 +1,144 @@
+"""Mechanism attribution: why a dyad's intended cooperation moved, term by term.
+
+The cooperation target of S4 is a sum of named terms (``sim.mechanisms.target.TERMS``); every run records
+each term per directed dyad and month as ``target_<term>``. Intended cooperation follows the target by
+partial adjustment (Richardson), so a change of the target's window mean between two periods splits
+exactly into the changes of its terms:
+
+    Δ target_ij = Σ_k Δ term_k,ij      (window means, run by run)
+
+The table reports each term's change as the ensemble mean (means add up, medians do not) with the median
+and 90% range across runs, and its share of the total change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from sim.mechanisms.target import TERMS
+from sim.plots import STYLE, _marker_dates, _markers, new_figure, save_figure, time_axis
+from sim.results import Ensemble
+
+LABELS = {
+    "affinity": "affinity G",
+    "reciprocity": "reciprocity",
+    "trust": "trust",
+    "rapport": "leaders' rapport",
+    "balance": "structural balance",
+    "wedge": "wedge (vs CHN–RUS)",
+    "alliance_pressure": "alliance pressure",
+    "sanctions_resentment": "sanctions resentment",
+    "shared_threat": "shared threat",
+    "economic_stress": "economic stress",
+    "investment": "investment signal",
+    "interdependence": "interdependence damping",
+}
+_COLOURS = dict(zip(TERMS, plt.get_cmap("tab20").colors[: len(TERMS)], strict=True))
+
+
+def term_variable(term: str) -> str:
+    """The output variable that records ``term`` (as in ``timeseries.parquet``)."""
+    return f"target_{term}"
+
+
+def window_terms(ens: Ensemble, source: int, target: int, window: tuple[str, str]) -> pd.DataFrame:
+    """Each run's window mean of every term for ``source → target``: (runs × terms)."""
+    first, last = window
+    return pd.DataFrame({term: ens.window_mean(term_variable(term), first, last)[:, source, target]
+                         for term in TERMS}, index=ens.runs)
+
+
+def change(ens: Ensemble, source: int, target: int, before: tuple[str, str], after: tuple[str, str]) -> pd.DataFrame:
+    """How much each term moved the cooperation target of ``source → target`` from ``before`` to ``after``.
+
+    Returns one row per term, sorted by the size of the mean change: ``mean`` (ensemble mean of the
+    per-run change of the term's window mean), ``median``, ``q05``, ``q95`` and ``share`` (mean / mean
+    total change; the shares add up to 1). A last row ``total`` is the change of the target itself.
+    """
+    delta = window_terms(ens, source, target, after) - window_terms(ens, source, target, before)
+    total = delta.sum(axis=1)
+    rows = pd.DataFrame({
+        "mean": delta.mean(),
+        "median": delta.median(),
+        "q05": delta.quantile(0.05),
+        "q95": delta.quantile(0.95),
+    })
+    denominator = total.mean()
+    rows["share"] = rows["mean"] / denominator if abs(denominator) > 1e-12 else np.nan
+    rows = rows.reindex(rows["mean"].abs().sort_values(ascending=False).index)
+    rows.loc["total"] = [total.mean(), total.median(), total.quantile(0.05), total.quantile(0.95), 1.0]
+    rows.index.name = "term"
+    return rows
+
+
+def carriers(table: pd.DataFrame, count: int = 3) -> str:
+    """The ``count`` terms that moved most in the direction of the total, as ``"rapport +1.2, wedge +0.4"``."""
+    total = table.loc["total", "mean"]
+    terms = table.drop(index="total")
+    sign = 1.0 if total >= 0 else -1.0
+    top = terms[terms["mean"] * sign > 0].head(count)
+    return ", ".join(f"{term} {value:+.2f}" for term, value in top["mean"].items()) or "none"
+
+
+def write_attribution_figures(ens: Ensemble, out_dir: Path, *, markers: dict[str, str]) -> list[Path]:
+    """One figure per directed dyad: the median contribution of each term by quarter, stacked (positive
+    terms above zero, negative below), with the median cooperation target and intended cooperation.
+
+    Written as ``<out_dir>/attribution_<SRC>_<TGT>.{png,svg}``; returns the paths, sorted.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    marks = _marker_dates(ens.calendar, markers)
+    dates = ens.calendar.dates()
+    quarter_starts = np.flatnonzero(dates.astype("datetime64[M]").astype(np.int64) % 3 == 0)
+    starts = quarter_starts if quarter_starts.size and quarter_starts[0] == 0 else np.r_[0, quarter_starts]
+    paths: list[Path] = []
+    with plt.style.context("default"), plt.rc_context(STYLE):
+        for source, target in ens.dyads():
+            paths += _dyad_figure(ens, source, target, dates, starts, marks, out_dir)
+    return sorted(paths)
+
+
+def _quarterly_median(series: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """(T, R) monthly values -> (Q,) median across runs of each quarter's mean."""
+    means = np.add.reduceat(series, starts, axis=0) / np.diff(np.r_[starts, len(series)])[:, None]
+    return np.median(means, axis=1)
+
+
+def _dyad_figure(ens: Ensemble, source: int, target: int, dates: np.ndarray, starts: np.ndarray,
+                 marks: list, out_dir: Path) -> list[Path]:
+    src, tgt = ens.countries[source], ens.countries[target]
+    contributions = {term: _quarterly_median(ens.series[term_variable(term)][:, :, source, target], starts)
+                     for term in TERMS}
+    lefts = dates[starts]
+    ends = np.r_[dates[starts[1:]], dates[-1] + np.timedelta64(31, "D")].astype("datetime64[D]")
+    widths = (ends - lefts.astype("datetime64[D]")).astype(float) * 0.85
+    with new_figure(figsize=(9.0, 4.8)) as fig:
+        ax = fig.subplots()
+        up = np.zeros(len(starts))
+        down = np.zeros(len(starts))
+        for term in TERMS:
+            value = contributions[term]
+            if not np.any(np.abs(value) > 1e-9):
+                continue
+            base = np.where(value >= 0, up, down)
+            ax.bar(lefts, value, width=widths, bottom=base, align="edge", color=_COLOURS[term],
+                   label=LABELS[term], linewidth=0)
+            up += np.maximum(value, 0.0)
+            down += np.minimum(value, 0.0)
+        for name, style in (("cooperation_target", "-"), ("intended_cooperation", "--")):
+            if name in ens.series:
+                ax.plot(dates, np.median(ens.series[name][:, :, source, target], axis=1), color="black",
+                        linestyle=style, linewidth=1.0, label=name.replace("_", " ") + " (median)")
+        ax.axhline(0.0, color="0.4", linewidth=0.6)
+        ax.set_ylabel("contribution to the target (Goldstein units)")
+        time_axis(ax, dates)
+        _markers(ax, dates, marks)
+        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+        ax.set_title(f"Why {src} → {tgt} cooperates: terms of the cooperation target, quarterly medians over "
+                     f"{len(ens.runs)} run{'' if len(ens.runs) == 1 else 's'}", loc="left")
+        return save_figure(fig, out_dir, f"attribution_{src}_{tgt}")
