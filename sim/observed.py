@@ -12,10 +12,12 @@ from __future__ import annotations
 import csv
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TextIO
 
 import pandas as pd
 
@@ -73,51 +75,64 @@ def read_events(path: str | Path, *, skip_malformed: bool = False) -> ObservedEv
 
     A malformed row raises ``ObservedDataError`` naming the file, the line and the reason; with
     ``skip_malformed`` it is left out, counted in ``skipped`` and its message kept in ``problems``.
-    A bad header (a required column missing, a duplicate name) is always an error.
+    A bad header (a required column missing, a duplicate name) and a record the CSV parser cannot read
+    (an unclosed quote) are always errors.
     """
     path = Path(path)
     rows: list[list[object]] = []
     problems: list[str] = []
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        header = _header(path, next(reader, None))
-        extra = [name for name in header if name not in (*REQUIRED, *_DERIVED)]
-        end = reader.line_num
-        while True:
+        records = _records(path, handle)
+        header = _header(path, next(records, None))
+        extra = [header.index(name) for name in header if name not in (*REQUIRED, *_DERIVED)]
+        for line, fields in records:
             try:
-                fields = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as err:
-                raise ObservedDataError(path, end + 1, "unreadable CSV", str(err), "RFC 4180 CSV") from err
-            line, end = end + 1, reader.line_num
-            if not fields:
-                continue  # an empty line holds no row
-            try:
-                rows.append([line, *_parse(path, line, header, fields), *(fields[header.index(n)] for n in extra)])
+                rows.append([line, *_parse(path, line, header, fields), *(fields[k].strip() for k in extra)])
             except ObservedDataError as err:
                 if not skip_malformed:
                     raise
                 problems.append(str(err))
-    columns = ["line", "date", "precision", "source", "target", "cameo_code", "goldstein", "quad_class", *extra]
+    columns = ["line", "date", "precision", "source", "target", "cameo_code", "goldstein", "quad_class",
+               *(header[k] for k in extra)]
     frame = pd.DataFrame(rows, columns=columns)
-    frame = frame.astype({"line": "int64", "date": "datetime64[ns]", "goldstein": "float64", "quad_class": "int64"})
+    types = {"line": "int64", "date": "datetime64[ns]", "goldstein": "float64", "quad_class": "int64"}
+    frame = frame.astype({name: types.get(name, "str") for name in columns})
     return ObservedEvents(events=frame, path=path, skipped=len(problems), problems=problems)
 
 
-def _header(path: Path, header: list[str] | None) -> list[str]:
-    if not header:
+def _records(path: Path, handle: TextIO) -> Iterator[tuple[int, list[str]]]:
+    """(line, fields) of each record, the line being where the record starts; empty lines hold none.
+
+    A record the CSV parser cannot read (an unclosed quote) is an error even when skipping: where it
+    ends, and so which rows it swallowed, is unknown.
+    """
+    reader = csv.reader(handle, strict=True)
+    end = 0
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            raise ObservedDataError(path, end + 1, "unreadable CSV", str(err), "RFC 4180 CSV") from err
+        line, end = end + 1, reader.line_num
+        if fields:
+            yield line, fields
+
+
+def _header(path: Path, record: tuple[int, list[str]] | None) -> list[str]:
+    if record is None:
         raise ObservedDataError(path, 1, "no header", "", "a header naming at least " + ", ".join(REQUIRED))
-    names = [name.strip() for name in header]
+    line, names = record[0], [name.strip() for name in record[1]]
     for name in REQUIRED:
         if name not in names:
-            raise ObservedDataError(path, 1, f"missing required column {name!r}", ",".join(names),
+            raise ObservedDataError(path, line, f"missing required column {name!r}", ",".join(names),
                                     "a header naming at least " + ", ".join(REQUIRED))
     if "line" in names:
-        raise ObservedDataError(path, 1, "reserved column name", "line", "any name but 'line' (the reader adds it)")
+        raise ObservedDataError(path, line, "reserved column name", "line", "any name but 'line' (the reader adds it)")
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
-        raise ObservedDataError(path, 1, "duplicate column", duplicates[0], "each column named once")
+        raise ObservedDataError(path, line, "duplicate column", duplicates[0], "each column named once")
     return names
 
 
