@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -30,7 +30,8 @@ FREQUENCIES = ("M", "Q")
 
 _DATE = re.compile(r"\d{4}-\d{2}(-\d{2})?")
 _ISO3 = re.compile(r"[A-Z]{3}")
-# Columns the reader computes; a file may carry them too, but then they must agree (the line it cannot).
+# Columns the reader fills in. A file may carry `goldstein` (kept), `precision` and `quad_class` (checked),
+# never `line`.
 _DERIVED = ("line", "precision", "goldstein", "quad_class")
 
 
@@ -40,6 +41,9 @@ class ObservedDataError(ValueError):
     def __init__(self, path: str | Path, line: int, reason: str, value: object, allowed: str):
         self.path, self.line, self.reason, self.value, self.allowed = str(path), line, reason, value, allowed
         super().__init__(f"{path}:{line}: {reason} (got {value!r}; allowed: {allowed})")
+
+
+_Bad = Callable[[str, object, str], ObservedDataError]  # reason, value, allowed -> the row's error
 
 
 @dataclass(frozen=True)
@@ -167,17 +171,20 @@ def _parse(path: Path, line: int, header: list[str], fields: list[str]) -> tuple
     return date, precision, row["source"], row["target"], code, goldstein, quad
 
 
-def _date(text: str, bad) -> tuple[pd.Timestamp, str]:
-    allowed = "a date YYYY-MM-DD or a month YYYY-MM"
+def _date(text: str, bad: _Bad) -> tuple[pd.Timestamp, str]:
+    allowed = "a date YYYY-MM-DD or a month YYYY-MM, years 1678-2261"
     if not _DATE.fullmatch(text):
         raise bad("bad date", text, allowed)
     try:
-        return pd.Timestamp(text if len(text) == 10 else text + "-01"), "day" if len(text) == 10 else "month"
+        date = pd.Timestamp(text if len(text) == 10 else text + "-01")
     except ValueError:
         raise bad("bad date", text, allowed) from None
+    if not pd.Timestamp.min <= date <= pd.Timestamp.max:  # the range of datetime64[ns]
+        raise bad("bad date", text, allowed)
+    return date, "day" if len(text) == 10 else "month"
 
 
-def _goldstein(text: str, looked_up: float, bad) -> float:
+def _goldstein(text: str, looked_up: float, bad: _Bad) -> float:
     """The row's Goldstein value; the table's value of its code when the file has none."""
     if not text:
         return looked_up

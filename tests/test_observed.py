@@ -78,10 +78,12 @@ GOOD = "2014-03-18,JPN,RUS,164,-7.0"
 
 
 @pytest.mark.parametrize(("row", "reason"), [
-    ("2014/03/18,JPN,RUS,164,-7.0", "bad date (got '2014/03/18'; allowed: a date YYYY-MM-DD or a month YYYY-MM)"),
+    ("2014/03/18,JPN,RUS,164,-7.0",
+     "bad date (got '2014/03/18'; allowed: a date YYYY-MM-DD or a month YYYY-MM, years 1678-2261)"),
     ("2014-13,JPN,RUS,164,-7.0", "bad date (got '2014-13'"),
     ("2014-02-30,JPN,RUS,164,-7.0", "bad date (got '2014-02-30'"),
     ("18.03.2014,JPN,RUS,164,-7.0", "bad date"),
+    ("0001-01-01,JPN,RUS,164,-7.0", "bad date (got '0001-01-01'"),
     ("2014-03-18,jpn,RUS,164,-7.0", "bad country code in source (got 'jpn'; allowed: an ISO3 code"),
     ("2014-03-18,JPN,EU,164,-7.0", "bad country code in target (got 'EU'"),
     ("2014-03-18,JPN,JPN,164,-7.0", "source equals target (got 'JPN'"),
