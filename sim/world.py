@@ -18,6 +18,7 @@ import numpy as np
 from sim import cameo
 from sim.calendar import Calendar
 from sim.config.errors import ConfigError
+from sim.timeline import timeline
 
 SANCTION_CODES = frozenset({"163", "172", "1312"})
 MEETING_GAINS = {"042": "bilateral", "043": "bilateral", "044": "sideline", "040": "sideline"}
@@ -207,7 +208,8 @@ def _injected(sc: Mapping[str, Any], mode: str, calendar: Calendar, countries: l
 
     Sanction events (163, 172, 1312) of a sender whose sanctions on that target follow a schedule are kept
     apart: they are weighted by the schedule's ``scale``, so scaling a sender's sanctions also scales the
-    sanction signals its target observes.
+    sanction signals its target observes. Sanction events from the month a sender ``lifted`` its sanctions
+    on that target are not injected.
     """
     t_len, n = calendar.n_steps, len(countries)
     wg, w = np.zeros((t_len, n, n)), np.zeros((t_len, n, n))
@@ -216,11 +218,15 @@ def _injected(sc: Mapping[str, Any], mode: str, calendar: Calendar, countries: l
     bilateral, sideline = np.zeros((t_len, n, n), bool), np.zeros((t_len, n, n), bool)
     visit = np.zeros((t_len, n, n), bool)
     scheduled = {(s, tg) for s, row in sc["sanctions"].items() for tg, e in row.items() if e["rule"] == "schedule"}
+    lifted = {(s, tg): calendar.index(e["lifted"]) for s, row in sc["sanctions"].items() for tg, e in row.items()
+              if e.get("lifted")}
     log: list[list[tuple[int, int, str, float]]] = [[] for _ in range(t_len)]
-    for ev in sc["events"]:
+    for ev in timeline(sc):
         if ev["role"] != "forcing" and mode != "forced":
             continue
         t, i, j = calendar.index(ev["date"]), countries.index(ev["source"]), countries.index(ev["target"])
+        if ev["cameo"] in SANCTION_CODES and t >= lifted.get((ev["source"], ev["target"]), t_len):
+            continue
         g = _event_goldstein(ev)
         ew = ev["weight"]
         if ev["cameo"] in SANCTION_CODES and (ev["source"], ev["target"]) in scheduled:
@@ -303,6 +309,8 @@ def build_world(cfg: Mapping[str, Any], n_runs: int, overrides: Mapping[str, Any
         for target, s in row.items():
             path = f"scenario.sanctions.{sender}.{target}"
             series = _step_schedule(values, f"{path}.steps", s["steps"], cal) * values.num(f"{path}.scale")
+            if s.get("lifted"):
+                series[cal.index(s["lifted"]):] = 0.0
             schedules[(sender, target)] = series
     for sender, row in sc["sanctions"].items():
         if sender not in countries:
@@ -311,7 +319,10 @@ def build_world(cfg: Mapping[str, Any], n_runs: int, overrides: Mapping[str, Any
             i, j = ix(sender), ix(target)
             if s["rule"] == "alignment" and mode == "endogenous":
                 alignment[i, j] = True
-                ref_entries[(i, j)] = np.mean([schedules[(r, target)] for r in s["reference"]], axis=0)
+                reference = np.mean([schedules[(r, target)] for r in s["reference"]], axis=0)
+                if s.get("lifted"):  # nothing left to align with: the ratchet follows the fall to 0
+                    reference[cal.index(s["lifted"]):] = 0.0
+                ref_entries[(i, j)] = reference
             else:
                 sched_entries[(i, j)] = schedules[(sender, target)]
     r1 = _rows(*[s.T for s in sched_entries.values()])
@@ -366,7 +377,8 @@ def build_world(cfg: Mapping[str, Any], n_runs: int, overrides: Mapping[str, Any
 
     half_life = values.num("scenario.threat.half_life")
     steps = np.arange(t_len)[:, None]
-    threat = np.zeros((t_len, half_life.shape[0]))
+    background = _step_schedule(values, "scenario.threat.background", sc["threat"]["background"], cal)
+    threat = background + np.zeros((t_len, half_life.shape[0]))
     for s_idx, shock in enumerate(sc["threat"]["shocks"]):
         t0 = cal.index(shock["date"])
         size = values.num(f"scenario.threat.shocks.{s_idx}.size")

@@ -40,6 +40,7 @@ class SanctionSchedule:
     steps: list[Step] = field(default_factory=list)
     scale: float = 1.0
     reference: list[str] = field(default_factory=list)
+    lifted: str = ""  # month from which the sender lifts these sanctions (level 0), whatever the rule
 
 
 @dataclass
@@ -110,8 +111,12 @@ class ThreatShock:
 
 @dataclass
 class Threat:
+    """The shared-threat index ``N(t)``: a piecewise-constant ``background`` level (0 before its first step)
+    plus shocks that decay with ``half_life`` months."""
+
     half_life: float = 3.0
     shocks: list[ThreatShock] = field(default_factory=list)
+    background: list[Step] = field(default_factory=list)
 
 
 @dataclass
@@ -157,9 +162,30 @@ class Event:
 
 
 @dataclass
+class EventMatch:
+    """Selects the timeline events that have every field it gives (``date`` may be a month or a day)."""
+
+    date: str = ""
+    source: str = ""
+    target: str = ""
+    cameo: str = ""
+    note: str = ""
+
+
+@dataclass
 class Scenario:
+    """The world and its dated forcings.
+
+    A what-if scenario inherits the replay (Hydra defaults) and says in ``rationale`` (one sentence) why it
+    is worth asking and in ``changes`` what it changes. Hydra replaces lists when it merges, so a scenario
+    adds timeline events in ``added_events`` and drops inherited ones with ``removed_events`` instead of
+    restating ``events``.
+    """
+
     name: str = MISSING
     description: str = ""
+    rationale: str = ""
+    changes: list[str] = field(default_factory=list)
     start: str = "2012-01"
     end: str = "2017-12"
     baseline_end: str = "2012-12"
@@ -183,6 +209,8 @@ class Scenario:
     threat: Threat = field(default_factory=Threat)
     shocks: list[Shock] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    added_events: list[Event] = field(default_factory=list)
+    removed_events: list[EventMatch] = field(default_factory=list)
     markers: dict[str, str] = field(default_factory=dict)
 
 

@@ -20,6 +20,7 @@ from sim import cameo
 from sim.calendar import Calendar, parse_month
 from sim.config.errors import ConfigError
 from sim.config.schema import InvestmentFlow, SanctionSchedule
+from sim.timeline import matches
 
 _CODE = re.compile(r"^[A-Z]{2,4}$")
 MODES = ("endogenous", "forced")
@@ -198,6 +199,7 @@ class _Checker:
         for k, shock in enumerate(sc["threat"]["shocks"]):
             self.date(f"scenario.threat.shocks[{k}].date", shock["date"])
             _nonneg(f"scenario.threat.shocks[{k}].size", shock["size"])
+        self.steps("scenario.threat.background", sc["threat"]["background"], level_check=_nonneg)
         for k, shock in enumerate(sc["shocks"]):
             path = f"scenario.shocks[{k}]"
             self.date(f"{path}.date", shock["date"])
@@ -211,15 +213,31 @@ class _Checker:
                 parse_month(date)  # a marker outside the simulated months is simply not drawn
             except ValueError:
                 raise ConfigError(f"scenario.markers.{label}", date, "must be a month YYYY-MM") from None
-        for k, ev in enumerate(sc["events"]):
-            path = f"scenario.events[{k}]"
-            self.date(f"{path}.date", ev["date"])
-            self.country(f"{path}.source", ev["source"])
-            self.country(f"{path}.target", ev["target"])
-            _check(ev["source"] != ev["target"], f"{path}.target", ev["target"], "must differ from the source")
-            _check(ev["role"] in ROLES, f"{path}.role", ev["role"], f"allowed: {', '.join(ROLES)}")
-            _nonneg(f"{path}.weight", ev["weight"])
-            self.cameo(path, ev)
+        for key in ("events", "added_events"):
+            for k, ev in enumerate(sc[key]):
+                self.event(f"scenario.{key}[{k}]", ev)
+        for k, match in enumerate(sc["removed_events"]):
+            self.removed_event(f"scenario.removed_events[{k}]", match, sc["events"])
+
+    def event(self, path: str, ev: Mapping[str, Any]) -> None:
+        self.date(f"{path}.date", ev["date"])
+        self.country(f"{path}.source", ev["source"])
+        self.country(f"{path}.target", ev["target"])
+        _check(ev["source"] != ev["target"], f"{path}.target", ev["target"], "must differ from the source")
+        _check(ev["role"] in ROLES, f"{path}.role", ev["role"], f"allowed: {', '.join(ROLES)}")
+        _nonneg(f"{path}.weight", ev["weight"])
+        self.cameo(path, ev)
+
+    def removed_event(self, path: str, match: Mapping[str, Any], events: list[Mapping[str, Any]]) -> None:
+        """A removal names at least one field and removes at least one event (a typo removes nothing)."""
+        given = {key: value for key, value in match.items() if value and key != "note"}
+        _check(bool(given), path, match, "name the events to remove by date, source, target and/or cameo")
+        if "date" in given:
+            try:
+                parse_month(given["date"])
+            except ValueError:
+                raise ConfigError(f"{path}.date", given["date"], "must be a month YYYY-MM") from None
+        _check(any(matches(match, ev) for ev in events), path, given, "matches no event of scenario.events")
 
     def cameo(self, path: str, item: Mapping[str, Any]) -> None:
         code = item["cameo"]
@@ -241,6 +259,8 @@ class _Checker:
                 _check(sched["rule"] in RULES, f"{path}.rule", sched["rule"], f"allowed: {', '.join(RULES)}")
                 _nonneg(f"{path}.scale", sched["scale"])
                 self.steps(f"{path}.steps", sched["steps"])
+                if sched["lifted"]:
+                    self.date(f"{path}.lifted", sched["lifted"])
                 for k, step in enumerate(sched["steps"]):
                     _check(step["level"] * sched["scale"] <= 1.0, f"{path}.scale", sched["scale"],
                            f"scaled level of step {k} ({step['level']} x scale) must stay <= 1")
