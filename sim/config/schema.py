@@ -304,9 +304,31 @@ class SweepSpec:
     replicates: int = 1
     common_random_numbers: bool = True
     chunk_size: int = 1024
+    shards: int = 1  # cut the chunks into this many shards (Hydra multirun jobs); results do not depend on it
+    shard: int = 0  # which shard this job runs, 0 .. shards - 1
     parameters: dict[str, Any] = field(default_factory=dict)
     outcomes: dict[str, Any] = field(default_factory=dict)
     series: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Compare:
+    """A paired comparison of two scenarios (``conf/experiment/*.yaml``, ``experiments/compare.py``).
+
+    The config's ``scenario`` is one arm, ``baseline`` the other; both run with the same seed and run
+    indices (common random numbers), so each run's difference is the effect of the scenario's changes.
+    ``windows`` name the months over which per-run means are compared, ``milestone_dates`` the dates by
+    which milestone probabilities are; ``variables`` (output variables) and ``dyads`` (``"JPN->RUS"``)
+    choose what the tables and figures show.
+    """
+
+    name: str = MISSING
+    description: str = ""
+    baseline: Scenario = field(default_factory=Scenario)
+    windows: dict[str, list[str]] = field(default_factory=dict)
+    milestone_dates: list[str] = field(default_factory=list)
+    variables: list[str] = field(default_factory=lambda: ["nci", "trust", "sanctions", "channel_openness"])
+    dyads: list[str] = field(default_factory=lambda: ["JPN->RUS", "RUS->JPN"])
 
 
 @dataclass
@@ -326,6 +348,31 @@ class Report:
 
 
 @dataclass
+class Calibration:
+    """A calibration experiment (``conf/calibration/*.yaml``): which behavioural parameters are fitted to
+    which observed event file, by which objective and optimiser (checked in ``sim.calibration.spec``).
+
+    ``parameters`` maps a numeric config path to ``{low, high}``; ``optimiser`` holds SciPy's
+    ``differential_evolution`` settings (``popsize``, ``maxiter``, ``mutation``, ``recombination``,
+    ``strategy``, ``tol``); every candidate is scored on ``replicates`` runs (common random numbers)
+    through the sweep engine, ``chunk_size`` runs at a time.
+    """
+
+    name: str = MISSING
+    description: str = ""
+    observed: str = MISSING
+    frequency: str = "Q"
+    first: str = "2013-01"
+    last: str = "2017-12"
+    dyads: list[str] = field(default_factory=list)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    replicates: int = 16
+    chunk_size: int = 256
+    install: bool = False  # also write conf/params/calibrated.yaml
+    optimiser: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class Config:
     seed: int = 20161215
     replicates: int = 200
@@ -338,6 +385,8 @@ class Config:
     report: Report = field(default_factory=Report)
     paths: Paths = field(default_factory=Paths)
     sweep: SweepSpec | None = None
+    compare: Compare | None = None
+    calibration: Calibration | None = None
 
 
 def register() -> None:

@@ -1,0 +1,166 @@
+"""A calibration declaration, typed and checked: the fitted parameters, the observed targets, the optimiser.
+
+The targets are the observed NCI of each directed dyad in each period that has events (an event file does
+not say that nothing happened in the others); each target is weighted by ``n / (n + 1)`` for its ``n``
+events, so a period seen through one event counts half as much as a well-observed one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.calendar import Calendar, parse_month
+from sim.config.errors import ConfigError
+from sim.observed import ObservedDataError, observed_nci, read_events
+
+FREQUENCIES = ("M", "Q")
+STRATEGIES = ("best1bin", "best1exp", "rand1bin", "rand1exp", "rand2bin", "best2bin", "currenttobest1bin",
+              "randtobest1bin")
+OPTIMISER_DEFAULTS: dict[str, Any] = {"strategy": "best1bin", "popsize": 6, "maxiter": 25,
+                                      "mutation": [0.5, 1.0], "recombination": 0.7, "tol": 0.0}
+
+
+@dataclass(frozen=True)
+class Bounds:
+    path: str
+    low: float
+    high: float
+    default: float
+
+
+@dataclass(frozen=True)
+class CalibrationSpec:
+    name: str
+    observed_path: Path
+    frequency: str
+    parameters: tuple[Bounds, ...]
+    targets: pd.DataFrame  # period, first, last, source, target, observed, events, weight
+    replicates: int
+    chunk_size: int
+    optimiser: dict[str, Any]
+    install: bool
+
+    @property
+    def names(self) -> list[str]:
+        return [p.path for p in self.parameters]
+
+    @property
+    def candidates_per_generation(self) -> int:
+        return int(self.optimiser["popsize"]) * len(self.parameters)
+
+
+def _leaf(cfg: dict[str, Any], path: str) -> Any:
+    node: Any = cfg
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            raise ConfigError(f"calibration.parameters.{path}", path, "a numeric key of the configuration "
+                              "(e.g. params.reciprocity)")
+        node = node[part]
+    return node
+
+
+def _number(path: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ConfigError(path, value, "a finite number")
+    return float(value)
+
+
+def _bounds(cfg: dict[str, Any], path: str, spec: Any) -> Bounds:
+    key = f"calibration.parameters.{path}"
+    default = _leaf(cfg, path)
+    if isinstance(default, bool) or not isinstance(default, int | float):
+        raise ConfigError(key, default, "a path to a numeric value")
+    if not isinstance(spec, dict) or set(spec) != {"low", "high"}:
+        raise ConfigError(key, spec, "{low: <number>, high: <number>}")
+    low, high = _number(f"{key}.low", spec["low"]), _number(f"{key}.high", spec["high"])
+    if not low < high:
+        raise ConfigError(f"{key}.high", high, f"a number above low = {low}")
+    return Bounds(path, low, high, float(default))
+
+
+def _period_months(period: str) -> tuple[str, str]:
+    if "Q" in period:
+        year, q = period.split("Q")
+        return f"{year}-{3 * int(q) - 2:02d}", f"{year}-{3 * int(q):02d}"
+    return period, period
+
+
+def observed_targets(path: Path, frequency: str, first: str, last: str, countries: list[str],
+                     dyads: list[str]) -> pd.DataFrame:
+    """The observed NCI the calibration fits, one row per (period, source, target) with events."""
+    try:
+        events = read_events(path)
+    except FileNotFoundError:
+        raise ConfigError("calibration.observed", str(path), "an existing CSV event file") from None
+    except ObservedDataError as err:
+        raise ConfigError("calibration.observed", str(err), "a well-formed event file (docs/observed-data.md)") \
+            from None
+    table = observed_nci(events, frequency)
+    value = "nci_monthly_mean" if frequency == "Q" else "nci"
+    table = table[table["source"].isin(countries) & table["target"].isin(countries)]
+    if dyads:
+        table = table[(table["source"] + "->" + table["target"]).isin(dyads)]
+    months = table["period"].map(_period_months)
+    table = table.assign(first=months.str[0], last=months.str[1])
+    lo, hi = parse_month(first), parse_month(last)
+    inside = table["first"].map(parse_month).ge(lo) & table["last"].map(parse_month).le(hi)
+    table = table[inside]
+    out = pd.DataFrame({"period": table["period"], "first": table["first"], "last": table["last"],
+                        "source": table["source"], "target": table["target"], "observed": table[value],
+                        "events": table["events"]}).reset_index(drop=True)
+    out["weight"] = out["events"] / (out["events"] + 1.0)
+    return out
+
+
+def read_calibration(cfg: dict[str, Any], calendar: Calendar, root: Path) -> CalibrationSpec:
+    """Check ``cfg['calibration']`` against the config and load its observed targets (``ConfigError``)."""
+    spec = cfg.get("calibration")
+    if not spec:
+        raise ConfigError("calibration", spec, "a calibration, e.g. calibration=replay_2013_2017 "
+                          "(files in conf/calibration/)")
+    if spec["frequency"] not in FREQUENCIES:
+        raise ConfigError("calibration.frequency", spec["frequency"], ", ".join(FREQUENCIES))
+    for key in ("first", "last"):
+        try:
+            calendar.index(spec[key])
+        except (ValueError, IndexError):
+            raise ConfigError(f"calibration.{key}", spec[key], f"a month YYYY-MM inside the simulated "
+                              f"{calendar.label(0)}..{calendar.label(calendar.n_steps - 1)}") from None
+    if not spec["parameters"]:
+        raise ConfigError("calibration.parameters", spec["parameters"], "at least one {path: {low, high}}")
+    parameters = tuple(_bounds(cfg, path, bounds) for path, bounds in spec["parameters"].items())
+    for key in ("replicates", "chunk_size"):
+        if isinstance(spec[key], bool) or not isinstance(spec[key], int) or spec[key] < 1:
+            raise ConfigError(f"calibration.{key}", spec[key], "a whole number >= 1")
+    unknown = sorted(set(spec["optimiser"]) - set(OPTIMISER_DEFAULTS))
+    if unknown:
+        raise ConfigError(f"calibration.optimiser.{unknown[0]}", spec["optimiser"][unknown[0]],
+                          f"one of {', '.join(OPTIMISER_DEFAULTS)}")
+    optimiser = {**OPTIMISER_DEFAULTS, **spec["optimiser"]}
+    if optimiser["strategy"] not in STRATEGIES:
+        raise ConfigError("calibration.optimiser.strategy", optimiser["strategy"], ", ".join(STRATEGIES))
+    for key in ("popsize", "maxiter"):
+        value = optimiser[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < (1 if key == "popsize" else 0):
+            raise ConfigError(f"calibration.optimiser.{key}", value, "a whole number >= 1" if key == "popsize"
+                              else "a whole number >= 0")
+    path = Path(spec["observed"])
+    path = path if path.is_absolute() else root / path
+    countries = list(cfg["scenario"]["countries"])
+    for dyad in spec["dyads"]:
+        src, _, tgt = str(dyad).partition("->")
+        if src not in countries or tgt not in countries or src == tgt:
+            raise ConfigError("calibration.dyads", dyad, f"'SRC->TGT' with two different countries of "
+                              f"{', '.join(countries)}")
+    targets = observed_targets(path, spec["frequency"], spec["first"], spec["last"], countries,
+                               list(spec["dyads"]))
+    if targets.empty:
+        raise ConfigError("calibration.observed", str(path), f"a file with events between {spec['first']} and "
+                          f"{spec['last']} on the chosen dyads")
+    return CalibrationSpec(spec["name"], path, spec["frequency"], parameters, targets, spec["replicates"],
+                           spec["chunk_size"], optimiser, bool(spec.get("install", False)))
