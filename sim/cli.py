@@ -7,9 +7,11 @@ import itertools
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
+from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.config import ConfigError, compose_config, to_container, validate
@@ -74,13 +76,14 @@ def _split(argv: list[str]) -> tuple[list[str], bool, bool]:
     return overrides, multirun, info
 
 
-def _jobs(overrides: list[str], multirun: bool) -> list[list[str]]:
+def _jobs(overrides: list[str], multirun: bool, keep_hydra: bool = False) -> list[list[str]]:
     """The override lists of every job a (multi)run would launch, sweeps expanded the way Hydra does."""
     parsed = OverridesParser.create().parse_overrides(overrides)
     choices = []
     for override in parsed:
         key = override.get_key_element().lstrip("+~")
-        if key.startswith("hydra") and key != "hydra.searchpath":  # the search path decides what composes
+        # the search path decides what composes; the rest of hydra's settings only where a job's folder matters
+        if key.startswith("hydra") and key != "hydra.searchpath" and not keep_hydra:
             continue
         if override.is_sweep_override():
             if not multirun:
@@ -93,21 +96,29 @@ def _jobs(overrides: list[str], multirun: bool) -> list[list[str]]:
     return [list(job) for job in itertools.islice(itertools.product(*choices), MAX_PREFLIGHT_JOBS)]
 
 
-def preflight(argv: list[str], config_name: str = "config", check: Callable[[dict], object] | None = None) -> None:
+def preflight(argv: list[str], config_name: str = "config", check: Callable[[dict], object] | None = None,
+              folder_check: Callable[[dict, Path], object] | None = None) -> None:
     """Compose and validate the config of every job the command line asks for; exit 2 on the first error.
 
-    ``check`` adds a script's own checks of the validated config (a sweep's declaration). Runs before Hydra
-    creates an output folder, so a bad config writes nothing.
+    ``check`` adds a script's own checks of the validated config (a sweep's declaration); ``folder_check``
+    also gets the folder the job will write into (Hydra's ``hydra.run.dir``, or ``hydra.sweep.dir`` under
+    ``-m``, composed with the command's ``hydra`` overrides and launcher). Runs before Hydra creates an
+    output folder, so a bad config writes nothing.
     """
     overrides, multirun, info = _split(argv)
     if info:
         return
     try:
-        for job in _jobs(overrides, multirun):
-            cfg = validate(to_container(compose_config(job, config_name=config_name)))
+        for job in _jobs(overrides, multirun, keep_hydra=folder_check is not None):
+            composed = compose_config(job, config_name=config_name, return_hydra_config=folder_check is not None)
+            task = OmegaConf.masked_copy(composed, [key for key in composed if key != "hydra"])
+            cfg = validate(to_container(task))
             if check is not None:
                 check(cfg)
-    except ConfigError as err:
+            if folder_check is not None:
+                folder_check(cfg, Path(str(OmegaConf.select(composed, "hydra.sweep.dir" if multirun
+                                                            else "hydra.run.dir"))))
+    except (ConfigError, OutputExistsError) as err:
         fail(str(err))
     except (HydraException, OmegaConfBaseException, ValueError) as err:
         fail(_one_line(err))

@@ -30,19 +30,34 @@ def run_id() -> str:
     return f"{time.time_ns() % 1_000_000_000:09d}-{os.getpid()}"
 
 
+def _sweep_id(*, _root_: DictConfig) -> str:
+    from sim.sweep.folder import folder_id  # the sweep package imports the model; only sweeps need it
+
+    return folder_id(_root_)
+
+
 def register_resolvers() -> None:
     """``${project_root:}`` anchors paths at the project root, not the working directory;
-    ``${run_id:}`` makes output folder names unique."""
+    ``${run_id:}`` makes output folder names unique; ``${sweep_id:}`` names a sweep's folder after its
+    fingerprint, so the same sweep command always finds (and resumes) the same folder.
+
+    ``run_id`` is cached in the config, so Hydra hands the value it resolved to every job of a multirun, in
+    whatever process a launcher runs it. ``sweep_id`` is not: each job's own config decides its folder.
+    """
     if not OmegaConf.has_resolver("project_root"):
         OmegaConf.register_new_resolver("project_root", lambda: str(PROJECT_ROOT))
     if not OmegaConf.has_resolver("run_id"):
-        OmegaConf.register_new_resolver("run_id", run_id)
+        OmegaConf.register_new_resolver("run_id", run_id, use_cache=True)
+    if not OmegaConf.has_resolver("sweep_id"):
+        OmegaConf.register_new_resolver("sweep_id", _sweep_id)
 
 
-def compose_config(overrides: list[str] | None = None, config_name: str = "config") -> DictConfig:
+def compose_config(overrides: list[str] | None = None, config_name: str = "config",
+                   return_hydra_config: bool = False) -> DictConfig:
     register_resolvers()
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        return compose(config_name=config_name, overrides=list(overrides or []))
+        return compose(config_name=config_name, overrides=list(overrides or []),
+                       return_hydra_config=return_hydra_config)
 
 
 def to_container(cfg: DictConfig) -> dict[str, Any]:
@@ -50,3 +65,8 @@ def to_container(cfg: DictConfig) -> dict[str, Any]:
     data = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
     data.pop("hydra", None)
     return data
+
+
+# Launchers (joblib, submitit) run jobs in fresh processes that compose the job's config before any script
+# code runs there: the resolvers must exist as soon as this module is imported.
+register_resolvers()

@@ -18,7 +18,7 @@ import os
 import resource
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,10 +34,11 @@ from sim.calendar import Calendar
 from sim.io import atomic_write
 from sim.model import RelationsModel
 from sim.sweep.design import design_points
+from sim.sweep.folder import CHUNKS as CHUNKS
+from sim.sweep.folder import chunk_kinds, chunk_name, finished_chunks, remove_temporaries
 from sim.sweep.outcomes import measure, series_block
 from sim.sweep.spec import MAX_SERIES_VALUES, Sweep, read_sweep
 
-CHUNKS = "chunks"
 ROW_GROUP = 16_384
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -85,10 +86,6 @@ def _init_worker(plan_cfg: dict[str, Any]) -> None:
     _WORKER["plan"] = make_plan(plan_cfg)
 
 
-def _chunk_name(index: int, kind: str) -> str:
-    return f"{kind}-{index:07d}.{'parquet' if kind == 'outcomes' else 'npy'}"
-
-
 def run_chunk(plan: Plan, index: int, start: int, stop: int, folder: Path) -> int:
     """Run sweep runs ``start..stop-1`` as one vectorised model and write their outcomes (and series)."""
     sweep, reps = plan.sweep, plan.sweep.replicates
@@ -108,8 +105,9 @@ def run_chunk(plan: Plan, index: int, start: int, stop: int, folder: Path) -> in
             with tmp.open("wb") as handle:  # np.save would add ".npy" to a bare temporary name
                 np.save(handle, block)
 
-        atomic_write(folder / _chunk_name(index, "series"), save)
-    atomic_write(folder / _chunk_name(index, "outcomes"), lambda tmp: pq.write_table(frame, tmp))
+        atomic_write(folder / chunk_name(index, "series"), save)
+    # the outcome file goes last: a chunk counts as finished once it is in place (``finished_chunks``)
+    atomic_write(folder / chunk_name(index, "outcomes"), lambda tmp: pq.write_table(frame, tmp))
     # a Mesa model and its agents refer to each other: free this chunk's arrays now, not at some later GC pass,
     # so a worker's memory stays flat however many chunks it runs
     del model
@@ -137,15 +135,23 @@ def processes(plan: Plan, workers: int) -> int:
     return max(1, min(workers, len(plan.chunks())))
 
 
-def execute(plan: Plan, folder: Path, workers: int, progress: bool = True) -> int:
-    """Run every chunk not yet on disk in ``folder``, in parallel when ``workers > 1``.
+def execute(plan: Plan, folder: Path, workers: int, progress: bool = True, only: Iterable[int] | None = None,
+            desc: str | None = None) -> int:
+    """Run every chunk (or every chunk in ``only``) not yet finished in ``folder``, in parallel when
+    ``workers > 1``; first delete the temporary files that killed writers of those chunks left behind.
 
     Returns the peak resident memory (KB) of the worker processes (0 when the chunks ran in this process).
     """
     folder.mkdir(parents=True, exist_ok=True)
-    todo = [(k, a, b) for k, (a, b) in enumerate(plan.chunks()) if not (folder / _chunk_name(k, "outcomes")).exists()]
-    bar = tqdm(total=plan.runs, initial=plan.runs - sum(b - a for _, a, b in todo), unit="run", unit_scale=True,
-               desc=plan.sweep.name, disable=not progress, smoothing=0.1, file=sys.stderr)
+    chunks = plan.chunks()
+    wanted = range(len(chunks)) if only is None else only
+    kinds = chunk_kinds(bool(plan.sweep.series_variables))
+    finished = finished_chunks(folder, bool(plan.sweep.series_variables))
+    todo = [(k, *chunks[k]) for k in wanted if k not in finished]
+    remove_temporaries(folder, [chunk_name(k, kind) for k, _, _ in todo for kind in kinds])
+    total = sum(chunks[k][1] - chunks[k][0] for k in wanted)
+    bar = tqdm(total=total, initial=total - sum(b - a for _, a, b in todo), unit="run", unit_scale=True,
+               desc=desc or plan.sweep.name, disable=not progress, smoothing=0.1, file=sys.stderr)
     with bar:
         if workers <= 1 or len(todo) <= 1:
             for k, a, b in todo:
@@ -162,9 +168,28 @@ def execute(plan: Plan, folder: Path, workers: int, progress: bool = True) -> in
             return peak
 
 
+def verify_chunks(plan: Plan, folder: Path) -> None:
+    """Check that every chunk file is in place, readable and holds its chunk's runs, before they are merged.
+
+    Raises ``RuntimeError`` naming the first bad file (a chunk file damaged on disk, or left by other code).
+    """
+    series = bool(plan.sweep.series_variables)
+    for k, (a, b) in enumerate(plan.chunks()):
+        path = folder / chunk_name(k, "outcomes")
+        try:
+            rows = pq.ParquetFile(path).metadata.num_rows
+            if series:
+                rows = min(rows, np.load(folder / chunk_name(k, "series"), mmap_mode="r").shape[0])
+        except (OSError, ValueError, pa.ArrowException) as err:
+            raise RuntimeError(f"chunk {k} cannot be read ({err}); delete {path} and run the sweep again") from err
+        if rows != b - a:
+            raise RuntimeError(f"chunk {k} holds {rows} runs, expected {b - a}; delete {path} and run the sweep "
+                               "again")
+
+
 def _chunk_tables(plan: Plan, folder: Path) -> Iterator[pa.Table]:
     for k in range(len(plan.chunks())):
-        yield pq.read_table(folder / _chunk_name(k, "outcomes"))
+        yield pq.read_table(folder / chunk_name(k, "outcomes"))
 
 
 def merge_outcomes(plan: Plan, folder: Path, path: Path) -> Path:
@@ -194,7 +219,7 @@ def merge_outcomes(plan: Plan, folder: Path, path: Path) -> Path:
 def series_bands(plan: Plan, folder: Path) -> pd.DataFrame:
     """Per design point, month and requested series: quantiles over replicates."""
     sweep, reps = plan.sweep, plan.sweep.replicates
-    blocks = np.concatenate([np.load(folder / _chunk_name(k, "series")) for k in range(len(plan.chunks()))])
+    blocks = np.concatenate([np.load(folder / chunk_name(k, "series")) for k in range(len(plan.chunks()))])
     by_point = blocks.reshape(len(plan.design), reps, *blocks.shape[1:])  # runs are point-major
     qs = np.quantile(by_point, QUANTILES, axis=1)  # (Q, P, S, T)
     labels = [(v, s, t) for v in sweep.series_variables for s, t in sweep.series_dyads]

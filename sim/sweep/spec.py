@@ -200,6 +200,11 @@ def read_sweep(cfg: dict[str, Any], calendar: Calendar) -> Sweep:
         raise ConfigError("sweep.replicates", spec["replicates"], "must be >= 1")
     if spec["chunk_size"] < 1:
         raise ConfigError("sweep.chunk_size", spec["chunk_size"], "must be >= 1")
+    shards, shard = spec.get("shards", 1), spec.get("shard", 0)  # a sweep folder's record leaves them out
+    if shards < 1:
+        raise ConfigError("sweep.shards", shards, "must be >= 1")
+    if not 0 <= shard < shards:
+        raise ConfigError("sweep.shard", shard, f"must be in 0..{shards - 1} (sweep.shards = {shards})")
     if not spec["outcomes"]:
         raise ConfigError("sweep.outcomes", {}, "a sweep needs at least one outcome")
     outcomes = tuple(_outcome(name, s, cfg, calendar) for name, s in spec["outcomes"].items())

@@ -1,4 +1,12 @@
-"""The sweep task behind ``experiments/sweep.py``: plan, run, assemble, analyse, plot, record."""
+"""The sweep task behind ``experiments/sweep.py``: plan, run (or resume, or run one shard), assemble, analyse,
+plot, record.
+
+A sweep folder fills in two stages. Chunks of runs go to ``chunks/`` as they finish, each file renamed into
+place whole; a sweep started again with the same configuration skips the finished chunks. Once every chunk is
+there, whoever gets there first (the sweep, the last shard to finish, or ``experiments/merge.py``) assembles
+the final files under the folder's lock, the manifest last, and deletes the chunks. The final files depend
+only on the configuration, never on chunking, workers, shards or interruptions.
+"""
 
 from __future__ import annotations
 
@@ -14,34 +22,116 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sim.config.load import PROJECT_ROOT
-from sim.io import atomic_write, atomic_write_text, ensure_fresh, sha256
+from sim.io import atomic_write, atomic_write_text, sha256
 from sim.manifest import build_manifest
-from sim.sweep import engine
+from sim.sweep import engine, folder
 from sim.sweep.figures import write_sweep_figures
 from sim.sweep.sensitivity import point_means, row_groups, sobol_indices
 
 DESIGN, OUTCOMES, SERIES = "design.parquet", "outcomes.parquet", "series.parquet"
 SOBOL, POINTS = "sobol.csv", "points.csv"
-FIGURES, MANIFEST = "figures", "manifest.json"
+FIGURES, MANIFEST = "figures", folder.MANIFEST
+RESULTS = (DESIGN, OUTCOMES, SERIES, SOBOL, POINTS, FIGURES, MANIFEST)
 FIGURE_RUNS = 100_000
+
+
+class IncompleteSweepError(RuntimeError):
+    """A merge was asked for before every chunk of the sweep was finished."""
 
 
 def run_sweep(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrides: list[str] | None = None,
               progress: bool = True) -> dict[str, Any]:
-    """Run the sweep of ``cfg`` (validated, plain dict) into ``out_dir`` and describe what was written."""
+    """Run the sweep of ``cfg`` (validated, plain dict) into ``out_dir`` and describe what happened.
+
+    Resumes a folder that holds the same sweep (same fingerprint) from its finished chunks, and does nothing
+    in one that is complete. With ``sweep.shards > 1`` runs only shard ``sweep.shard``'s chunks and merges
+    if they were the last ones missing. ``state`` in the result is ``complete`` (it already was), ``merged``
+    (this call wrote the final files) or ``partial`` (chunks of other shards are still missing).
+    Raises ``OutputExistsError`` for a folder that holds anything else.
+    """
     plan = engine.make_plan(cfg)
-    ensure_fresh(out_dir, [DESIGN, OUTCOMES, SERIES, SOBOL, POINTS, FIGURES, MANIFEST])
+    shards, shard = cfg["sweep"]["shards"], cfg["sweep"]["shard"]
+    chunks = plan.chunks()
+    record = folder.claim(out_dir, cfg, runs=plan.runs, chunks=len(chunks), overrides=list(overrides or []))
+    base = {"name": plan.sweep.name, "folder": str(out_dir), "runs": plan.runs, "points": len(plan.design),
+            "chunks": len(chunks), "shards": shards, "shard": shard, "fingerprint": record["fingerprint"]}
+    if (out_dir / MANIFEST).is_file():
+        if (out_dir / folder.CHUNKS).exists():  # the sweep was killed after writing its manifest
+            with folder.finalizing(out_dir):
+                engine.cleanup(out_dir / folder.CHUNKS)
+        return {**base, "state": "complete", "ran_runs": 0, "seconds": 0.0}
+
+    own = folder.shard_chunks(len(chunks), shards, shard)
+    chunks_dir = out_dir / folder.CHUNKS
+    series = bool(plan.sweep.series_variables)
+    pending = [k for k in own if k not in folder.finished_chunks(chunks_dir, series)]
+    ran_runs = sum(chunks[k][1] - chunks[k][0] for k in pending)
+    used = max(1, min(workers, len(pending))) if pending else 0
     started = time.perf_counter()
-    written = [atomic_write(out_dir / DESIGN, lambda tmp: plan.design.to_parquet(tmp, index=False))]
-    chunks = out_dir / engine.CHUNKS
-    worker_rss = engine.execute(plan, chunks, workers, progress=progress)
+    if shards > 1:
+        folder.write_status(out_dir, shard, shards, "running", chunks=[own.start, own.stop], pending=len(pending))
+    try:
+        worker_rss = engine.execute(plan, chunks_dir, workers, progress=progress, only=own,
+                                    desc=f"{plan.sweep.name} shard {shard}/{shards}" if shards > 1 else None)
+    except Exception as err:
+        if shards > 1:
+            folder.write_status(out_dir, shard, shards, "failed", chunks=[own.start, own.stop],
+                                error=f"{type(err).__name__}: {err}".splitlines()[0])
+        raise
     simulated = time.perf_counter() - started
-    written.append(engine.merge_outcomes(plan, chunks, out_dir / OUTCOMES))
+    if shards > 1:
+        folder.write_status(out_dir, shard, shards, "done", chunks=[own.start, own.stop], ran=len(pending),
+                            seconds=round(simulated, 2))
+    result = {**base, "ran_runs": ran_runs, "ran_chunks": len(pending), "resumed": len(pending) < len(own),
+              "workers": used, "simulation_seconds": round(simulated, 2),
+              "runs_per_second": round(ran_runs / simulated, 1) if ran_runs and simulated > 0 else 0.0,
+              **peak_memory(worker_rss)}
+    if set(range(len(chunks))) - folder.finished_chunks(chunks_dir, series):
+        return {**result, "state": "partial", "seconds": round(time.perf_counter() - started, 2)}
+    merged = finalize(out_dir, workers=used, shards=shards, record=record)
+    return {**result, "state": "merged" if merged else "complete",
+            "seconds": round(time.perf_counter() - started, 2)}
+
+
+def finalize(out_dir: Path, *, workers: int | None = None, shards: int | None = None,
+             record: dict[str, Any] | None = None) -> bool:
+    """Assemble a sweep folder's final files from its chunks, the manifest last, then delete the chunks.
+
+    Idempotent and safe to call from several processes: under the folder's lock, a folder that already has
+    its manifest is left as it is (returns False). Raises ``IncompleteSweepError`` (naming what is missing) when
+    chunks are missing; writes nothing then.
+    """
+    record = record or folder.read_record(out_dir)
+    if record is None:
+        raise IncompleteSweepError(f"{out_dir} holds no sweep record ({folder.RECORD}): not a sweep folder")
+    cfg = record["config"]
+    with folder.finalizing(out_dir):
+        if (out_dir / MANIFEST).is_file():
+            return False
+        plan = engine.make_plan(cfg)
+        chunks_dir = out_dir / folder.CHUNKS
+        lines, missing = folder.report(out_dir, record)
+        if missing:
+            raise IncompleteSweepError("\n".join(lines))
+        engine.verify_chunks(plan, chunks_dir)
+        for directory in (out_dir, out_dir / FIGURES):
+            folder.remove_temporaries(directory)  # of merges that died: nobody else merges while we hold the lock
+        if shards is None:
+            shards = max((s.get("shards", 1) for s in folder.statuses(out_dir)), default=1)
+        write_results(plan, out_dir, chunks_dir, workers=workers, shards=shards, record=record)
+        engine.cleanup(chunks_dir)
+    return True
+
+
+def write_results(plan: engine.Plan, out_dir: Path, chunks_dir: Path, *, workers: int | None, shards: int,
+                  record: dict[str, Any]) -> None:
+    cfg = plan.cfg
+    written = [atomic_write(out_dir / DESIGN, lambda tmp: plan.design.to_parquet(tmp, index=False)),
+               engine.merge_outcomes(plan, chunks_dir, out_dir / OUTCOMES)]
     series = None
     if plan.sweep.series_variables:
-        series = engine.series_bands(plan, chunks)
+        series = engine.series_bands(plan, chunks_dir)
         written.append(atomic_write(out_dir / SERIES, lambda tmp: series.to_parquet(tmp, index=False)))
-    engine.cleanup(chunks)
 
     names = [o.name for o in plan.sweep.outcomes]
     means = point_means(out_dir / OUTCOMES, names, len(plan.design))
@@ -55,16 +145,12 @@ def run_sweep(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrides: li
         written += write_sweep_figures(plan, figure_runs(plan, out_dir / OUTCOMES), series, indices,
                                        out_dir / FIGURES)
     files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
-    manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files)
+    manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=record["overrides"], files=files)
     manifest["sweep"] = {"name": plan.sweep.name, "design": plan.sweep.design, "points": len(plan.design),
                          "replicates": plan.sweep.replicates, "runs": plan.runs, "chunk_size": plan.sweep.chunk_size,
-                         "workers": engine.processes(plan, workers)}
+                         "chunks": len(plan.chunks()), "fingerprint": record["fingerprint"], "workers": workers,
+                         "shards": shards}
     atomic_write_text(out_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
-    elapsed = time.perf_counter() - started
-    return {"name": plan.sweep.name, "runs": plan.runs, "points": len(plan.design), "seconds": round(elapsed, 2),
-            "workers": engine.processes(plan, workers),
-            "simulation_seconds": round(simulated, 2), "runs_per_second": round(plan.runs / simulated, 1),
-            **peak_memory(worker_rss)}
 
 
 def figure_runs(plan: engine.Plan, outcomes_path: Path, limit: int = FIGURE_RUNS) -> pd.DataFrame:
