@@ -117,8 +117,9 @@ STATICS: tuple[Static, ...] = (
     Static("CS3b", "↓χ_J and ↓φ_S (exposure 0.6 → 0.3, sanction friction 0.8 → 0.4) → ↑K_JR, ↑NCI_JR, ↑τ_RJ, "
            "earlier thaw", {"scenario.investment.exposure.JPN": 0.3, "scenario.investment.sanction_friction": 0.4},
            (Prediction("K_JR", +1), Prediction("NCI_JR", +1), Prediction("tau_RJ", +1), Prediction("thaw", -1))),
-    Static("CS4", "↓H_terr and ↓θ_PT (territorial hardness 0.8 → 0.4, treaty threshold 0.85 → 0.7) → ↑P(treaty)",
-           {"params.territorial_hardness": 0.4, "params.treaty_threshold": 0.7}, (Prediction("P_treaty", +1),)),
+    Static("CS4", "↓H_terr and ↓θ_PT (territorial hardness 0.8 → 0.5, treaty threshold 0.85 → 0.7, the low ends "
+           "of their §5.8 ranges) → ↑P(treaty)", {"params.territorial_hardness": 0.5, "params.treaty_threshold": 0.7},
+           (Prediction("P_treaty", +1),)),
 )
 
 # Shown, not asserted: with a low alliance commitment, US sanctions may push Russia toward China and raise
