@@ -6,7 +6,12 @@ vectorised chunks (``sim.sweep.engine.run_chunk``) on worker processes. Each tar
 in one period) is a ``mean`` outcome of the simulated NCI over that period's months; the score of a
 candidate is the weighted mean squared error of its ensemble-mean NCI against the observed values:
 
-    L(θ) = Σ_k w_k (mean_r NCI_k(θ, r) − NCI_k^obs)² / Σ_k w_k,    w_k = n_k / (n_k + 1)
+    L(θ) = Σ_k w_k (x_k(θ) − y_k)² / Σ_k w_k,    w_k = n_k / (n_k + 1)
+
+with ``x_k`` the ensemble-mean simulated NCI and ``y_k`` the observed one. With ``objective: anomaly`` (the
+default) both are first taken as deviations from their dyad's weighted mean over its targets: a hand-coded
+timeline records the salient events of a relationship, so it tells the direction and timing of its
+changes, not its everyday level (docs/observed-data.md). ``objective: level`` compares raw values.
 
 The score depends only on (config, seed, candidate values), never on chunking or the number of workers.
 """
@@ -48,8 +53,15 @@ class Evaluator:
     def __init__(self, cfg: dict[str, Any], spec: CalibrationSpec, calendar: Calendar, workers: int):
         self.cfg, self.spec, self.calendar = cfg, spec, calendar
         self.sweep = target_sweep(spec)
-        self.observed = spec.targets["observed"].to_numpy()
         self.weights = spec.targets["weight"].to_numpy()
+        dyad = spec.targets["source"] + "->" + spec.targets["target"]
+        groups = pd.factorize(dyad, sort=True)[0]
+        membership = (groups[:, None] == np.arange(groups.max() + 1)[None, :]).astype(float)  # (K, G)
+        weighted = membership * self.weights[:, None]
+        # x -> x minus its dyad's weighted mean, as one (K, K) matrix; the identity for objective "level"
+        anomaly = np.eye(len(groups)) - (weighted / weighted.sum(axis=0)).dot(membership.T).T
+        self.centre = anomaly if spec.objective == "anomaly" else np.eye(len(groups))
+        self.observed = self.centre @ spec.targets["observed"].to_numpy()
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
         self.runs = 0
@@ -89,7 +101,8 @@ class Evaluator:
 
     def loss(self, simulated: np.ndarray) -> np.ndarray:
         """(P,) weighted mean squared error of each candidate's simulated targets."""
-        return (self.weights * (simulated - self.observed) ** 2).sum(axis=1) / self.weights.sum()
+        deviations = np.atleast_2d(simulated) @ self.centre.T - self.observed
+        return (self.weights * deviations**2).sum(axis=1) / self.weights.sum()
 
     def score(self, candidates: np.ndarray) -> np.ndarray:
         return self.loss(self.simulate(candidates))

@@ -3,6 +3,10 @@
 ``scipy.optimize.differential_evolution`` with ``vectorized=True`` and ``updating="deferred"`` hands over
 each generation as one array, which the evaluator scores as one sweep. The optimiser is seeded by the
 config's seed and runs a fixed budget (``tol: 0``), so a calibration reruns to the same result.
+
+The minimised score is the fit (``sim.calibration.evaluate``) plus a weak prior centred on the defaults
+(``conf/params/default.yaml``), ``μ·Σ_i ((θ_i − θ0_i)/(high_i − low_i))²`` with ``μ = prior_weight``: a
+maximum a posteriori estimate that keeps parameters the data say little about near their documented values.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from sim.calibration.spec import CalibrationSpec
 @dataclass
 class FitResult:
     best: np.ndarray
-    best_score: float
+    best_score: float  # fit + prior penalty (what the optimiser minimised)
+    best_fit: float  # the fit alone
     default_score: float
     generations: int
     candidates: pd.DataFrame  # generation, candidate, parameter values, score
@@ -32,19 +37,26 @@ def fit(spec: CalibrationSpec, evaluator: Evaluator, seed: int, progress=None) -
     names = spec.names
     records: list[pd.DataFrame] = []
 
+    span = np.array([p.high - p.low for p in spec.parameters])
+    centre = np.array([p.default for p in spec.parameters])
+
+    def penalty(x: np.ndarray) -> np.ndarray:  # x: (candidates, parameters)
+        return spec.prior_weight * (((x - centre) / span) ** 2).sum(axis=1)
+
     def objective(x: np.ndarray) -> np.ndarray:  # x: (parameters, candidates)
-        scores = evaluator.score(x.T)
+        fit_loss = evaluator.score(x.T)
+        scores = fit_loss + penalty(x.T)
         frame = pd.DataFrame(x.T, columns=names)
         frame.insert(0, "candidate", np.arange(len(frame), dtype=np.int64))
         frame.insert(0, "generation", np.int64(len(records)))
+        frame["fit"] = fit_loss
         frame["score"] = scores
         records.append(frame)
         if progress is not None:
             progress(len(records) - 1, float(min(f["score"].min() for f in records)))
         return scores
 
-    default = np.array([[p.default for p in spec.parameters]])
-    default_score = float(evaluator.score(default)[0])
+    default_score = float(evaluator.score(centre[None, :])[0])  # the penalty is 0 at the defaults
     opt = spec.optimiser
     result = differential_evolution(
         objective, bounds=[(p.low, p.high) for p in spec.parameters], strategy=opt["strategy"],
@@ -53,5 +65,7 @@ def fit(spec: CalibrationSpec, evaluator: Evaluator, seed: int, progress=None) -
         recombination=float(opt["recombination"]), rng=np.random.default_rng(seed), polish=False,
         init="latinhypercube", updating="deferred", vectorized=True)
     candidates = pd.concat(records, ignore_index=True)
-    return FitResult(best=np.asarray(result.x), best_score=float(result.fun), default_score=default_score,
+    best = candidates.loc[candidates["score"].idxmin()]
+    return FitResult(best=np.asarray(result.x), best_score=float(result.fun), best_fit=float(best["fit"]),
+                     default_score=default_score,
                      generations=len(records), candidates=candidates, message=str(result.message))

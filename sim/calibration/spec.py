@@ -19,6 +19,7 @@ from sim.config.errors import ConfigError
 from sim.observed import ObservedDataError, observed_nci, read_events
 
 FREQUENCIES = ("M", "Q")
+OBJECTIVES = ("anomaly", "level")
 STRATEGIES = ("best1bin", "best1exp", "rand1bin", "rand1exp", "rand2bin", "best2bin", "currenttobest1bin",
               "randtobest1bin")
 OPTIMISER_DEFAULTS: dict[str, Any] = {"strategy": "best1bin", "popsize": 6, "maxiter": 25,
@@ -44,6 +45,8 @@ class CalibrationSpec:
     chunk_size: int
     optimiser: dict[str, Any]
     install: bool
+    objective: str = "anomaly"
+    prior_weight: float = 0.0
 
     @property
     def names(self) -> list[str]:
@@ -162,5 +165,10 @@ def read_calibration(cfg: dict[str, Any], calendar: Calendar, root: Path) -> Cal
     if targets.empty:
         raise ConfigError("calibration.observed", str(path), f"a file with events between {spec['first']} and "
                           f"{spec['last']} on the chosen dyads")
+    if spec["objective"] not in OBJECTIVES:
+        raise ConfigError("calibration.objective", spec["objective"], ", ".join(OBJECTIVES))
+    prior = _number("calibration.prior_weight", spec["prior_weight"])
+    if prior < 0:
+        raise ConfigError("calibration.prior_weight", prior, "a number >= 0")
     return CalibrationSpec(spec["name"], path, spec["frequency"], parameters, targets, spec["replicates"],
-                           spec["chunk_size"], optimiser, bool(spec.get("install", False)))
+                           spec["chunk_size"], optimiser, bool(spec.get("install", False)), spec["objective"], prior)

@@ -32,9 +32,14 @@ from sim.validation.figures import write_observed_figure
 CANDIDATES, FIT, PARAMS, PROVENANCE = "candidates.parquet", "fit.csv", "calibrated.yaml", "calibration.json"
 FIGURES, MANIFEST = "figures", "manifest.json"
 HELD_OUT_FACTOR = 4  # held-out check: this many times the replicates, under seed + 1
-OBJECTIVE = ("weighted mean squared error of the ensemble-mean simulated quarterly NCI (mean of monthly NCI) "
-             "against the observed quarterly NCI (mean of the monthly means of months with events), over every "
-             "directed dyad and quarter with observed events; weight n/(n+1) for n observed events")
+
+
+def objective_text(spec: CalibrationSpec) -> str:
+    what = ("deviations from each dyad's weighted mean" if spec.objective == "anomaly" else "raw values")
+    return (f"weighted mean squared error ({what}) of the ensemble-mean simulated quarterly NCI (mean of monthly "
+            "NCI) against the observed quarterly NCI (mean of the monthly means of months with events), over every "
+            f"directed dyad and quarter with observed events, weight n/(n+1) for n events; plus a prior penalty "
+            f"{spec.prior_weight:g} x sum of squared range-normalised distances from the defaults")
 
 
 def calendar_of(cfg: dict[str, Any]) -> Calendar:
@@ -53,7 +58,7 @@ def params_file(spec: CalibrationSpec, values: np.ndarray, provenance: dict[str,
         f"#   {provenance['command']}",
         f"# data: {provenance['data']['file']} (sha256 {provenance['data']['sha256'][:16]}...), "
         f"{provenance['data']['targets']} targets",
-        f"# objective: {OBJECTIVE}",
+        f"# objective: {provenance['objective']}",
         f"# mode: {provenance['mode']}, {provenance['replicates']} runs per candidate (common random numbers)",
         f"# optimiser: scipy.optimize.differential_evolution {json.dumps(provenance['optimiser']['settings'])}, "
         f"seed {provenance['seed']}, {provenance['optimiser']['candidates']} candidates",
@@ -106,7 +111,7 @@ def run_calibration(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrid
         "data": {"file": str(spec.observed_path.relative_to(PROJECT_ROOT) if spec.observed_path.is_relative_to(
             PROJECT_ROOT) else spec.observed_path), "sha256": sha256(spec.observed_path),
             "targets": len(spec.targets), "frequency": spec.frequency},
-        "objective": OBJECTIVE,
+        "objective": objective_text(spec),
         "mode": cfg["mode"],
         "scenario": cfg["scenario"]["name"],
         "seed": cfg["seed"],
@@ -116,7 +121,8 @@ def run_calibration(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrid
                       "message": result.message},
         "parameters": [{"path": p.path, "low": p.low, "high": p.high, "default": p.default,
                         "calibrated": float(v)} for p, v in zip(spec.parameters, result.best, strict=True)],
-        "score": {"default": float(result.default_score), "calibrated": float(result.best_score),
+        "score": {"default": float(result.default_score), "calibrated": float(result.best_fit),
+                  "calibrated_with_prior": float(result.best_score),
                   "held_out_default": float(held_out[0]), "held_out_calibrated": float(held_out[1]),
                   "held_out": f"seed {cfg['seed'] + 1}, {spec.replicates * HELD_OUT_FACTOR} runs per candidate"},
     }
@@ -131,7 +137,7 @@ def run_calibration(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrid
         written += write_observed_figure(
             ensembles, observed, out_dir / FIGURES, "calibration_fit",
             f"Calibration {spec.name} ({cfg['mode']} mode): quarterly NCI, defaults vs calibrated, {runs_fig} runs; "
-            f"score {result.default_score:.2f} → {result.best_score:.2f}")
+            f"fit {result.default_score:.2f} → {result.best_fit:.2f}")
     files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
     manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files)
     atomic_write_text(out_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")

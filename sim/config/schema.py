@@ -369,6 +369,8 @@ class Calibration:
     replicates: int = 16
     chunk_size: int = 256
     install: bool = False  # also write conf/params/calibrated.yaml
+    objective: str = "anomaly"  # anomaly: each dyad's deviations from its own mean; level: raw values
+    prior_weight: float = 0.0  # weight of the penalty on range-normalised distance from the defaults
     optimiser: dict[str, Any] = field(default_factory=dict)
 
 
