@@ -28,8 +28,11 @@ def paired_difference(scenario: np.ndarray, baseline: np.ndarray, level: float =
     """Difference of two proportions measured on the same runs, ``p_scenario - p_baseline``, with its interval.
 
     Newcombe (1998, *Statistics in Medicine* 17:2635-2650), method 10: the Wilson intervals of the two
-    marginal proportions, combined with the correlation ``φ`` of the paired outcomes. Pairing (common random
-    numbers) makes the interval much narrower than for two independent samples when few runs change outcome.
+    marginal proportions, combined with the correlation ``φ`` of the paired outcomes, whose positive part is
+    shrunk by ``n/2`` (Newcombe's continuity correction; as in Altman et al. 2000, *Statistics with
+    Confidence*, ch. 6), so that identical outcomes in both arms do not give a zero-width interval.
+    Pairing (common random numbers) makes the interval much narrower than for two independent samples when
+    few runs change outcome.
 
     Args:
         scenario, baseline: (R,) booleans, one per run, in the same run order.
@@ -46,7 +49,9 @@ def paired_difference(scenario: np.ndarray, baseline: np.ndarray, level: float =
     l1, u1 = wilson(both + only_x, n, level)
     l2, u2 = wilson(both + only_y, n, level)
     denominator = (both + only_x) * (only_y + neither) * (both + only_y) * (only_x + neither)
-    phi = (both * neither - only_x * only_y) / math.sqrt(denominator) if denominator > 0 else 0.0
+    association = both * neither - only_x * only_y
+    corrected = max(association - n / 2, 0.0) if association > 0 else association
+    phi = corrected / math.sqrt(denominator) if denominator > 0 else 0.0
     theta = p1 - p2
     below = math.sqrt(max(0.0, (p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2))
     above = math.sqrt(max(0.0, (u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2))
