@@ -100,6 +100,7 @@ def report_folders() -> None:
         if missing:
             lines.append("run the same command again to run only the missing chunks")
         print("\n".join(lines), file=sys.stderr if missing else sys.stdout)
+        print(f"output: {out_dir}")
 
 
 if __name__ == "__main__":

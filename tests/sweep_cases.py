@@ -9,6 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from omegaconf import OmegaConf
+
+from sim.config import compose_config, to_container, validate
 from tests.conftest import ROOT
 
 TINY = """\
@@ -47,6 +50,14 @@ def tiny_sweep(base: Path) -> list[str]:
     (conf / "tiny.yaml").write_text(TINY)
     return ["sweep=tiny", f"hydra.searchpath=[file://{base / 'conf'}]", f"paths.output={base / 'outputs'}",
             "workers=1"]
+
+
+def tiny_config(base: Path) -> tuple[dict, Path]:
+    """The tiny sweep's validated config, composed as the command line composes it, and its default folder."""
+    composed = compose_config(tiny_sweep(base), config_name="sweep_config", return_hydra_config=True)
+    out = Path(str(composed.hydra.run.dir))
+    task = OmegaConf.masked_copy(composed, [key for key in composed if key != "hydra"])
+    return validate(to_container(task)), out
 
 
 def script(name: str, *args: str) -> list[str]:

@@ -146,8 +146,10 @@ def claim(folder: Path, cfg: dict[str, Any], *, runs: int, chunks: int, override
 
 def result_overrides(overrides: Iterable[str]) -> list[str]:
     """Command-line overrides without the ones that cannot change results (as in the fingerprint)."""
-    ignored = (*IGNORED, *(f"sweep.{key}" for key in IGNORED_SWEEP))
-    return [o for o in overrides if o.split("=", 1)[0].lstrip("+~") not in ignored]
+    def ignored(key: str) -> bool:
+        return key.split(".")[0] in IGNORED or key in {f"sweep.{name}" for name in IGNORED_SWEEP}
+
+    return [o for o in overrides if not ignored(o.split("=", 1)[0].lstrip("+~"))]
 
 
 # ---- chunks and shards -----------------------------------------------------------------------------------
@@ -241,23 +243,26 @@ def report(folder: Path, record: dict[str, Any]) -> tuple[list[str], set[int]]:
     missing = set() if merged else set(range(chunks)) - done
     lines = [f"sweep {record['name']} ({folder}): " + (
         "merged" if merged else f"{chunks - len(missing)} of {chunks} chunks finished")]
-    recorded = statuses(folder)
-    for status in recorded:
-        k, n = status["shard"], status["shards"]
-        own = shard_chunks(chunks, n, k)
-        lost = sorted(set(own) & missing)
-        where = f"{status.get('host')}:{status.get('pid')}"
-        if status["state"] == "failed":
-            text = f"FAILED on {where} at {status.get('time')}: {status.get('error')}"
-        elif status["state"] == "running" and lost:
-            text = f"started on {where} at {status.get('time')}, not finished (still running, or killed)"
-        elif lost:
-            text = status["state"]
-        else:
-            text = "done"
-        span = f"chunks {ranges(own)}" if own else "no chunks"
-        lines.append(f"  shard {k} of {n} ({span}): {text}" + (f"; missing chunks {ranges(lost)}" if lost else ""))
-    if missing and not recorded:
+    recorded = {(s["shards"], s["shard"]): s for s in statuses(folder)}
+    for n in sorted({n for n, _ in recorded}):
+        for k in range(n):
+            own = shard_chunks(chunks, n, k)
+            lost = sorted(set(own) & missing)
+            status = recorded.get((n, k))
+            if status is None and not lost:
+                continue
+            where = "" if status is None else f"{status.get('host')}:{status.get('pid')}"
+            if status is None:
+                text = "no record: never started (or could not start)"
+            elif status["state"] == "failed":
+                text = f"FAILED on {where} at {status.get('time')}: {status.get('error')}"
+            elif status["state"] == "running" and lost:
+                text = f"started on {where} at {status.get('time')}, not finished (still running, or killed)"
+            else:
+                text = status["state"]
+            span = f"chunks {ranges(own)}" if own else "no chunks"
+            lines.append(f"  shard {k} of {n} ({span}): {text}" + (f"; missing chunks {ranges(lost)}" if lost else ""))
+    if missing:
         lines.append(f"  missing chunks {ranges(missing)}")
     return lines, missing
 

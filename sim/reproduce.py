@@ -1,0 +1,297 @@
+"""Re-run a finished run or sweep from what its folder saved, and prove the results are the same.
+
+The folder's ``.hydra/config.yaml`` is the composed configuration it ran (plain YAML: loading it runs no code,
+unlike a pickle), ``.hydra/overrides.yaml`` the command line's overrides, and ``manifest.json`` the sha256 of
+every result file. The re-run goes into a new folder; every result file's hash is compared with the
+manifest, and so is every file the original folder still holds (a file edited after the run is caught too).
+For tables the first difference is located: the first differing row (its run, point, date, dyad, variable,
+...) and column.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from hydra.errors import HydraException
+from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.config import ConfigError, compose_config, to_container, validate
+from sim.config.load import PROJECT_ROOT, run_id
+from sim.config.schema import Config
+from sim.io import sha256
+from sim.manifest import git_state, versions
+
+MANIFEST = "manifest.json"
+HYDRA = ".hydra"
+# Columns that say where a table row belongs, in the order a reader names them.
+ROW_KEYS = ("run", "point", "replicate", "stream", "outcome", "parameter", "variable", "source", "target", "quarter",
+            "date", "kind")
+BATCH = 65_536
+
+
+class FolderError(ValueError):
+    """The folder is not one that can be reproduced (no manifest, no saved config)."""
+
+
+@dataclass
+class Saved:
+    """What a result folder saved about how it was made."""
+
+    folder: Path
+    manifest: dict[str, Any]
+    config_file: Path
+    cfg: dict[str, Any]
+    overrides: list[str]
+    is_sweep: bool
+
+    @property
+    def kind(self) -> str:
+        return "sweep" if self.is_sweep else "run"
+
+
+@dataclass
+class FileCheck:
+    name: str
+    ok: bool
+    problem: str = ""
+    detail: str = ""
+
+
+def read_saved(folder: Path) -> Saved:
+    """The manifest, composed config and overrides of a finished run or sweep folder (``FolderError`` if not)."""
+    if not folder.is_dir():
+        raise FolderError(f"{folder}: no such folder")
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FolderError(f"{folder} holds no {MANIFEST}: not a finished run or sweep folder (an unfinished "
+                          "sweep resumes with its own command, or merges with experiments/merge.py)") from None
+    except (OSError, ValueError) as err:
+        raise FolderError(f"{folder / MANIFEST} is unreadable: {err}") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        raise FolderError(f"{folder / MANIFEST} lists no result files: not a manifest of this project")
+    # a sweep run as shards saved each shard job's config beside its status; any one of them describes the sweep
+    candidates = [folder / HYDRA, *sorted((folder / "shards").glob(f"shard-*-of-*/{HYDRA}"))]
+    hydra_dir = next((d for d in candidates if (d / "config.yaml").is_file()), None)
+    if hydra_dir is None:
+        raise FolderError(f"{folder} holds no {HYDRA}/config.yaml: its configuration was not saved")
+    try:
+        loaded = OmegaConf.load(hydra_dir / "config.yaml")
+        overrides_file = hydra_dir / "overrides.yaml"
+        overrides = [str(o) for o in OmegaConf.load(overrides_file)] if overrides_file.is_file() else []
+    except (OSError, OmegaConfBaseException, ValueError) as err:
+        raise FolderError(f"{hydra_dir / 'config.yaml'} is unreadable: {err}") from None
+    try:
+        # typed by the schema, as when it was composed; ${project_root:} now means this checkout
+        typed = OmegaConf.merge(OmegaConf.structured(Config), loaded)
+        cfg = to_container(typed)
+    except OmegaConfBaseException as err:
+        raise ConfigError("config", str(hydra_dir / "config.yaml"),
+                          f"does not fit the current configuration schema: {str(err).splitlines()[0]}") from None
+    is_sweep = bool(cfg.get("sweep"))
+    if is_sweep:
+        cfg["sweep"]["shards"], cfg["sweep"]["shard"] = 1, 0  # the re-run is one process, whatever ran before
+    return Saved(folder, manifest, hydra_dir / "config.yaml", validate(cfg), overrides, is_sweep)
+
+
+def default_out_dir(folder: Path) -> Path:
+    """A new folder beside the original: ``<folder>-reproduced-<time>_<id>``."""
+    return folder.with_name(f"{folder.name}-reproduced-{time.strftime('%Y-%m-%d_%H-%M-%S')}_{run_id()}")
+
+
+def warnings_for(saved: Saved) -> list[str]:
+    """Why the re-run may legitimately differ: other code, an uncommitted tree, other package versions, or
+    config files that now compose differently from the same overrides."""
+    found = []
+    then, now = saved.manifest.get("git", {}), git_state(PROJECT_ROOT)
+    if then.get("commit") and now.get("commit") and then["commit"] != now["commit"]:
+        found.append(f"recorded at commit {then['commit'][:12]}, the code is now at {now['commit'][:12]}")
+    if then.get("dirty"):
+        found.append("the working tree had uncommitted changes when it was recorded")
+    if now.get("dirty"):
+        found.append("the working tree has uncommitted changes now")
+    recorded, current = saved.manifest.get("packages", {}), versions()
+    changed = [f"{name} {recorded[name]} -> {current.get(name)}" for name in sorted(recorded)
+               if recorded[name] != current.get(name)]
+    if changed:
+        found.append("package versions differ: " + ", ".join(changed))
+    found += _recompose_warning(saved)
+    return found
+
+
+def _recompose_warning(saved: Saved) -> list[str]:
+    from sim.sweep.folder import first_difference, result_config
+
+    task = [o for o in saved.overrides if not o.lstrip("+~").startswith("hydra")]
+    try:
+        hydra_file = saved.config_file.parent / "hydra.yaml"
+        launched = OmegaConf.select(OmegaConf.load(hydra_file), "hydra.overrides.hydra") if hydra_file.is_file() else []
+        searchpath = [str(o) for o in launched or [] if str(o).startswith("hydra.searchpath=")]
+        again = validate(to_container(compose_config([*task, *searchpath],
+                                                     config_name="sweep_config" if saved.is_sweep else "config")))
+    except (ConfigError, HydraException, OmegaConfBaseException, ValueError, OSError) as err:
+        return [f"the current conf/ no longer composes these overrides ({str(err).splitlines()[0]}); "
+                "the saved config is used"]
+    if saved.is_sweep:
+        again["sweep"]["shards"], again["sweep"]["shard"] = 1, 0
+    found = first_difference(result_config(again), result_config(saved.cfg))
+    if found:
+        return [f"the current conf/ composes a different config from the same overrides ({found[0]} = "
+                f"{found[1]!r} now, {found[2]!r} saved); the saved config is used"]
+    return []
+
+
+def rerun(saved: Saved, out_dir: Path, workers: int, progress: bool) -> None:
+    """Run the saved config into ``out_dir`` (which must hold no results) and save its config there too."""
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise FolderError(f"{out_dir} already exists and is not empty: refusing to write into it")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / HYDRA).mkdir()
+    for name in ("config.yaml", "overrides.yaml"):
+        if (saved.config_file.parent / name).is_file():
+            shutil.copyfile(saved.config_file.parent / name, out_dir / HYDRA / name)
+    if saved.is_sweep:
+        from sim.sweep.task import run_sweep
+
+        run_sweep(saved.cfg, out_dir, workers=workers, overrides=saved.overrides, progress=progress)
+    else:
+        from sim.runner import run_replay
+
+        run_replay(saved.cfg, out_dir, overrides=saved.overrides)
+
+
+def compare(saved: Saved, out_dir: Path) -> list[FileCheck]:
+    """Each result file of the manifest, and each the re-run made: the same bytes in all three places?"""
+    expected = saved.manifest["files"]
+    produced = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))["files"]
+    checks = []
+    for name in sorted(set(expected) | set(produced)):
+        original, again = saved.folder / name, out_dir / name
+        if name not in expected:
+            checks.append(FileCheck(name, False, "made by the re-run but not listed in the manifest"))
+            continue
+        if name not in produced:
+            checks.append(FileCheck(name, False, "listed in the manifest but not made by the re-run"))
+            continue
+        kept = sha256(original) if original.is_file() else None
+        if produced[name] != expected[name]:
+            problem = f"the re-run differs from the manifest (sha256 {produced[name][:12]} vs {expected[name][:12]})"
+            detail = first_difference(original, again) if kept is not None else ""
+            checks.append(FileCheck(name, False, problem, detail))
+        elif kept is None:
+            checks.append(FileCheck(name, False, "missing from the folder (the re-run matches the manifest)"))
+        elif kept != expected[name]:
+            checks.append(FileCheck(name, False, "the folder's copy no longer matches its manifest (changed after "
+                                    "the run; the re-run matches the manifest)", first_difference(original, again)))
+        else:
+            checks.append(FileCheck(name, True))
+    return checks
+
+
+# ---- where two files first differ ------------------------------------------------------------------------
+
+def first_difference(a: Path, b: Path) -> str:
+    """Where file ``a`` (the folder's) first differs from ``b`` (the re-run's), in words."""
+    try:
+        if a.suffix == ".parquet":
+            return _tables(_parquet_batches(a), _parquet_batches(b))
+        if a.suffix == ".csv":
+            read = {"dtype": str, "keep_default_na": False}  # compare the text exactly, cell by cell
+            return _tables(iter([pd.read_csv(a, **read)]), iter([pd.read_csv(b, **read)]))
+        if a.suffix == ".json":
+            return _json(json.loads(a.read_text(encoding="utf-8")), json.loads(b.read_text(encoding="utf-8")))
+    except (OSError, ValueError, pa.ArrowException) as err:
+        return f"cannot be read as a {a.suffix[1:]} file: {str(err).splitlines()[0]}"
+    return f"{a.stat().st_size:,} bytes in the folder, {b.stat().st_size:,} in the re-run"
+
+
+def _json(a: Any, b: Any) -> str:
+    from sim.sweep.folder import first_difference as path_difference
+
+    found = path_difference(a, b)
+    return f"first difference at {found[0] or 'the top'}: {found[1]!r} in the folder, {found[2]!r} in the re-run" \
+        if found else "same content, different bytes"
+
+
+def _parquet_batches(path: Path) -> Iterator[pd.DataFrame]:
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH):
+        yield batch.to_pandas()
+
+
+def _aligned(left: Iterator[pd.DataFrame], right: Iterator[pd.DataFrame]) -> Iterator[tuple[int, pd.DataFrame,
+                                                                                              pd.DataFrame]]:
+    """Pairs of equally long row blocks of two tables, with the row number each block starts at."""
+    buffers = [pd.DataFrame(), pd.DataFrame()]
+    sources, done, start = [left, right], [False, False], 0
+    while True:
+        for k in (0, 1):
+            while not done[k] and len(buffers[k]) < BATCH:
+                block = next(sources[k], None)
+                if block is None:
+                    done[k] = True
+                else:
+                    buffers[k] = pd.concat([buffers[k], block], ignore_index=True) if len(buffers[k]) else block
+        n = min(len(buffers[0]), len(buffers[1]))
+        if n == 0:
+            yield start, buffers[0], buffers[1]  # what is left on one side only
+            return
+        yield start, buffers[0].iloc[:n].reset_index(drop=True), buffers[1].iloc[:n].reset_index(drop=True)
+        buffers = [buffers[0].iloc[n:].reset_index(drop=True), buffers[1].iloc[n:].reset_index(drop=True)]
+        start += n
+
+
+def _tables(left: Iterator[pd.DataFrame], right: Iterator[pd.DataFrame]) -> str:
+    rows = [0, 0]
+    for start, a, b in _aligned(left, right):
+        rows[0], rows[1] = start + len(a), start + len(b)
+        if len(a) != len(b):
+            break
+        if list(a.columns) != list(b.columns):
+            return f"columns differ: {list(a.columns)} in the folder, {list(b.columns)} in the re-run"
+        differs = pd.Series(False, index=a.index)
+        per_column = {}
+        for column in a.columns:
+            x, y = _plain(a[column]), _plain(b[column])
+            unequal = (x != y) & ~(x.isna() & y.isna())
+            per_column[column] = unequal
+            differs |= unequal
+        if differs.any():
+            k = int(differs.to_numpy().argmax())
+            columns = [c for c in a.columns if per_column[c].iloc[k]]
+            where = _row(a, k)
+            return (f"first difference at row {start + k:,} ({where}): " + "; ".join(
+                f"{c} = {_value(a[c].iloc[k])} in the folder, {_value(b[c].iloc[k])} in the re-run"
+                for c in columns))
+    if rows[0] != rows[1]:
+        return f"{rows[0]:,} rows in the folder, {rows[1]:,} in the re-run (equal up to the shorter)"
+    return "same values, different bytes (types, metadata or layout)"
+
+
+def _value(value: Any) -> str:
+    return repr(value.item() if hasattr(value, "item") else value)
+
+
+def _plain(column: pd.Series) -> pd.Series:
+    return column.astype(object) if isinstance(column.dtype, pd.CategoricalDtype) else column
+
+
+def _row(frame: pd.DataFrame, k: int) -> str:
+    """Row ``k`` named by its key columns: ``run 3, variable nci, dyad JPN->RUS, date 2013-04-01``."""
+    parts = []
+    for key in ROW_KEYS:
+        if key in frame.columns and key != "target":
+            if key == "source" and "target" in frame.columns:
+                parts.append(f"dyad {frame['source'].iloc[k]}->{frame['target'].iloc[k]}")
+            else:
+                parts.append(f"{key} {frame[key].iloc[k]}")
+    return ", ".join(parts) or "no key columns"
