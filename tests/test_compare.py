@@ -202,7 +202,6 @@ def test_every_experiment_runs_as_a_multirun(tmp_path):
 @pytest.mark.parametrize(("args", "named"), [
     ([], "compare = None: choose an experiment"),
     (["experiment=no_such_experiment"], "experiment"),
-    (["experiment=japan_never_sanctions", "compare.dyads=['JPN->XXX']"], "compare.dyads[0]"),
     (["experiment=japan_never_sanctions", "scenario=projection_2018_2025"], "compare.baseline.end"),
 ])
 def test_bad_command_lines_give_one_line_and_write_nothing(tmp_path, args, named):
