@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,10 +16,11 @@ class OutputExistsError(RuntimeError):
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp)`` on a temporary name beside ``path``, then rename it into place.
 
-    A run killed midway leaves at most a hidden ``.name.tmp-PID`` file, never a file that looks whole.
+    A run killed midway leaves at most a hidden ``.name.tmp-HOST-PID`` file, never a file that looks whole. The
+    host keeps apart processes of a cluster that write into one shared folder (their PIDs may be equal).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp = path.with_name(f".{path.name}.tmp-{socket.gethostname()}-{os.getpid()}")
     try:
         write(tmp)
         os.replace(tmp, path)
