@@ -30,26 +30,26 @@ def run_id() -> str:
     return f"{time.time_ns() % 1_000_000_000:09d}-{os.getpid()}"
 
 
-def _sweep_id(*, _root_: DictConfig) -> str:
-    from sim.sweep.folder import folder_id  # the sweep package imports the model; only sweeps need it
+def _sweep_folder(*, _root_: DictConfig) -> str:
+    from sim.sweep.folder import folder_name  # the sweep package imports the model; only sweeps need it
 
-    return folder_id(_root_)
+    return folder_name(_root_)
 
 
 def register_resolvers() -> None:
     """``${project_root:}`` anchors paths at the project root, not the working directory;
-    ``${run_id:}`` makes output folder names unique; ``${sweep_id:}`` names a sweep's folder after its
-    fingerprint, so the same sweep command always finds (and resumes) the same folder.
+    ``${run_id:}`` makes output folder names unique; ``${sweep_folder:}`` names a sweep's folder after its
+    fingerprint (``<name>/<id>``), so the same sweep command always finds (and resumes) the same folder.
 
     ``run_id`` is cached in the config, so Hydra hands the value it resolved to every job of a multirun, in
-    whatever process a launcher runs it. ``sweep_id`` is not: each job's own config decides its folder.
+    whatever process a launcher runs it. ``sweep_folder`` is not: each job's own config decides its folder.
     """
     if not OmegaConf.has_resolver("project_root"):
         OmegaConf.register_new_resolver("project_root", lambda: str(PROJECT_ROOT))
     if not OmegaConf.has_resolver("run_id"):
         OmegaConf.register_new_resolver("run_id", run_id, use_cache=True)
-    if not OmegaConf.has_resolver("sweep_id"):
-        OmegaConf.register_new_resolver("sweep_id", _sweep_id)
+    if not OmegaConf.has_resolver("sweep_folder"):
+        OmegaConf.register_new_resolver("sweep_folder", _sweep_folder)
 
 
 def compose_config(overrides: list[str] | None = None, config_name: str = "config",

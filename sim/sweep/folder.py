@@ -1,8 +1,8 @@
 """A sweep's folder: which sweep it holds, which chunks are finished, and which shard runs which chunks.
 
-The default folder of a sweep is ``outputs/sweeps/<name>/<id>``, where ``<id>`` starts the sweep's
-*fingerprint*: the sha256 of its resolved configuration without the settings that cannot change its
-results (``workers``, ``paths``, ``sweep.shards``, ``sweep.shard``). The same sweep command therefore
+The default folder of a sweep is ``outputs/sweeps/<name>/<id>`` (``${sweep_folder:}``), where ``<id>``
+starts the sweep's *fingerprint*: the sha256 of its resolved configuration without the settings that cannot
+change its results (``workers``, ``paths``, ``sweep.shards``, ``sweep.shard``). The same sweep command therefore
 always finds the same folder, and a sweep that was killed resumes there from its finished chunks.
 
 ``sweep.json``, written when a sweep first starts in a folder, records the fingerprint and the configuration
@@ -67,8 +67,21 @@ def fingerprint(cfg: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def folder_name(root: DictConfig) -> str:
+    """The ``${sweep_folder:}`` resolver: ``<sweep name>/<id>`` for the config it sits in.
+
+    The base config of a multirun over several sweeps (``-m sweep=a,b``) has no sweep: its folder (Hydra's
+    ``multirun.yaml``) is ``multirun-<run id>``, while each job's config names its own sweep's folder.
+    """
+    if root.get("sweep") is None:
+        from sim.config.load import run_id
+
+        return f"multirun-{run_id()}"
+    return f"{root.sweep.name}/{folder_id(root)}"
+
+
 def folder_id(root: DictConfig) -> str:
-    """The ``${sweep_id:}`` resolver: the first characters of the fingerprint of the config it sits in."""
+    """The first characters of the fingerprint of a (composed, unresolved) config."""
     from sim.config.validate import validate
 
     data = OmegaConf.to_container(OmegaConf.masked_copy(root, [k for k in root if k != "hydra"]), resolve=True)
