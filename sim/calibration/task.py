@@ -104,7 +104,8 @@ def run_calibration(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrid
     table = spec.targets.copy()
     table["default"], table["calibrated"] = in_sample[0], in_sample[1]
     written.append(atomic_write(out_dir / FIT, lambda tmp: table.to_csv(tmp, index=False, lineterminator="\n")))
-    command = "python experiments/calibrate.py " + " ".join(overrides or [])
+    # the command that reproduces the result (the number of workers does not change it)
+    command = "python experiments/calibrate.py " + " ".join(o for o in overrides or [] if not o.startswith("workers="))
     provenance = {
         "name": spec.name,
         "command": command.strip(),
