@@ -131,6 +131,10 @@ def test_validate_script_prints_the_table_and_writes_the_report(tmp_path):
     table = pd.read_csv(out / "patterns.csv")
     assert list(table["pattern"]) == [1, 2, 3, 4, 5, 6] and set(table["result"]) == {"pass"}
     assert (out / "validation.md").read_text().count("| pass") >= 6
+    attribution = pd.read_csv(out / "attribution.csv")
+    for change, rows in attribution.groupby("change"):
+        terms = rows[rows["term"] != "total"]
+        assert terms["mean"].sum() == pytest.approx(rows.loc[rows["term"] == "total", "mean"].item(), abs=1e-3), change
     assert (out / "figures" / "observed_vs_simulated.png").exists()
     assert (out / "figures" / "attribution" / "attribution_JPN_RUS.png").exists()
     assert (out / "manifest.json").exists()

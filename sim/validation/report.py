@@ -46,13 +46,19 @@ def statics_table(rows: list[tuple[Static, list[Effect], bool]]) -> pd.DataFrame
     return pd.DataFrame(records)
 
 
-def write_tables(out_dir: Path, patterns: pd.DataFrame, statics: pd.DataFrame, header: str) -> list[Path]:
-    """``patterns.csv``, ``statics.csv`` and ``validation.md`` (both tables with a header)."""
+def write_tables(out_dir: Path, patterns: pd.DataFrame, statics: pd.DataFrame, header: str,
+                 attribution: pd.DataFrame) -> list[Path]:
+    """``patterns.csv``, ``statics.csv``, ``attribution.csv`` and ``validation.md`` (all three with a header)."""
     written = [
         atomic_write(out_dir / "patterns.csv", lambda tmp: patterns.to_csv(tmp, index=False, lineterminator="\n")),
         atomic_write(out_dir / "statics.csv", lambda tmp: statics.to_csv(tmp, index=False, lineterminator="\n")),
+        atomic_write(out_dir / "attribution.csv",
+                     lambda tmp: attribution.to_csv(tmp, index=False, lineterminator="\n")),
     ]
     text = "\n\n".join([header, "## Patterns (MODEL-NOTES §6)", patterns.to_markdown(index=False),
-                        "## Comparative statics (common random numbers)", statics.to_markdown(index=False)])
+                        "## Comparative statics (common random numbers)", statics.to_markdown(index=False),
+                        "## Why J→R moved: change of each term of the cooperation target (pattern 1)",
+                        "Window means per run; `mean` is the ensemble mean (the means add up to `total`), `share` "
+                        "its part of the mean total change.", attribution.to_markdown(index=False)])
     written.append(atomic_write_text(out_dir / "validation.md", text + "\n"))
     return written

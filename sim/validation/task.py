@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from sim.attribution import write_attribution_figures
+from sim.attribution import change, write_attribution_figures
 from sim.config.errors import ConfigError
 from sim.config.load import PROJECT_ROOT
 from sim.io import atomic_write_text, ensure_fresh, sha256
@@ -19,11 +20,12 @@ from sim.model import RelationsModel
 from sim.observed import TIMELINE_2013_2017, observed_nci, read_events
 from sim.results import Ensemble
 from sim.validation.figures import write_observed_figure
-from sim.validation.patterns import PatternResult, evaluate_patterns
+from sim.validation.patterns import BASE, FREEZE, THAW, PatternResult, evaluate_patterns
 from sim.validation.report import pattern_table, statics_table, write_tables
 from sim.validation.statics import INTERACTION, STATICS, Effect, Static, evaluate_static, run_arm
 
-RESULT_FILES = ["patterns.csv", "statics.csv", "validation.md", "summary.json", "figures", "manifest.json"]
+RESULT_FILES = ["patterns.csv", "statics.csv", "attribution.csv", "validation.md", "summary.json", "figures",
+                "manifest.json"]
 RECOMMENDED_RUNS = 200
 
 
@@ -40,6 +42,17 @@ def check_validation(cfg: dict[str, Any]) -> None:
 def observed_quarters() -> Any:
     table = observed_nci(read_events(TIMELINE_2013_2017), "Q")
     return table.rename(columns={"nci_monthly_mean": "observed"})[["period", "source", "target", "observed", "events"]]
+
+
+def attribution_table(ens: Ensemble) -> pd.DataFrame:
+    """Every term's change of the J→R cooperation target into the freeze and into the thaw (pattern 1)."""
+    j, r = ens.countries.index("JPN"), ens.countries.index("RUS")
+    parts = []
+    for label, before, after in (("dip: 2013 → freeze", BASE, FREEZE), ("thaw: freeze → thaw", FREEZE, THAW)):
+        table = change(ens, j, r, before, after).reset_index()
+        table.insert(0, "change", label)
+        parts.append(table)
+    return pd.concat(parts, ignore_index=True).round(4)
 
 
 def validate_replay(cfg: dict[str, Any], runs: np.ndarray) -> tuple[Ensemble, list[PatternResult],
@@ -65,7 +78,8 @@ def run_validation(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
     header = (f"# Validation of {cfg['scenario']['name']} ({cfg['mode']} mode)\n\n{len(runs)} runs, seed {cfg['seed']}"
               f", params: {', '.join(overrides or []) or 'as composed'}. Overall: "
               f"{'every pattern and comparative static holds' if passed else 'NOT all patterns hold'}.")
-    written = write_tables(out_dir, ptable, stable, header)
+    attribution = attribution_table(ens)
+    written = write_tables(out_dir, ptable, stable, header, attribution)
     summary = {"passed": passed, "runs": len(runs), "seed": cfg["seed"],
                "patterns": {p.key: {"fraction": p.fraction, "required": p.threshold, "holds": p.holds,
                                     "measured": {k: float(v) for k, v in p.measured.items()}} for p in patterns},
