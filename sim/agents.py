@@ -111,8 +111,8 @@ class Country(mesa.Agent):
             damping=p.interdependence_damping,
         )
         others = self._others()
-        for name, value in terms.items():
-            m.terms[name][:, i, :] = np.where(others, value, 0.0)
+        for name, kept in m.terms.items():
+            kept[:, i, :] = np.where(others, terms[name], 0.0)
         target = np.where(others, sum(terms.values()), 0.0)
         m.target[:, i, :] = target
         a = p.adjustment_speed if speed is None else speed

@@ -125,7 +125,9 @@ class RelationsModel(mesa.Model):
             raise ValueError(f"cannot record {unknown}; recordable: {', '.join(DYAD_VARIABLES)}")
         self.history = {name: np.zeros(shape) for name in DYAD_VARIABLES if name in record}
         self.target = np.zeros(shape[1:])
-        self.terms = {term: np.zeros(shape[1:]) for term in TERMS}  # this month's target, term by term
+        # this month's target, term by term: kept only when an attribution variable is recorded (sweeps skip it)
+        self.terms = {term: np.zeros(shape[1:]) for term in TERMS
+                      if f"target_{term}" in self.history} if set(ATTRIBUTION_VARIABLES) & set(self.history) else {}
 
         Country.create_agents(self, self.world.n, code=self.world.countries, index=list(range(self.world.n)))
         self.countries = {a.code: a for a in self.agents}
