@@ -1,4 +1,5 @@
-"""Re-run a finished run or sweep from its folder and check that every result file is byte-identical.
+"""Re-run a finished run, sweep, validation, calibration or comparison from its folder and check that every
+result file is byte-identical.
 
     python experiments/reproduce.py outputs/runs/2026-11-27_12-02-21_809633212-20896
     python experiments/reproduce.py outputs/sweeps/sanctions_vs_alliance/3f2a9c1b7e4d --workers 2
@@ -25,7 +26,8 @@ from sim.sweep.engine import default_workers
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("folder", type=Path, help="a run or sweep folder that holds manifest.json and .hydra/")
+    parser.add_argument("folder", type=Path, help="a run, sweep, validation, calibration or comparison folder "
+                        "that holds manifest.json and .hydra/")
     parser.add_argument("--out", type=Path, help="folder for the re-run (must be new or empty)")
     parser.add_argument("--workers", type=int, default=0, help="sweep worker processes (0: one per core)")
     args = parser.parse_args(argv)

@@ -1,4 +1,5 @@
-"""Re-run a finished run or sweep from what its folder saved, and prove the results are the same.
+"""Re-run a finished run, sweep, validation, calibration or comparison from what its folder saved, and prove
+the results are the same (the manifest's ``task`` says which script made the folder).
 
 The folder's ``.hydra/config.yaml`` is the composed configuration it ran (plain YAML: loading it runs no code,
 unlike a pickle), ``.hydra/overrides.yaml`` the command line's overrides, and ``manifest.json`` the sha256 of
@@ -29,7 +30,7 @@ from sim.config import ConfigError, compose_config, to_container, validate
 from sim.config.load import PROJECT_ROOT, run_id
 from sim.config.schema import Config
 from sim.io import sha256
-from sim.manifest import git_state, versions
+from sim.manifest import TASKS, git_state, versions
 
 MANIFEST = "manifest.json"
 HYDRA = ".hydra"
@@ -53,10 +54,16 @@ class Saved:
     cfg: dict[str, Any]
     overrides: list[str]
     is_sweep: bool
+    task: str = "run"
 
     @property
     def kind(self) -> str:
-        return "sweep" if self.is_sweep else "run"
+        return self.task
+
+    @property
+    def config_name(self) -> str:
+        """The primary config the script composes (for the recomposition check)."""
+        return {"sweep": "sweep_config", "comparison": "compare"}.get(self.task, "config")
 
 
 @dataclass
@@ -99,9 +106,14 @@ def read_saved(folder: Path) -> Saved:
         raise ConfigError("config", str(hydra_dir / "config.yaml"),
                           f"does not fit the current configuration schema: {str(err).splitlines()[0]}") from None
     is_sweep = bool(cfg.get("sweep"))
+    task = manifest.get("task") or ("sweep" if is_sweep else "run")  # folders made before tasks were recorded
+    if task not in TASKS:
+        raise FolderError(f"{folder / MANIFEST}: task {task!r} is not one this project makes ({', '.join(TASKS)})")
     if is_sweep:
         cfg["sweep"]["shards"], cfg["sweep"]["shard"] = 1, 0  # the re-run is one process, whatever ran before
-    return Saved(folder, manifest, hydra_dir / "config.yaml", validate(cfg), overrides, is_sweep)
+    if task == "calibration":
+        cfg["calibration"]["install"] = False  # reproducing checks results; it never rewrites conf/params
+    return Saved(folder, manifest, hydra_dir / "config.yaml", validate(cfg), overrides, is_sweep, task)
 
 
 def default_out_dir(folder: Path) -> Path:
@@ -137,13 +149,14 @@ def _recompose_warning(saved: Saved) -> list[str]:
         hydra_file = saved.config_file.parent / "hydra.yaml"
         launched = OmegaConf.select(OmegaConf.load(hydra_file), "hydra.overrides.hydra") if hydra_file.is_file() else []
         searchpath = [str(o) for o in launched or [] if str(o).startswith("hydra.searchpath=")]
-        again = validate(to_container(compose_config([*task, *searchpath],
-                                                     config_name="sweep_config" if saved.is_sweep else "config")))
+        again = validate(to_container(compose_config([*task, *searchpath], config_name=saved.config_name)))
     except (ConfigError, HydraException, OmegaConfBaseException, ValueError, OSError) as err:
         return [f"the current conf/ no longer composes these overrides ({str(err).splitlines()[0]}); "
                 "the saved config is used"]
     if saved.is_sweep:
         again["sweep"]["shards"], again["sweep"]["shard"] = 1, 0
+    if saved.task == "calibration":
+        again["calibration"]["install"] = False
     found = first_difference(result_config(again), result_config(saved.cfg))
     if found:
         return [f"the current conf/ composes a different config from the same overrides ({found[0]} = "
@@ -160,10 +173,22 @@ def rerun(saved: Saved, out_dir: Path, workers: int, progress: bool) -> None:
     for name in ("config.yaml", "overrides.yaml"):
         if (saved.config_file.parent / name).is_file():
             shutil.copyfile(saved.config_file.parent / name, out_dir / HYDRA / name)
-    if saved.is_sweep:
+    if saved.task == "sweep":
         from sim.sweep.task import run_sweep
 
         run_sweep(saved.cfg, out_dir, workers=workers, overrides=saved.overrides, progress=progress)
+    elif saved.task == "validation":
+        from sim.validation.task import run_validation
+
+        run_validation(saved.cfg, out_dir, overrides=saved.overrides)
+    elif saved.task == "calibration":
+        from sim.calibration.task import run_calibration
+
+        run_calibration(saved.cfg, out_dir, workers=workers, overrides=saved.overrides)
+    elif saved.task == "comparison":
+        from sim.compare.task import run_comparison
+
+        run_comparison(saved.cfg, out_dir, overrides=saved.overrides)
     else:
         from sim.runner import run_replay
 

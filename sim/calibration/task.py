@@ -140,7 +140,8 @@ def run_calibration(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrid
             f"Calibration {spec.name} ({cfg['mode']} mode): quarterly NCI, defaults vs calibrated, {runs_fig} runs; "
             f"fit {result.default_score:.2f} → {result.best_fit:.2f}")
     files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
-    manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files)
+    manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files,
+                              task="calibration")
     atomic_write_text(out_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
     installed = []
     if spec.install:

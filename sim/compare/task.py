@@ -72,7 +72,8 @@ def run_comparison(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
             pair, out_dir / FIGURES, title=f"{names['scenario']} vs {names['baseline']}", arm_names=names,
             variables=spec["variables"], dyads=spec["dyads"], markers=scenario["markers"])
     files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
-    manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files)
+    manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files,
+                              task="comparison")
     manifest["compare"] = {"experiment": spec["name"], "runs": summary["runs"],
                            **{arm: {"scenario": names[arm], "config_hash": config_hash(arms[arm])} for arm in arms},
                            "differences": summary["differences"]}

@@ -145,7 +145,8 @@ def write_results(plan: engine.Plan, out_dir: Path, chunks_dir: Path, *, workers
         written += write_sweep_figures(plan, figure_runs(plan, out_dir / OUTCOMES), series, indices,
                                        out_dir / FIGURES)
     files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
-    manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=record["overrides"], files=files)
+    manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=record["overrides"], files=files,
+                              task="sweep")
     manifest["sweep"] = {"name": plan.sweep.name, "design": plan.sweep.design, "points": len(plan.design),
                          "replicates": plan.sweep.replicates, "runs": plan.runs, "chunk_size": plan.sweep.chunk_size,
                          "chunks": len(plan.chunks()), "fingerprint": record["fingerprint"], "workers": workers,

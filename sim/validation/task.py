@@ -93,7 +93,8 @@ def run_validation(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
         written += write_attribution_figures(ens, out_dir / "figures" / "attribution",
                                              markers=cfg["scenario"]["markers"])
     files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
-    manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files)
+    manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files,
+                              task="validation")
     atomic_write_text(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
     return {"passed": passed, "patterns": ptable, "statics": stable, "runs": len(runs),
             "seconds": round(time.perf_counter() - started, 1)}
