@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.mechanisms.target import TERMS
-from sim.plots import STYLE, _marker_dates, _markers, new_figure, save_figure, time_axis
+from sim.plots import STYLE, draw_markers, marker_dates, new_figure, save_figure, time_axis
 from sim.results import Ensemble
 
 LABELS = {
@@ -92,7 +92,7 @@ def write_attribution_figures(ens: Ensemble, out_dir: Path, *, markers: dict[str
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    marks = _marker_dates(ens.calendar, markers)
+    marks = marker_dates(ens.calendar, markers)
     dates = ens.calendar.dates()
     quarter_starts = np.flatnonzero(dates.astype("datetime64[M]").astype(np.int64) % 3 == 0)
     starts = quarter_starts if quarter_starts.size and quarter_starts[0] == 0 else np.r_[0, quarter_starts]
@@ -137,7 +137,7 @@ def _dyad_figure(ens: Ensemble, source: int, target: int, dates: np.ndarray, sta
         ax.axhline(0.0, color="0.4", linewidth=0.6)
         ax.set_ylabel("contribution to the target (Goldstein units)")
         time_axis(ax, dates)
-        _markers(ax, dates, marks)
+        draw_markers(ax, dates, marks)
         ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
         ax.set_title(f"Why {src} → {tgt} cooperates: terms of the cooperation target, quarterly medians over "
                      f"{len(ens.runs)} run{'' if len(ens.runs) == 1 else 's'}", loc="left")

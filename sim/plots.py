@@ -73,7 +73,7 @@ def write_figures(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     steps = [ensemble.calendar.index(month) for month in trust_matrix_dates]
-    marks = _marker_dates(ensemble.calendar, markers)
+    marks = marker_dates(ensemble.calendar, markers)
     paths: list[Path] = []
     with plt.style.context("default"), plt.rc_context(STYLE):
         paths += _nci_dyads(ensemble, out_dir, marks)
@@ -114,7 +114,7 @@ def _sanctions_investment(
             series = ensemble.series[variable]
             active = [(i, j) for i, j in ensemble.dyads() if (series[:, :, i, j] > 0).any()]
             for k, (i, j) in enumerate(active):
-                _band(ax, dates, series[:, :, i, j], color=f"C{k % 10}",
+                band(ax, dates, series[:, :, i, j], color=f"C{k % 10}",
                       label=_dyad_label(ensemble, i, j), widths=(0.9,))
             if active:
                 ax.legend(loc="best", frameon=False)
@@ -124,7 +124,7 @@ def _sanctions_investment(
             ax.set_ylim(bottom=0.0)
             ax.set(title=title, ylabel=ylabel)
             time_axis(ax, dates)
-            _markers(ax, dates, marks)
+            draw_markers(ax, dates, marks)
         fig.suptitle(f"Sanctions and investment: median and 90% band {_over_runs(ensemble)}")
         return save_figure(fig, out_dir, "sanctions_investment")
 
@@ -168,20 +168,20 @@ def _jpn_rus_focus(ensemble: Ensemble, out_dir: Path, marks: list[tuple[str, np.
     nci = ensemble.series["nci"]
     with new_figure(figsize=(9.0, 6.5)) as fig:
         top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
-        _band(top, dates, nci[:, :, j, r], color="C0", label="JPN → RUS")
-        _band(top, dates, nci[:, :, r, j], color="C3", label="RUS → JPN")
+        band(top, dates, nci[:, :, j, r], color="C0", label="JPN → RUS")
+        band(top, dates, nci[:, :, r, j], color="C3", label="RUS → JPN")
         top.axhline(0.0, color="0.5", linewidth=0.6)
         top.set_title("Net cooperation index", loc="left")
         top.set_ylabel("NCI")
-        _band(bottom, dates, ensemble.series["channel_openness"][:, :, j, r], color="C2",
+        band(bottom, dates, ensemble.series["channel_openness"][:, :, j, r], color="C2",
               label="channel openness")
-        _band(bottom, dates, ensemble.series["rapport"][:, :, j, r], color="C4", label="leaders' rapport")
+        band(bottom, dates, ensemble.series["rapport"][:, :, j, r], color="C4", label="leaders' rapport")
         bottom.set_title("Channel openness and rapport, JPN–RUS", loc="left")
         bottom.set(ylabel="level", ylim=(0.0, 1.0))
         for ax in (top, bottom):
             ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, frameon=False, borderaxespad=0.2)
             time_axis(ax, dates)
-            _markers(ax, dates, marks)
+            draw_markers(ax, dates, marks)
         fig.suptitle(f"Japan and Russia: median, 50% and 90% bands {_over_runs(ensemble)}")
         return save_figure(fig, out_dir, "jpn_rus_focus")
 
@@ -237,12 +237,12 @@ def _dyad_grid(
                 ax.text(0.5, 0.5, ensemble.countries[i], transform=ax.transAxes, ha="center", va="center",
                         fontsize=14, fontweight="bold", color="0.3")
                 continue
-            _band(ax, dates, series[:, :, i, j], color="C0")
+            band(ax, dates, series[:, :, i, j], color="C0")
             if zero_line:
                 ax.axhline(0.0, color="0.5", linewidth=0.6)
             ax.set_title(_dyad_label(ensemble, i, j))
             time_axis(ax, dates)
-            _markers(ax, dates, marks, numbered=True)
+            draw_markers(ax, dates, marks, numbered=True)
             # The diagonal hides the shared tick labels of the last column and the first row: restore them.
             if j == n - 1 and i == n - 2:
                 ax.xaxis.set_tick_params(labelbottom=True)
@@ -255,7 +255,7 @@ def _dyad_grid(
         return save_figure(fig, out_dir, name)
 
 
-def _band(
+def band(
     ax: Axes,
     dates: np.ndarray,
     values: np.ndarray,
@@ -293,7 +293,7 @@ def time_axis(ax: Axes, dates: np.ndarray) -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
 
 
-def _marker_dates(calendar: Calendar, markers: dict[str, str]) -> list[tuple[str, np.datetime64]]:
+def marker_dates(calendar: Calendar, markers: dict[str, str]) -> list[tuple[str, np.datetime64]]:
     """The markers inside the horizon as (label, first day of month), in date order.
 
     Raises:
@@ -305,8 +305,9 @@ def _marker_dates(calendar: Calendar, markers: dict[str, str]) -> list[tuple[str
             if calendar.start <= absolute <= calendar.end]
 
 
-def _markers(
-    ax: Axes, dates: np.ndarray, marks: list[tuple[str, np.datetime64]], *, numbered: bool = False
+def draw_markers(
+    ax: Axes, dates: np.ndarray, marks: list[tuple[str, np.datetime64]], *, numbered: bool = False,
+    labelled: bool = True,
 ) -> None:
     """Thin dashed vertical lines at the marker dates, each with a small label at the top.
 
@@ -315,13 +316,16 @@ def _markers(
     Args:
         ax: target axes with a date x axis.
         dates: (T,) the horizon, to judge which markers are close.
-        marks: (label, date) in date order, as given by ``_marker_dates``.
+        marks: (label, date) in date order, as given by ``marker_dates``.
         numbered: label with the marker's number (1, 2, ...) instead of its text, for small panels;
             ``_marker_key`` then explains the numbers.
+        labelled: write the labels; ``False`` draws the lines only (lower panels of a grid).
     """
     span = (dates[-1] - dates[0]) / np.timedelta64(1, "D") or 1.0
     for k, (text, date) in enumerate(marks):
         ax.axvline(date, color="0.35", linewidth=0.6, linestyle="--", zorder=0.5)
+        if not labelled:
+            continue
         following = marks[k + 1][1] if k + 1 < len(marks) else None
         crowded = following is not None and (following - date) / np.timedelta64(1, "D") / span < _MARKER_CLOSE
         ax.annotate(str(k + 1) if numbered else text, xy=(date, 0.98), xycoords=ax.get_xaxis_transform(),

@@ -10,15 +10,12 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.axes import Axes
 
-from sim.calendar import parse_month
 from sim.compare.arms import Pair, parse_dyad
 from sim.compare.intervals import paired_difference, wilson
-from sim.plots import BAND_ALPHA, STYLE, new_figure, save_figure, time_axis
+from sim.plots import BAND_ALPHA, STYLE, band, draw_markers, marker_dates, new_figure, save_figure, time_axis
 
 COLORS = {"baseline": "C0", "scenario": "C3", "difference": "C2"}
-_WIDTHS = {0.9: (0.05, 0.95), 0.5: (0.25, 0.75)}
 _LABELS = {"nci": "NCI", "trust": "trust", "sanctions": "sanction level", "channel_openness": "channel openness",
            "investment_flow": "investment flow", "investment_stock": "investment stock", "rapport": "rapport"}
 
@@ -28,10 +25,7 @@ def write_comparison_figures(pair: Pair, out_dir: Path, *, title: str, arm_names
     """One figure per variable (``compare_<variable>``: a row per dyad, both arms left, the paired difference
     right) and ``milestones`` (probability by month in each arm, and its paired change). Returns the paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    dates = pair.calendar.dates()
-    marks = [(label, dates[parse_month(month) - pair.calendar.start]) for label, month in
-             sorted(markers.items(), key=lambda item: parse_month(item[1]))
-             if pair.calendar.start <= parse_month(month) <= pair.calendar.end]
+    marks = marker_dates(pair.calendar, markers)
     cells = [parse_dyad(d, pair.countries) for d in dyads]
     paths: list[Path] = []
     with plt.style.context("default"), plt.rc_context(STYLE):
@@ -40,26 +34,6 @@ def write_comparison_figures(pair: Pair, out_dir: Path, *, title: str, arm_names
         if pair.baseline.channels:
             paths += _milestones_figure(pair, out_dir, marks, title, arm_names)
     return sorted(paths)
-
-
-def _band(ax: Axes, dates: np.ndarray, values: np.ndarray, color: str, label: str | None = None) -> None:
-    """Median over runs with 50% and 90% bands; ``values`` is (T, R)."""
-    for width, (low, high) in _WIDTHS.items():
-        lo, hi = np.quantile(values, (low, high), axis=1)
-        ax.fill_between(dates, lo, hi, color=color, alpha=BAND_ALPHA[width], linewidth=0)
-    ax.plot(dates, np.median(values, axis=1), color=color, linewidth=1.2, label=label)
-
-
-def _markers(ax: Axes, marks: list[tuple[str, np.datetime64]], numbered: bool) -> None:
-    """Dashed lines at the marker dates, with their numbers at the top when ``numbered`` (``_marker_key``
-    names them)."""
-    for k, (_, date) in enumerate(marks, start=1):
-        ax.axvline(date, color="0.35", linewidth=0.6, linestyle="--", zorder=0.5)
-        if numbered:
-            ax.annotate(str(k), xy=(date, 0.98), xycoords=ax.get_xaxis_transform(), xytext=(1, 0),
-                        textcoords="offset points", ha="left", va="top", fontsize=6, color="0.25",
-                        annotation_clip=False, in_layout=False,
-                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.3})
 
 
 def _marker_key(marks: list[tuple[str, np.datetime64]], width_inches: float) -> str:
@@ -82,8 +56,8 @@ def _variable_figure(pair: Pair, out_dir: Path, variable: str, cells: list[tuple
             dyad = f"{pair.countries[i]} → {pair.countries[j]}"
             left, right = axes[row]
             for arm in ("baseline", "scenario"):
-                _band(left, dates, pair.arm(arm).series[variable][:, :, i, j], COLORS[arm], arm_names[arm])
-            _band(right, dates, diff[:, :, i, j], COLORS["difference"], "scenario − baseline")
+                band(left, dates, pair.arm(arm).series[variable][:, :, i, j], color=COLORS[arm], label=arm_names[arm])
+            band(right, dates, diff[:, :, i, j], color=COLORS["difference"], label="scenario − baseline")
             right.axhline(0.0, color="0.5", linewidth=0.6)
             left.set_title(f"{dyad}: {label}", loc="left")
             right.set_title(f"{dyad}: paired difference", loc="left")
@@ -91,7 +65,7 @@ def _variable_figure(pair: Pair, out_dir: Path, variable: str, cells: list[tuple
             right.set_ylabel(f"Δ {label}")
             for ax in (left, right):
                 time_axis(ax, dates)
-                _markers(ax, marks, numbered=row == 0)
+                draw_markers(ax, dates, marks, numbered=True, labelled=row == 0)
         handles = [*axes[0, 0].get_legend_handles_labels()[0], *axes[0, 1].get_legend_handles_labels()[0]]
         fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
         runs = len(pair.baseline.runs)
@@ -148,7 +122,7 @@ def _milestones_figure(pair: Pair, out_dir: Path, marks: list[tuple[str, np.date
                     bottom.set_ylabel("Δ probability")
                 for ax in (top, bottom):
                     time_axis(ax, dates)
-                    _markers(ax, marks, numbered=ax is top and c == 0)
+                    draw_markers(ax, dates, marks, numbered=True, labelled=ax is top and c == 0)
         handles = [*axes[0, 0].get_legend_handles_labels()[0], *axes[1, 0].get_legend_handles_labels()[0]]
         fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
         runs = len(pair.baseline.runs)
