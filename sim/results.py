@@ -45,3 +45,32 @@ class Ensemble:
         a, b = self.calendar.index(first), self.calendar.index(last)
         window = np.moveaxis(self.series[variable][a:b + 1], 0, -1)  # (R, N, N, months), months contiguous
         return np.ascontiguousarray(window).mean(axis=-1)
+
+
+class Quarters:
+    """Per-run quarterly means of a variable: ``q(var, src, tgt)`` is (Q, R); labels like ``2014Q2``."""
+
+    def __init__(self, ens: Ensemble):
+        self.ens = ens
+        labels = ens.calendar.labels()
+        self.labels: list[str] = []
+        self._slices: list[slice] = []
+        for k, month in enumerate(labels):
+            year, mon = int(month[:4]), int(month[5:7])
+            label = f"{year}Q{(mon - 1) // 3 + 1}"
+            if not self.labels or self.labels[-1] != label:
+                self.labels.append(label)
+                self._slices.append(slice(k, k + 1))
+            else:
+                self._slices[-1] = slice(self._slices[-1].start, k + 1)
+        self._cache: dict[str, np.ndarray] = {}
+
+    def all(self, variable: str) -> np.ndarray:
+        """(Q, R, N, N) quarterly means of ``variable``."""
+        if variable not in self._cache:
+            series = self.ens.series[variable]
+            self._cache[variable] = np.stack([series[s].mean(axis=0) for s in self._slices])
+        return self._cache[variable]
+
+    def span(self, first: str, last: str) -> slice:
+        return slice(self.labels.index(first), self.labels.index(last) + 1)

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.io import atomic_write
-from sim.results import Ensemble
+from sim.results import Ensemble, Quarters
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -68,11 +68,9 @@ def write_timeseries(ens: Ensemble, path: Path) -> Path:
 
 def quarterly_nci(ens: Ensemble) -> pd.DataFrame:
     """Quarterly NCI (mean of the quarter's monthly NCI) per run, summarised as quantiles over runs."""
-    labels = ens.calendar.labels()
-    quarter = np.array([f"{lbl[:4]}Q{(int(lbl[5:7]) - 1) // 3 + 1}" for lbl in labels])
+    quarters = Quarters(ens)
     rows = []
-    for q in dict.fromkeys(quarter):
-        per_run = ens.series["nci"][quarter == q].mean(axis=0)  # (R, N, N)
+    for q, per_run in zip(quarters.labels, quarters.all("nci"), strict=True):  # per_run: (R, N, N)
         qs = np.quantile(per_run, QUANTILES, axis=0)
         for i, j in ens.dyads():
             rows.append([q, ens.countries[i], ens.countries[j], *np.round(qs[:, i, j], 6)])

@@ -11,8 +11,8 @@ import pytest
 
 from sim.config.errors import ConfigError
 from sim.model import RelationsModel
-from sim.results import Ensemble
-from sim.validation.patterns import Quarters, check_ensemble, dip_and_thaw, evaluate_patterns
+from sim.results import Ensemble, Quarters
+from sim.validation.patterns import check_ensemble, dip_and_thaw, evaluate_patterns
 from sim.validation.statics import STATICS, paired, thaw_year
 from sim.validation.task import check_validation, validate_replay
 from tests.conftest import run_script, short_overrides

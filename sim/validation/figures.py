@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 
 from sim.plots import BAND_ALPHA, STYLE, new_figure, save_figure, time_axis
-from sim.results import Ensemble
-from sim.validation.patterns import Quarters
+from sim.results import Ensemble, Quarters
 
 
 def _quarter_dates(labels: list[str]) -> np.ndarray:
