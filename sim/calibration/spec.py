@@ -7,7 +7,6 @@ events, so a period seen through one event counts half as much as a well-observe
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import pandas as pd
 from sim.calendar import Calendar, parse_month
 from sim.config.errors import ConfigError
 from sim.observed import ObservedDataError, observed_nci, read_events
+from sim.sweep.spec import leaf, number
 
 FREQUENCIES = ("M", "Q")
 OBJECTIVES = ("anomaly", "level")
@@ -57,30 +57,14 @@ class CalibrationSpec:
         return int(self.optimiser["popsize"]) * len(self.parameters)
 
 
-def _leaf(cfg: dict[str, Any], path: str) -> Any:
-    node: Any = cfg
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            raise ConfigError(f"calibration.parameters.{path}", path, "a numeric key of the configuration "
-                              "(e.g. params.reciprocity)")
-        node = node[part]
-    return node
-
-
-def _number(path: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(path, value, "a finite number")
-    return float(value)
-
-
 def _bounds(cfg: dict[str, Any], path: str, spec: Any) -> Bounds:
     key = f"calibration.parameters.{path}"
-    default = _leaf(cfg, path)
+    default = leaf(cfg, path, key)
     if isinstance(default, bool) or not isinstance(default, int | float):
         raise ConfigError(key, default, "a path to a numeric value")
     if not isinstance(spec, dict) or set(spec) != {"low", "high"}:
         raise ConfigError(key, spec, "{low: <number>, high: <number>}")
-    low, high = _number(f"{key}.low", spec["low"]), _number(f"{key}.high", spec["high"])
+    low, high = number(f"{key}.low", spec["low"]), number(f"{key}.high", spec["high"])
     if not low < high:
         raise ConfigError(f"{key}.high", high, f"a number above low = {low}")
     return Bounds(path, low, high, float(default))
@@ -167,7 +151,7 @@ def read_calibration(cfg: dict[str, Any], calendar: Calendar, root: Path) -> Cal
                           f"{spec['last']} on the chosen dyads")
     if spec["objective"] not in OBJECTIVES:
         raise ConfigError("calibration.objective", spec["objective"], ", ".join(OBJECTIVES))
-    prior = _number("calibration.prior_weight", spec["prior_weight"])
+    prior = number("calibration.prior_weight", spec["prior_weight"])
     if prior < 0:
         raise ConfigError("calibration.prior_weight", prior, "a number >= 0")
     return CalibrationSpec(spec["name"], path, spec["frequency"], parameters, targets, spec["replicates"],

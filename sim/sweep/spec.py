@@ -84,13 +84,15 @@ class Sweep:
         return tuple(sorted({o.variable for o in self.outcomes if o.variable} | set(self.series_variables)))
 
 
-def _number(path: str, value: Any) -> float:
+def number(path: str, value: Any) -> float:
+    """``value`` as a float, or ``ConfigError`` naming ``path`` unless it is a finite number."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ConfigError(path, value, "must be a finite number")
     return float(value)
 
 
-def _leaf(cfg: dict[str, Any], path: str) -> Any:
+def leaf(cfg: dict[str, Any], path: str, key: str) -> Any:
+    """The value at dotted ``path`` of ``cfg`` (list items by index), or ``ConfigError`` naming ``key``."""
     node: Any = cfg
     for part in path.split("."):
         if isinstance(node, list) and part.isdigit() and int(part) < len(node):
@@ -98,7 +100,7 @@ def _leaf(cfg: dict[str, Any], path: str) -> Any:
         elif isinstance(node, dict) and part in node:
             node = node[part]
         else:
-            raise ConfigError(f"sweep.parameters.{path}", path, "no such key in the configuration")
+            raise ConfigError(key, path, "no such key in the configuration")
     return node
 
 
@@ -106,7 +108,7 @@ def _parameter(cfg: dict[str, Any], path: str, spec: Any, design: str) -> Parame
     key = f"sweep.parameters.{path}"
     if path.startswith("sweep.") or path in ("seed", "replicates", "first_run", "workers"):
         raise ConfigError(key, path, "a sweep varies model parameters and scenario knobs, not run settings")
-    current = _leaf(cfg, path)
+    current = leaf(cfg, path, key)
     if isinstance(current, bool) or not isinstance(current, int | float):
         raise ConfigError(key, current, "only numeric keys can be swept")
     if not isinstance(spec, dict):
@@ -119,7 +121,7 @@ def _parameter(cfg: dict[str, Any], path: str, spec: Any, design: str) -> Parame
         values = spec.get("values")
         if not isinstance(values, list) or not values:
             raise ConfigError(f"{key}.values", values, "a grid needs a non-empty list of values")
-        return Parameter(path, tuple(_number(f"{key}.values[{k}]", v) for k, v in enumerate(values)))
+        return Parameter(path, tuple(number(f"{key}.values[{k}]", v) for k, v in enumerate(values)))
     if "values" in spec:
         raise ConfigError(f"{key}.values", spec["values"], f"design {design} samples ranges: give low and high")
     distribution = spec.get("distribution", "uniform")
@@ -128,7 +130,7 @@ def _parameter(cfg: dict[str, Any], path: str, spec: Any, design: str) -> Parame
     for bound in ("low", "high"):
         if bound not in spec:
             raise ConfigError(f"{key}.{bound}", None, f"design {design} needs low and high")
-    low, high = _number(f"{key}.low", spec["low"]), _number(f"{key}.high", spec["high"])
+    low, high = number(f"{key}.low", spec["low"]), number(f"{key}.high", spec["high"])
     if distribution == "uniform" and low > high:
         raise ConfigError(f"{key}.low", low, f"must not exceed high ({high})")
     if distribution == "uniform" and low == high:
