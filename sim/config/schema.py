@@ -219,7 +219,7 @@ class Params:
     """Behavioural parameters (MODEL-NOTES §5.8). Symbols in brackets are the notes' and the ODD's."""
 
     # S4 action: Richardson partial adjustment toward a reciprocity target
-    adjustment_speed: float = 0.30  # a
+    adjustment_speed: float = 0.5  # a (MODEL-NOTES §5.8: 0.30; docs/ODD.md deviation z)
     reciprocity: float = 0.5  # k
     reciprocity_by_dyad: dict[str, dict[str, float]] = field(default_factory=dict)  # k_ij overrides
     generosity: float = 1.0 / 3.0  # q
@@ -228,11 +228,11 @@ class Params:
     rapport_weight: float = 1.5  # rho
     balance_weight: float = 0.8  # beta_bal
     wedge_weight: float = 4.0  # omega
-    alliance_penalty_scale: float = 4.0  # P0
+    alliance_penalty_scale: float = 6.0  # P0 (§5.8: 4.0)
     sanctions_resentment: float = 4.0  # gamma_S
     interdependence_damping: float = 1.0  # gamma_D
     interdependence_reference: float = 2.0  # K_ref
-    stress_outreach: float = 1.0  # e_R
+    stress_outreach: float = 2.0  # e_R (§5.8: 1.0)
     investment_signal: float = 0.5  # psi
     threat_weights: dict[str, dict[str, float]] = field(default_factory=dict)  # h_ij (symmetric)
     # Event generation
@@ -248,7 +248,7 @@ class Params:
     cheap_signal_noise: float = 6.0  # sigma_cheap
     costly_signal_noise: float = 3.0  # sigma_costly
     cost_sensitivity: float = 0.5  # kappa_c
-    trust_reversion: float = 0.08  # lambda
+    trust_reversion: float = 0.15  # lambda (§5.8: 0.08)
     # S7 valence
     valence_smoothing: float = 0.2  # alpha_x
     # S1 Japan-style partial alignment: value of the relationship with the target
