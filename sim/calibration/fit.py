@@ -26,7 +26,6 @@ class FitResult:
     best: np.ndarray
     best_score: float  # fit + prior penalty (what the optimiser minimised)
     best_fit: float  # the fit alone
-    default_score: float
     generations: int
     candidates: pd.DataFrame  # generation, candidate, parameter values, score
     message: str
@@ -56,7 +55,6 @@ def fit(spec: CalibrationSpec, evaluator: Evaluator, seed: int, progress=None) -
             progress(len(records) - 1, float(min(f["score"].min() for f in records)))
         return scores
 
-    default_score = float(evaluator.score(centre[None, :])[0])  # the penalty is 0 at the defaults
     opt = spec.optimiser
     result = differential_evolution(
         objective, bounds=[(p.low, p.high) for p in spec.parameters], strategy=opt["strategy"],
@@ -67,5 +65,4 @@ def fit(spec: CalibrationSpec, evaluator: Evaluator, seed: int, progress=None) -
     candidates = pd.concat(records, ignore_index=True)
     best = candidates.loc[candidates["score"].idxmin()]
     return FitResult(best=np.asarray(result.x), best_score=float(result.fun), best_fit=float(best["fit"]),
-                     default_score=default_score,
                      generations=len(records), candidates=candidates, message=str(result.message))

@@ -92,6 +92,7 @@ def run_calibration(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrid
         result = fit(spec, evaluator, cfg["seed"], progress)
         both = np.vstack([[p.default for p in spec.parameters], result.best])
         in_sample = evaluator.simulate(both)
+        default_score = float(evaluator.loss(in_sample)[0])  # the prior's penalty is 0 at the defaults
         held_cfg = {**copy.deepcopy(cfg), "seed": cfg["seed"] + 1}
         held_spec = copy.copy(evaluator.sweep)
         evaluator.sweep = type(held_spec)(**{**held_spec.__dict__, "replicates": spec.replicates * HELD_OUT_FACTOR})
@@ -122,7 +123,7 @@ def run_calibration(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrid
                       "message": result.message},
         "parameters": [{"path": p.path, "low": p.low, "high": p.high, "default": p.default,
                         "calibrated": float(v)} for p, v in zip(spec.parameters, result.best, strict=True)],
-        "score": {"default": float(result.default_score), "calibrated": float(result.best_fit),
+        "score": {"default": default_score, "calibrated": float(result.best_fit),
                   "calibrated_with_prior": float(result.best_score),
                   "held_out_default": float(held_out[0]), "held_out_calibrated": float(held_out[1]),
                   "held_out": f"seed {cfg['seed'] + 1}, {spec.replicates * HELD_OUT_FACTOR} runs per candidate"},
@@ -138,7 +139,7 @@ def run_calibration(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrid
         written += write_observed_figure(
             ensembles, observed, out_dir / FIGURES, "calibration_fit",
             f"Calibration {spec.name} ({cfg['mode']} mode): quarterly NCI, defaults vs calibrated, {runs_fig} runs; "
-            f"fit {result.default_score:.2f} → {result.best_fit:.2f}")
+            f"fit {default_score:.2f} → {result.best_fit:.2f}")
     files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
     manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files,
                               task="calibration")
