@@ -68,8 +68,9 @@ class Country(mesa.Agent):
                 channel_rapport_slope=p.channel_rapport_slope[:, 0],
                 channel_wedge_slope=p.channel_wedge_slope[:, 0],
                 channel_penalty_slope=p.channel_penalty_slope[:, 0])
+            target = np.maximum(target, prev.mandate[:, c])  # leaders' mandate: a floor (S3)
             before = prev.openness[:, i, j]
-            after = diplomacy.adjust(before, target, p.channel_speed[:, 0])
+            after = diplomacy.adjust(before, target, p.channel_speed[:, 0], p.channel_close_speed[:, 0])
             nxt.openness[:, i, j] = nxt.openness[:, j, i] = after
             if w.mode == "endogenous":  # forced mode injects the historical freezes and reopenings instead
                 emit(m.signals, m.log, t, (before >= 0.5) & (after < 0.5), i, j, "164", p.policy_event_weight[:, 0])

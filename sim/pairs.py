@@ -29,7 +29,7 @@ def assess(model: RelationsModel) -> Structure:
         balance=structure.balance_pressure(x),
         wedge=structure.wedge_incentive(x),
         penalty=structure.alliance_penalty(x, w.patron, w.commitment, w.pressure[model.t],
-                                           p.alliance_penalty_scale[:, 0]),
+                                           p.alliance_penalty_scale[:, 0], model.state.sanctions),
     )
 
 
@@ -49,7 +49,8 @@ def _bilateral_summit(model: RelationsModel, happened: np.ndarray, visitor: int,
 def meet(model: RelationsModel) -> None:
     """S3: leader changes, rapport decay, sideline meetings at summits, visits and invitations on channels.
 
-    In ``forced`` mode meetings are not drawn: the timeline's meeting events raise rapport instead.
+    In ``forced`` mode meetings are not drawn: the timeline's meeting events raise rapport instead. In both
+    modes a bilateral summit on a channel pair gives its officials a mandate to reopen talks.
     """
     w, p, t, nxt, st = model.world, model.world.params, model.t, model.next, model.structure
     n = w.n
@@ -63,6 +64,7 @@ def meet(model: RelationsModel) -> None:
         nxt.rapport[:] = diplomacy.gain_rapport(nxt.rapport, np.where(
             inj.bilateral_meeting[t], p.rapport_gain_bilateral[..., None],
             np.where(inj.sideline_meeting[t], p.rapport_gain_sideline[..., None], 0.0)))
+        _mandate(model)
         return
     u = model.streams.uniform("meeting", t, (n, n))
     prev = model.state
@@ -95,6 +97,22 @@ def meet(model: RelationsModel) -> None:
                 acceptance_openness=p.acceptance_openness[:, 0], visit_trust=p.visit_trust[:, 0])
             visit |= invited & (u_accept[:, c] < accept)
         _bilateral_summit(model, visit, i, j)
+    _mandate(model)
+
+
+def _summit_now(model: RelationsModel, i: int, j: int) -> np.ndarray:
+    """Whether ``i`` and ``j`` hold a bilateral summit this month, either visiting the other: (R,)."""
+    return model.next.visit[:, i, j] | model.next.visit[:, j, i]
+
+
+def _mandate(model: RelationsModel) -> None:
+    """Each channel's mandate fades, and is renewed by a bilateral summit this month; openness rises to it."""
+    w, nxt, p = model.world, model.next, model.world.params
+    nxt.mandate[:] = diplomacy.decay_mandate(nxt.mandate, p.mandate_half_life)
+    for c, (i, j) in enumerate(zip(w.channel_owner, w.channel_partner, strict=True)):
+        nxt.mandate[:, c] = diplomacy.summit_mandate(nxt.mandate[:, c], _summit_now(model, i, j),
+                                                     p.summit_mandate[:, 0])
+        nxt.openness[:, i, j] = nxt.openness[:, j, i] = np.maximum(nxt.openness[:, i, j], nxt.mandate[:, c])
 
 
 def settle_milestones(model: RelationsModel) -> None:
@@ -125,8 +143,9 @@ def settle_milestones(model: RelationsModel) -> None:
         announce(first_meeting, i, j, "046", weight)
         announce(first_meeting, j, i, "046", weight)
         growing = prev.investment_stock[:, i, j] > prev.stock_history[0, :, c]
-        joint = ((nxt.joint_activity[:, c] < 0) & open_enough & growing
-                 & (prev.rapport[:, i, j] > p.joint_activity_rapport[:, 0]))
+        # signed by leaders in person, with the rapport that summit leaves: Nagato, December 2016 [P81] [P90]
+        joint = ((nxt.joint_activity[:, c] < 0) & open_enough & growing & _summit_now(model, i, j)
+                 & (nxt.rapport[:, i, j] > p.joint_activity_rapport[:, 0]))
         nxt.joint_activity[:, c] = np.where(joint, t, nxt.joint_activity[:, c])
         announce(joint, i, j, "057", weight)
         announce(joint, j, i, "057", weight)

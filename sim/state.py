@@ -27,6 +27,7 @@ class State:
     baseline_sum: np.ndarray  # running sum of ĉ_ij over the burn-in
     baseline: np.ndarray  # m̄_ij: j's normal reading of i→j, frozen after the burn-in
     frozen: np.ndarray  # (R, C) bool: the channel has been below 0.5
+    mandate: np.ndarray  # (R, C) M: the leaders' mandate to keep a channel's talks going, in [0, 1]
     two_plus_two: np.ndarray  # (R, C) step of the 2+2 resumption agreement, -1 before
     joint_activity: np.ndarray  # (R, C) step of the joint-economic-activity agreement, -1 before
     treaty: np.ndarray  # (R, C) step of the peace treaty, -1 before
@@ -65,6 +66,7 @@ class State:
             baseline_sum=np.zeros(shape),
             baseline=np.zeros(shape),
             frozen=np.zeros((n_runs, c), bool),
+            mandate=np.zeros((n_runs, c)),
             two_plus_two=np.full((n_runs, c), -1),
             joint_activity=np.full((n_runs, c), -1),
             treaty=np.full((n_runs, c), -1),

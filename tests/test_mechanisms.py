@@ -20,7 +20,7 @@ from omegaconf import OmegaConf
 from sim import cameo
 from sim.config import compose_config, to_container
 from sim.config import load as config_load
-from sim.mechanisms import events, perception, reciprocity, sanctions, structure, trust
+from sim.mechanisms import diplomacy, events, perception, reciprocity, sanctions, structure, trust
 from sim.model import DYAD_VARIABLES, RelationsModel
 
 # ``${run_id:}`` names Hydra output folders; keep the project's own resolver where it has one (a constant
@@ -546,6 +546,25 @@ def test_alliance_penalty_grows_with_pull():
     assert np.all(np.diff(pen[:, 0, 2]) > 0)
 
 
+def test_alliance_penalty_reads_the_patrons_sanctions_before_its_valence_turns():
+    """A sanctions round is the patron's declared stance: the ally feels it before the valence follows."""
+    x = np.zeros((1, 4, 4))
+    x[0, 1, 2] = -0.1  # the events have only begun to sour
+    sanctions = np.zeros((1, 4, 4))
+    sanctions[0, 1, 2] = 0.45  # the patron's sanctions on country 2
+    pen = structure.alliance_penalty(x, np.array([1, -1, -1, -1]), np.array([[0.8, 0, 0, 0]]),
+                                     np.array([[0, 1.0, 0, 0]]), np.array([4.0]), sanctions)
+    np.testing.assert_allclose(pen[0, 0, 2], 0.8 * 1.0 * 0.45 * 4.0)
+    x[0, 1, 2] = -0.7  # once the valence is the larger hostility, it rules
+    pen = structure.alliance_penalty(x, np.array([1, -1, -1, -1]), np.array([[0.8, 0, 0, 0]]),
+                                     np.array([[0, 1.0, 0, 0]]), np.array([4.0]), sanctions)
+    np.testing.assert_allclose(pen[0, 0, 2], 0.8 * 1.0 * 0.7 * 4.0)
+    sanctions[0, 3, 2] = 1.0  # a non-patron's sanctions do not pull the member
+    pen2 = structure.alliance_penalty(x, np.array([1, -1, -1, -1]), np.array([[0.8, 0, 0, 0]]),
+                                      np.array([[0, 1.0, 0, 0]]), np.array([4.0]), sanctions)
+    np.testing.assert_array_equal(pen, pen2)
+
+
 def test_update_valence_is_an_ema_of_realised_cooperation():
     out = structure.update_valence(np.array([0.1]), np.array([5.0]), 0.2)
     np.testing.assert_allclose(out, 0.8 * 0.1 + 0.2 * 0.5)
@@ -871,3 +890,65 @@ def test_results_do_not_depend_on_agent_order(order, monkeypatch):
     for name, steps in a.milestone_steps().items():
         np.testing.assert_array_equal(steps, b.milestone_steps()[name], err_msg=name)
     assert sorted(a.log.rows) == sorted(b.log.rows)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Channels: quick freezes, slow reopenings, the leaders' mandate (S2, S3)
+# --------------------------------------------------------------------------------------------------------
+
+
+def test_channel_closes_at_the_close_speed_and_opens_at_the_open_speed():
+    level = np.array([0.8, 0.2])
+    target = np.array([0.0, 1.0])
+    out = diplomacy.adjust(level, target, 0.15, 0.5)
+    np.testing.assert_allclose(out, [0.8 - 0.5 * 0.8, 0.2 + 0.15 * 0.8])
+
+
+def test_a_freeze_decision_crosses_half_within_two_months_from_0_9():
+    """Japan froze its talks twelve days after the first US order: with s_close = 0.5 and O* = 0.1 the
+    channel is below 0.5 in the second month, where one speed of 0.15 would take five."""
+    o, months = 0.9, 0
+    while o >= 0.5:
+        o = float(diplomacy.adjust(np.array([o]), np.array([0.1]), 0.15, 0.5)[0])
+        months += 1
+    assert months == 2
+    o, slow = 0.9, 0
+    while o >= 0.5:
+        o = float(diplomacy.adjust(np.array([o]), np.array([0.1]), 0.15, 0.15)[0])
+        slow += 1
+    assert slow == 5
+
+
+def test_summit_mandate_closes_a_share_of_the_gap_only_in_summit_months():
+    mandate = np.array([0.0, 0.5, 0.5])
+    out = diplomacy.summit_mandate(mandate, np.array([True, True, False]), 0.6)
+    np.testing.assert_allclose(out, [0.6, 0.5 + 0.6 * 0.5, 0.5])
+
+
+def test_mandate_halves_in_its_half_life():
+    m = np.array([0.8])
+    for _ in range(12):
+        m = diplomacy.decay_mandate(m, 12.0)
+    np.testing.assert_allclose(m, [0.4])
+
+
+def _forced_visit_model(month: str, mandate: float):
+    """One run of the replay in forced mode with a Japanese visit to Russia injected in ``month``."""
+    cfg = to_container(compose_config(["replicates=1", "mode=forced", f"params.summit_mandate={mandate}"]))
+    cfg["scenario"]["events"] = [e for e in cfg["scenario"]["events"] if e["cameo"] not in ("042", "043")]
+    cfg["scenario"]["events"].append({"date": month, "source": "JPN", "target": "RUS", "cameo": "042",
+                                      "goldstein": 1.9, "role": "endogenous", "refs": [], "note": "test visit",
+                                      "weight": 1.0})
+    return RelationsModel(cfg, replicates=1, record_events=False).run()
+
+
+def test_a_summit_lifts_a_frozen_channel_to_its_mandate_and_no_summit_leaves_it_frozen():
+    with_mandate = _forced_visit_model("2015-06", 0.6)
+    without = _forced_visit_model("2015-06", 0.0)
+    t = with_mandate.world.calendar.index("2015-06")
+    j, r = with_mandate.world.index("JPN"), with_mandate.world.index("RUS")
+    o_with = with_mandate.history["channel_openness"][:, 0, j, r]
+    o_without = without.history["channel_openness"][:, 0, j, r]
+    assert o_without[t - 1] < 0.5, "the channel is frozen before the visit"
+    assert o_with[t] >= 0.6 and o_without[t] < 0.5
+    assert np.all(o_with[: t] == o_without[: t]), "nothing changes before the summit"

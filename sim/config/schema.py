@@ -264,6 +264,9 @@ class Params:
     channel_wedge_slope: float = 4.0
     channel_penalty_slope: float = 6.0
     channel_speed: float = 0.15
+    channel_close_speed: float = 0.5
+    summit_mandate: float = 0.6
+    mandate_half_life: float = 12.0
     # S3 meetings and rapport
     sideline_slope: float = 4.0
     visit_probability: float = 0.06

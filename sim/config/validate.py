@@ -33,7 +33,8 @@ UNIT = "must be a level in [0, 1]"
 _UNIT_PARAMS = (
     "generosity", "mistrust_bias", "rapport_clarity", "trust_reversion", "visit_probability",
     "invitation_rate", "rapport_gain_bilateral", "rapport_gain_sideline", "rapport_reset",
-    "treaty_base_hazard", "territorial_hardness", "treaty_threshold", "channel_speed",
+    "treaty_base_hazard", "territorial_hardness", "treaty_threshold", "channel_speed", "channel_close_speed",
+    "summit_mandate",
     "channel_trust_reference", "visit_openness", "visit_trust", "acceptance_openness",
     "milestone_openness", "two_plus_two_trust", "joint_activity_rapport", "sanction_step_threshold",
 )
@@ -47,7 +48,7 @@ _NONNEGATIVE_PARAMS = (
     "treaty_veto_slope",
 )
 _POSITIVE_PARAMS = (
-    "cheap_signal_noise", "costly_signal_noise", "rapport_half_life", "interdependence_reference",
+    "cheap_signal_noise", "costly_signal_noise", "rapport_half_life", "mandate_half_life", "interdependence_reference",
     "alliance_penalty_scale",
 )
 

@@ -20,9 +20,32 @@ def channel_target(mean_trust, rapport, wedge, penalty_share, *, channel_interce
                     - channel_penalty_slope * penalty_share)
 
 
-def adjust(level: np.ndarray, target: np.ndarray, speed) -> np.ndarray:
-    """``O <- O + s·(O* - O)``: institutions move slowly."""
-    return level + speed * (target - level)
+def adjust(level: np.ndarray, target: np.ndarray, speed, close_speed) -> np.ndarray:
+    """``O <- O + s·(O* - O)`` with ``s = s_close`` when ``O* < O``, else ``s_O``.
+
+    Closing a channel is one cabinet decision and quick; reopening it needs preparation and is slow. Japan
+    suspended its visa and investment talks on 2014-03-18, twelve days after the first US executive order
+    ([P15] [P16] [P17]); resumption was prepared from the Antalya meeting (Nov 2015, [P46]) to Sochi (May 2016,
+    [P56]). MODEL-NOTES S2 has one speed (0.15) both ways.
+    """
+    return level + np.where(target < level, close_speed, speed) * (target - level)
+
+
+def summit_mandate(mandate: np.ndarray, summit: np.ndarray, gain) -> np.ndarray:
+    """``M <- M + m·(1 - M)`` in a month in which the pair's leaders hold a bilateral summit.
+
+    Leaders meeting in person commission their officials to (re)open talks: Abe's 2013 Moscow visit launched
+    the 2+2 [P1]; the Sochi summit of May 2016 agreed the "new approach" and Abe's eight-point economic plan,
+    which restarted the frozen working channels [P56] [P57] [P58], and later summits renewed it (Vladivostok
+    Sep 2016, Nagato Dec 2016, Moscow Apr 2017 [P64] [P81] [P98]). The mandate is a floor under the channel's
+    target (``Country.set_policy``): ``O* <- max(O*, M)``; it fades between summits (``decay_mandate``).
+    """
+    return mandate + np.where(summit, gain, 0.0) * (1.0 - mandate)
+
+
+def decay_mandate(mandate: np.ndarray, half_life) -> np.ndarray:
+    """``M <- M·2^(-1/half-life)``: without a new summit the officials' mandate wears off."""
+    return mandate * 2.0 ** (-1.0 / half_life)
 
 
 def decay_rapport(rapport: np.ndarray, half_life) -> np.ndarray:

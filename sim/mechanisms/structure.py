@@ -38,11 +38,16 @@ def wedge_incentive(x: np.ndarray) -> np.ndarray:
 
 
 def alliance_penalty(x: np.ndarray, patron: np.ndarray, commitment: np.ndarray, pressure: np.ndarray,
-                     scale: np.ndarray | float) -> np.ndarray:
-    """``Pen_ij = a_i·π_m·max(0, -x_mj)·P0`` for a member ``i`` of patron ``m``, toward ``j ∉ {i, m}``.
+                     scale: np.ndarray | float, sanctions: np.ndarray | None = None) -> np.ndarray:
+    """``Pen_ij = a_i·π_m·H_mj·P0`` for a member ``i`` of patron ``m``, toward ``j ∉ {i, m}``.
 
-    Snyder's alliance security dilemma (1984): courting the patron's adversary risks abandonment.
-    ``patron`` (N,) holds -1 for countries with no patron; ``commitment``, ``pressure`` are (R1, N).
+    Snyder's alliance security dilemma (1984): courting the patron's adversary risks abandonment. The
+    patron's hostility ``H_mj = max(0, -x_mj, S_mj)`` is the larger of its relationship valence and its
+    sanctions on ``j``: a sanctions round is a declared stance that the patron asks its allies to join at once
+    (Obama asked Abe to coordinate on 2014-03-07 [P10]; Japan froze its talks on 2014-03-18 [P15] [P17]),
+    while the valence, a moving average of events, follows months later. MODEL-NOTES S2 reads ``x_mj`` only.
+    ``patron`` (N,) holds -1 for countries with no patron; ``commitment``, ``pressure`` are (R1, N);
+    ``sanctions`` (R, N, N), last month's levels (``None``: the valence alone).
     """
     n = x.shape[-1]
     members = np.flatnonzero(patron >= 0)
@@ -50,7 +55,10 @@ def alliance_penalty(x: np.ndarray, patron: np.ndarray, commitment: np.ndarray, 
     for i in members:  # over allied countries (a handful), never over runs
         m = patron[i]
         pull = commitment[:, i, None] * pressure[:, m, None]
-        row = pull * np.maximum(0.0, -x[..., m, :]) * np.asarray(scale).reshape(-1, 1)
+        hostility = np.maximum(0.0, -x[..., m, :])
+        if sanctions is not None:
+            hostility = np.maximum(hostility, sanctions[..., m, :])
+        row = pull * hostility * np.asarray(scale).reshape(-1, 1)
         row[..., [i, m]] = 0.0
         pen[..., i, :] = row
     return pen
