@@ -46,7 +46,8 @@ def main(cfg: DictConfig) -> None:
           f"{'held out ' + str(w['held_out']['first']) + '..' + str(w['held_out']['last']):>27}  moments (median)")
     for row in rows:
         moments = ", ".join(f"{m} {v}" for m, v in p["moments"]["simulated"].get(row, {}).items())
-        print(f"  {row:<12} {p['skill']['fit'][row]:>22.3f} {p['skill']['held_out'][row]:>27.3f}  {moments}")
+        fit, held = ("n/a" if v is None else f"{v:.3f}" for v in (p["skill"]["fit"][row], p["skill"]["held_out"][row]))
+        print(f"  {row:<12} {fit:>22} {held:>27}  {moments}")
     print(f"  ({w['fit']['targets']} fit targets, {w['held_out']['targets']} held-out targets; flat = each dyad's "
           "fit-window mean)")
     print(result["table"].to_string(index=False, float_format=lambda v: f"{v:.4g}"))

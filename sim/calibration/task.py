@@ -77,7 +77,7 @@ def params_file(spec: CalibrationSpec, values: np.ndarray, provenance: dict[str,
         f"# optimiser: scipy.optimize.differential_evolution {json.dumps(provenance['optimiser']['settings'])}, "
         f"{provenance['optimiser']['candidates']} candidates",
         f"# skill (seed {provenance['seeds']['score']}, {provenance['seeds']['score_replicates']} runs): "
-        + "; ".join(f"{w} {', '.join(f'{r} {v:+.3f}' for r, v in provenance['skill'][w].items())}"
+        + "; ".join(f"{w} {', '.join(f'{r} {_signed(v, 3)}' for r, v in provenance['skill'][w].items())}"
                     for w in WINDOWS),
         "# Full provenance: calibrated.provenance.json next to this file. Use: params=calibrated",
         "defaults:",
@@ -88,6 +88,10 @@ def params_file(spec: CalibrationSpec, values: np.ndarray, provenance: dict[str,
     for path, value in zip(spec.names, values, strict=True):
         lines.append(f"{path.removeprefix('params.')}: {float(value)!r}")
     return "\n".join(lines) + "\n"
+
+
+def _signed(value: float | None, digits: int = 2) -> str:
+    return "n/a" if value is None else f"{value:+.{digits}f}"
 
 
 def _with(cfg: dict[str, Any], values: dict[str, float]) -> dict[str, Any]:
@@ -149,9 +153,10 @@ def run_calibration(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrid
                       "last": inside["last"].max() if len(inside) else None,
                       "targets": first_row["targets"], "sse_flat": first_row["sse_flat"],
                       "sse_model": {name: float(row["windows"][w]["sse_model"]) for name, row in scored.items()}}
-    skill = {w: {name: float(row["windows"][w]["skill"]) for name, row in scored.items()} | {"flat": 0.0}
-             for w in WINDOWS}
-    better = skill["held_out"]["calibrated"] > skill["held_out"]["default"]
+    # a window without targets (a run that stops before the split) has no skill: null, and nothing is "better"
+    skill = {w: {name: (float(row["windows"][w]["skill"]) if windows[w]["targets"] else None)
+                 for name, row in scored.items()} | {"flat": 0.0 if windows[w]["targets"] else None} for w in WINDOWS}
+    better = bool(windows["held_out"]["targets"]) and skill["held_out"]["calibrated"] > skill["held_out"]["default"]
     # the command that reproduces the result (the number of workers does not change it)
     command = "python experiments/calibrate.py " + " ".join(o for o in overrides or [] if not o.startswith("workers="))
     provenance = {
@@ -192,7 +197,8 @@ def run_calibration(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrid
             table, list(scored), spec.split, out_dir / FIGURES, "calibration_fit",
             f"Calibration {spec.name} ({cfg['mode']} mode): quarterly NCI deviation from each dyad's fit-window "
             f"mean; fit ≤ {spec.split} | held out after (dashed line)\nskill fit / held out: "
-            + "; ".join(f"{name} {skill['fit'][name]:+.2f} / {skill['held_out'][name]:+.2f}" for name in scored)
+            + "; ".join(f"{name} {_signed(skill['fit'][name])} / {_signed(skill['held_out'][name])}"
+                        for name in scored)
             + f" (seed {spec.score_seed}, {spec.score_replicates} runs)")
     files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
     manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files,
@@ -204,7 +210,7 @@ def run_calibration(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrid
         installed = [atomic_write_text(target / "calibrated.yaml", text),
                      atomic_write_text(target / "calibrated.provenance.json", json.dumps(provenance, indent=2) + "\n")]
     elif spec.install:
-        refused = (f"not installed: the calibrated set's held-out skill {skill['held_out']['calibrated']:+.3f} does "
-                   f"not beat the defaults' {skill['held_out']['default']:+.3f}")
+        refused = (f"not installed: the calibrated set's held-out skill {_signed(skill['held_out']['calibrated'], 3)}"
+                   f" does not beat the defaults' {_signed(skill['held_out']['default'], 3)}")
     return {"provenance": provenance, "seconds": round(seconds, 1), "installed": [str(p) for p in installed],
             "refused": refused, "table": pd.DataFrame(provenance["parameters"])}
