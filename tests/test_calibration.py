@@ -268,6 +268,11 @@ def test_the_shipped_calibrated_params_match_their_provenance():
         for part in entry["path"].split("."):
             node = node[part]
         assert node == entry["calibrated"], entry["path"]
-    assert provenance["score"]["calibrated"] < provenance["score"]["default"]
-    assert provenance["score"]["held_out_calibrated"] < provenance["score"]["held_out_default"]
+    if "skill" in provenance:  # installed by the split calibration: only when it beats the defaults held out
+        assert provenance["mode"] == "endogenous" and provenance["split"] == "2015-12"
+        assert provenance["skill"]["held_out"]["calibrated"] > provenance["skill"]["held_out"]["default"]
+    else:  # the issue-4 forced-mode fit, kept until a split calibration beats the defaults (docs/calibration.md)
+        assert provenance["mode"] == "forced"
+        assert provenance["score"]["calibrated"] < provenance["score"]["default"]
+        assert provenance["score"]["held_out_calibrated"] < provenance["score"]["held_out_default"]
     assert Path(PROJECT_ROOT / provenance["data"]["file"]).exists()
