@@ -4,9 +4,11 @@
 each generation as one array, which the evaluator scores as one sweep. The optimiser is seeded by the
 config's seed and runs a fixed budget (``tol: 0``), so a calibration reruns to the same result.
 
-The minimised score is the fit (``sim.calibration.evaluate``) plus a weak prior centred on the defaults
-(``conf/params/default.yaml``), ``μ·Σ_i ((θ_i − θ0_i)/(high_i − low_i))²`` with ``μ = prior_weight``: a
-maximum a posteriori estimate that keeps parameters the data say little about near their documented values.
+The minimised score is the fit-window loss ``1 − skill`` plus the declared moment penalties
+(``sim.calibration.evaluate``, ``sim.calibration.moments``) plus a weak prior centred on the defaults
+(``conf/params/default.yaml``), ``μ·Σ_i ((θ_i − θ0_i)/(high_i − low_i))²`` with ``μ = prior_weight``: it
+keeps parameters the data say little about near their documented values. Why differential evolution:
+docs/calibration.md.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from sim.calibration.spec import CalibrationSpec
 @dataclass
 class FitResult:
     best: np.ndarray
-    best_score: float  # fit + prior penalty (what the optimiser minimised)
-    best_fit: float  # the fit alone
+    best_score: float  # loss + moment penalties + prior penalty (what the optimiser minimised)
+    best_fit: float  # the fit-window loss 1 − skill alone
     generations: int
     candidates: pd.DataFrame  # generation, candidate, parameter values, score
     message: str
@@ -43,12 +45,19 @@ def fit(spec: CalibrationSpec, evaluator: Evaluator, seed: int, progress=None) -
         return spec.prior_weight * (((x - centre) / span) ** 2).sum(axis=1)
 
     def objective(x: np.ndarray) -> np.ndarray:  # x: (parameters, candidates)
-        fit_loss = evaluator.score(x.T)
-        scores = fit_loss + penalty(x.T)
+        parts = evaluator.objective(x.T)
+        scores = parts["loss"] + penalty(x.T)
+        for key, value in parts.items():
+            if key.endswith("_penalty"):
+                scores = scores + value
         frame = pd.DataFrame(x.T, columns=names)
         frame.insert(0, "candidate", np.arange(len(frame), dtype=np.int64))
         frame.insert(0, "generation", np.int64(len(records)))
-        frame["fit"] = fit_loss
+        frame["fit"] = parts["loss"]
+        for key, value in parts.items():
+            if key != "loss":
+                frame[key] = value
+        frame["prior_penalty"] = penalty(x.T)
         frame["score"] = scores
         records.append(frame)
         if progress is not None:

@@ -372,9 +372,16 @@ class Calibration:
     replicates: int = 16
     chunk_size: int = 256
     install: bool = False  # also write conf/params/calibrated.yaml
-    objective: str = "anomaly"  # anomaly: each dyad's deviations from its own mean; level: raw values
+    objective: str = "anomaly"  # each dyad's deviations from its own fit-window mean (the only objective)
     prior_weight: float = 0.0  # weight of the penalty on range-normalised distance from the defaults
     optimiser: dict[str, Any] = field(default_factory=dict)
+    split: str = "2015-12"  # last month the fit sees; later targets are held out (scored, never fitted)
+    moments: dict[str, Any] = field(default_factory=dict)  # simulated-method-of-moments terms (docs/calibration.md)
+    tuning_seeds: list[int] = field(default_factory=lambda: [20161215, 1, 2, 3])  # seeds the fit may use
+    validation_seeds: list[int] = field(default_factory=lambda: [20180101, 20180102, 20180103, 20180104, 20180105])
+    score_seed: int = 1  # the tuning seed on which the parameter rows are scored (not the fitting seed)
+    score_replicates: int = 64  # runs per parameter row when scoring
+    baselines: dict[str, Any] = field(default_factory=dict)  # named rows: {config path: value} beside the defaults
 
 
 @dataclass
