@@ -12,19 +12,32 @@ Measures, in one process on one machine, the same kind of runs of a sweep three 
 * ``bare loop``: the same chunks as the engine, each worker only building and stepping the vectorised
   model with nothing recorded and nothing written.
 
-``--runs``, ``--mesa-runs`` and ``--workers`` (default: the config's ``workers``, else one per core) are
-taken off the command line before Hydra reads it; everything else is a Hydra override of the config.
-Writes ``bench.json`` to its output folder (``outputs/bench/<sweep>/...``).
+Ratios (speed-up, engine over bare loop) come from these three timings of one invocation. Also measured:
+
+* ``replay``: the ``--replay-runs`` run replay of the config's scenario (everything recorded, events
+  logged, as ``run.py`` simulates it; no files, no figures), in this process;
+* ``compile``: the first model of a fresh Python process minus its second (the Numba kernels compiled, or
+  loaded from their on-disk cache), in a subprocess with an empty cache folder (``cold``) and again with
+  that folder filled (``warm``): what a process pays once, kept out of every other timing by a warm-up;
+* ``check``: the bare loop's first chunk, stepped again with the sweep's variables recorded, measures
+  exactly the engine's outcomes for those runs, and ends in the same final state as the bare loop (a
+  digest per chunk): the three methods time the same computation.
+
+``--runs``, ``--mesa-runs``, ``--replay-runs`` and ``--workers`` (default: the config's ``workers``, else one
+per core) are taken off the command line before Hydra reads it; everything else is a Hydra override of the
+config. Writes ``bench.json`` to its output folder (``outputs/bench/<sweep>/...``).
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import math
 import os
 import platform
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +50,7 @@ from typing import Any
 import hydra
 import mesa
 import numpy as np
+import pyarrow.parquet as pq
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
@@ -45,12 +59,15 @@ from sim.config import to_container, validate
 from sim.config.load import register_resolvers
 from sim.model import RelationsModel
 from sim.sweep import engine
+from sim.sweep.outcomes import measure
 
-OPTIONS = {"--runs": 20_000, "--mesa-runs": 200, "--workers": 0}  # --workers 0: the config's, else one per core
+OPTIONS = {"--runs": 20_000, "--mesa-runs": 200, "--replay-runs": 200,
+           "--workers": 0}  # --workers 0: the config's, else one per core
 RUN_DIR = "hydra.run.dir=${paths.output}/bench/${sweep.name}/${now:%Y-%m-%d_%H-%M-%S}_${run_id:}"
 RESULT = "bench.json"
-TARGET_SPEEDUP = 200.0  # the engine at least this many times faster than batch_run
-TARGET_OVERHEAD = 1.5  # the engine at most this many times the bare loop's time
+TARGET_SPEEDUP = 500.0  # the engine at least this many times faster than batch_run
+TARGET_OVERHEAD = 1.2  # the engine at most this many times the bare loop's time
+TARGET_REPLAY_SECONDS = 0.3  # the 200-run replay's simulation, figures excluded
 
 
 def take_options(argv: list[str]) -> tuple[dict[str, int], list[str]]:
@@ -113,10 +130,31 @@ def chunk_settings(plan: engine.Plan, start: int, stop: int) -> dict[str, np.nda
     return {name: plan.design[name].to_numpy()[points] for name in plan.sweep.names}
 
 
+def chunk_streams(plan: engine.Plan, start: int, stop: int) -> np.ndarray:
+    """The random-number stream of each sweep run ``start..stop-1``, as ``engine.run_chunk`` picks it."""
+    runs = np.arange(start, stop)
+    return runs % plan.sweep.replicates if plan.sweep.common_random_numbers else runs
+
+
+def chunk_model(plan: engine.Plan, start: int, stop: int, record: tuple[str, ...] = ()) -> RelationsModel:
+    """Sweep runs ``start..stop-1`` as one vectorised model, run to the end (the engine's model of a chunk)."""
+    return RelationsModel(plan.cfg, runs=chunk_streams(plan, start, stop), settings=chunk_settings(plan, start, stop),
+                          record=record, record_events=False).run()
+
+
+def state_digest(model: RelationsModel) -> str:
+    """SHA-256 of a model's final state arrays: equal digests, equal computations."""
+    digest = hashlib.sha256()
+    for name, value in sorted(vars(model.state).items()):
+        if isinstance(value, np.ndarray):
+            digest.update(name.encode() + np.ascontiguousarray(value).tobytes())
+    return digest.hexdigest()
+
+
 def warm_up(plan: engine.Plan) -> None:
-    """One single run (R = 1) first, so that no method pays for the process's first model (lazy imports, caches)."""
-    RelationsModel(plan.cfg, runs=np.arange(1), settings=chunk_settings(plan, 0, 1), record=(),
-                   record_events=False).run()
+    """One single run (R = 1) first, so that no method pays for the process's first model (lazy imports, caches,
+    compiled kernels)."""
+    chunk_model(plan, 0, 1)
 
 
 def timed(label: str, measure: Callable[[], int]) -> dict[str, float]:
@@ -147,25 +185,76 @@ def _init_bare(cfg: dict[str, Any]) -> None:
     _BARE["plan"] = engine.make_plan(cfg)
 
 
-def bare_chunk(plan: engine.Plan, start: int, stop: int) -> int:
-    """Build and step one chunk's vectorised model; record nothing, write nothing."""
-    RelationsModel(plan.cfg, runs=np.arange(start, stop), settings=chunk_settings(plan, start, stop), record=(),
-                   record_events=False).run()
-    return stop - start
+def bare_chunk(plan: engine.Plan, start: int, stop: int) -> str:
+    """Build and step one chunk's vectorised model; record nothing, write nothing. Returns its final state's digest."""
+    return state_digest(chunk_model(plan, start, stop))
 
 
-def _bare_worker(start: int, stop: int) -> int:
+def _bare_worker(start: int, stop: int) -> str:
     return bare_chunk(_BARE["plan"], start, stop)
 
 
-def bare_runs(plan: FirstRuns, workers: int) -> int:
-    """The engine's chunks on the engine's kind of pool (same process context, same per-worker plan)."""
+def bare_runs(plan: FirstRuns, workers: int, digests: list[str]) -> int:
+    """The engine's chunks on the engine's kind of pool (same process context, same per-worker plan); each
+    chunk's final-state digest goes to ``digests``."""
     chunks = plan.chunks()
     if workers <= 1 or len(chunks) <= 1:
-        return sum(bare_chunk(plan, a, b) for a, b in chunks)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=engine._pool_context(), initializer=_init_bare,
-                             initargs=(plan.cfg,)) as pool:
-        return sum(pool.map(_bare_worker, *zip(*chunks, strict=True)))
+        digests.extend(bare_chunk(plan, a, b) for a, b in chunks)
+    else:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=engine._pool_context(), initializer=_init_bare,
+                                 initargs=(plan.cfg,)) as pool:
+            digests.extend(pool.map(_bare_worker, *zip(*chunks, strict=True)))
+    return plan.runs
+
+
+# ---- what is timed is the same computation -------------------------------------------------------------------
+
+def check_same_runs(plan: FirstRuns, outcomes: Path, digests: list[str]) -> dict[str, Any]:
+    """The first chunk, recorded: its outcomes are the engine's rows and its final state the bare loop's."""
+    start, stop = plan.chunks()[0]
+    model = chunk_model(plan, start, stop, record=plan.sweep.recorded_variables())
+    measured = measure(model, plan.sweep)
+    table = pq.read_table(outcomes).slice(start, stop - start)
+    engine_equal = np.array_equal(table.column("run").to_numpy(), np.arange(start, stop)) and all(
+        np.array_equal(table.column(name).to_numpy(), values, equal_nan=True) for name, values in measured.items())
+    return {"runs": [start, stop], "outcomes": sorted(measured), "engine_outcomes_equal": bool(engine_equal),
+            "bare_loop_state_equal": state_digest(model) == digests[0]}
+
+
+# ---- a replay, and the compiled kernels' one-off cost ----------------------------------------------------------
+
+def replay_runs(cfg: dict[str, Any], runs: int) -> int:
+    """The scenario's replay as ``run.py`` simulates it (everything recorded, the event log kept), no files."""
+    RelationsModel({**copy.deepcopy(cfg), "sweep": None}, replicates=runs).run()
+    return runs
+
+
+_COMPILE_PROBE = """
+import time
+import numpy as np
+from sim.model import RelationsModel
+from sim.config import compose_config, to_container
+cfg = to_container(compose_config())
+seconds = []
+for _ in range(2):
+    started = time.perf_counter()
+    RelationsModel(cfg, runs=np.arange(1), record=(), record_events=False).run()
+    seconds.append(time.perf_counter() - started)
+print(seconds[0] - seconds[1])
+"""
+
+
+def compile_seconds() -> dict[str, float]:
+    """What the compiled kernels cost a fresh process: its first model's time minus its second's, with an
+    empty Numba cache folder (compiled and saved) and then with that folder filled (loaded)."""
+    out = {}
+    with tempfile.TemporaryDirectory(prefix="numba-cache-") as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        for label in ("cold_cache", "warm_cache"):
+            proc = subprocess.run([sys.executable, "-c", _COMPILE_PROBE], capture_output=True, text=True, env=env,
+                                  cwd=Path(__file__).resolve().parents[1], timeout=1800, check=True)
+            out[f"{label}_seconds"] = round(float(proc.stdout.strip().splitlines()[-1]), 3)
+    return out
 
 
 # ---- (b) Mesa's batch_run -----------------------------------------------------------------------------------
@@ -205,13 +294,19 @@ def peak_rss_mb() -> dict[str, float]:
             "children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale}
 
 
-def benchmark(cfg: dict[str, Any], runs: int, mesa_count: int, workers: int, out_dir: Path) -> dict[str, Any]:
-    """All three measurements (batch_run last: it switches multiprocessing's default start method to spawn)."""
+def benchmark(cfg: dict[str, Any], runs: int, mesa_count: int, replay_count: int, workers: int,
+              out_dir: Path) -> dict[str, Any]:
+    """All measurements (batch_run last: it switches multiprocessing's default start method to spawn)."""
+    load_before = os.getloadavg()
+    compiled = compile_seconds()
     plan = first_runs(cfg, runs)
     warm_up(plan)
+    digests: list[str] = []
     with tempfile.TemporaryDirectory(prefix="bench-", dir=out_dir) as scratch:
         timings = {"engine": timed("engine", lambda: engine_runs(plan, workers, Path(scratch)))}
-    timings["bare loop"] = timed("bare loop", lambda: bare_runs(plan, workers))
+        timings["bare loop"] = timed("bare loop", lambda: bare_runs(plan, workers, digests))
+        same = check_same_runs(plan, Path(scratch) / "outcomes.parquet", digests)
+    timings["replay"] = timed("replay", lambda: replay_runs(cfg, replay_count))
     timings["batch_run"] = timed("batch_run", lambda: mesa_runs(plan, mesa_count, workers))
     a, b, c = (timings[k]["runs_per_second"] for k in ("engine", "batch_run", "bare loop"))
     return {
@@ -219,7 +314,12 @@ def benchmark(cfg: dict[str, Any], runs: int, mesa_count: int, workers: int, out
         "chunk_size": plan.sweep.chunk_size, "workers": workers,
         "methods": {name: {k: round(v, 3) for k, v in t.items()} for name, t in timings.items()},
         "speedup_over_batch_run": round(a / b, 2), "engine_over_bare_loop_time": round(c / a, 3),
-        "targets": {"speedup_over_batch_run": TARGET_SPEEDUP, "engine_over_bare_loop_time": TARGET_OVERHEAD},
+        "replay_seconds": round(timings["replay"]["seconds"], 3), "compile": compiled, "check": same,
+        "bare_loop_digests": digests,
+        "targets": {"speedup_over_batch_run": TARGET_SPEEDUP, "engine_over_bare_loop_time": TARGET_OVERHEAD,
+                    "replay_seconds": TARGET_REPLAY_SECONDS},
+        "load_average": {"before": [round(x, 2) for x in load_before],
+                         "after": [round(x, 2) for x in os.getloadavg()]},
         "peak_rss_mb": {k: round(v, 1) for k, v in peak_rss_mb().items()},
         "machine": {"cpus": engine.default_workers(), "cpu_count": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform(), "mesa": mesa.__version__, "numpy": np.__version__},
@@ -228,12 +328,23 @@ def benchmark(cfg: dict[str, Any], runs: int, mesa_count: int, workers: int, out
 
 def table(result: dict[str, Any]) -> str:
     lines = [f"{'method':<10} {'runs':>8} {'seconds':>9} {'runs/s':>10}"]
-    for name in ("engine", "batch_run", "bare loop"):
+    for name in ("engine", "batch_run", "bare loop", "replay"):
         m = result["methods"][name]
         lines.append(f"{name:<10} {m['runs']:>8,} {m['seconds']:>9.2f} {m['runs_per_second']:>10,.1f}")
     speedup, overhead = result["speedup_over_batch_run"], result["engine_over_bare_loop_time"]
     lines.append(f"speed-up over batch_run: {speedup:,.1f}× (target ≥ {TARGET_SPEEDUP:g}×)")
     lines.append(f"engine time / bare loop time: {overhead:.2f}× (target ≤ {TARGET_OVERHEAD:g}×)")
+    lines.append(f"replay of {result['methods']['replay']['runs']:,} runs: {result['replay_seconds']:.2f} s "
+                 f"(target for 200 runs ≤ {TARGET_REPLAY_SECONDS:g} s)")
+    compiled = result["compile"]
+    lines.append(f"compiled kernels, once per process: {compiled['cold_cache_seconds']:.2f} s to compile, "
+                 f"{compiled['warm_cache_seconds']:.2f} s to load from the cache (not in the times above)")
+    check = result["check"]
+    lines.append(f"same computation (runs {check['runs'][0]}..{check['runs'][1] - 1}): engine outcomes "
+                 f"{'equal' if check['engine_outcomes_equal'] else 'DIFFER'}, bare-loop final state "
+                 f"{'equal' if check['bare_loop_state_equal'] else 'DIFFERS'}")
+    load = result["load_average"]
+    lines.append(f"load average (1, 5, 15 min): {load['before']} before, {load['after']} after")
     rss = result["peak_rss_mb"]
     lines.append(f"peak RSS: {rss['self']:,.0f} MB (this process), {rss['children']:,.0f} MB (largest child)")
     return "\n".join(lines)
@@ -250,12 +361,14 @@ def main(cfg: DictConfig) -> None:
         data = validate(to_container(cfg))
         check(data, OPTS["--runs"])
         workers = OPTS["--workers"] or data["workers"] or engine.default_workers()
-        result = benchmark(data, OPTS["--runs"], OPTS["--mesa-runs"], workers, out_dir)
+        result = benchmark(data, OPTS["--runs"], OPTS["--mesa-runs"], OPTS["--replay-runs"], workers, out_dir)
     (out_dir / RESULT).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     print(f"{result['sweep']}: {result['design_points']:,} design points, {result['months']} months, "
           f"chunks of {result['chunk_size']:,}, {workers} worker(s)")
     print(table(result))
     print(f"output: {out_dir}")
+    if not (result["check"]["engine_outcomes_equal"] and result["check"]["bare_loop_state_equal"]):
+        sys.exit(1)  # the timings compare different computations: not a benchmark
 
 
 if __name__ == "__main__":

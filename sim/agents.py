@@ -124,36 +124,29 @@ class Country(mesa.Agent):
         """Implementation noise and the month's CAMEO events toward each partner; the realised NCI.
 
         Implemented level ``c* + σ_a·ε`` (Wu & Axelrod 1995); ``1 + Poisson(λ)`` events, each at level
-        ``c* + σ_a·ε + σ_e·η`` coded as a CAMEO root (``events.code_events``); NCI = mean Goldstein value
+        ``c* + σ_a·ε + σ_e·η`` coded as a CAMEO root (``events.month_events``); NCI = mean Goldstein value
         with injected and emitted events counted at their weights.
         """
         m, w, p, i, t = self.model, self.model.world, self.model.world.params, self.index, self.model.t
-        n, nxt, rs, runs = w.n, m.next, m.streams, m.n_runs
+        n, nxt, rs = w.n, m.next, m.streams
         others = self._others()
         level = nxt.intended[:, i, :] + p.implementation_noise * rs.normal("implementation", t, (n,), offset=i * n)
-        counts = events.event_counts(rs.uniform("event_count", t, (n,), offset=i * n), p.events_per_month,
-                                     m.max_events) * others
-        group, k = events.flatten(counts.reshape(-1))
-        run, target = np.divmod(group, n)
-        elements = (i * n + target) * events.SLOT_STRIDE + k  # a dyad's k-th event: the same draw in any batch
-        noise = np.broadcast_to(p.event_noise, (runs, 1))[run, 0]
-        value = level[run, target] + noise * rs.normal_flat("event_noise", t, run, elements)
-        rung, tie = events.code_events(value, rs.uniform_flat("event_code", t, run, elements))
-        total, costly = events.month_totals(group, rung, tie, runs * n)
+        total, counts, costly, first = events.month_events(rs, t, i, level, p.events_per_month, p.event_noise,
+                                                           m.max_events)
         inj = w.injected
         scale = w.sanction_scale[:, i, :]
         injected_wg = inj.weighted_goldstein[t][i] + scale * inj.sanction_weighted_goldstein[t][i]
         injected_w = inj.weight[t][i] + scale * inj.sanction_weight[t][i]
         extra_wg = p.scheduled_event_weight * injected_wg + m.signals.weighted_goldstein[:, i, :]
         extra_w = p.scheduled_event_weight * injected_w + m.signals.weight[:, i, :]
-        realised = events.net_cooperation(total.reshape(runs, n), counts, extra_wg, extra_w)
+        realised = events.net_cooperation(total, counts, extra_wg, extra_w)
         nxt.realised[:, i, :] = np.where(others, realised, 0.0)
         injected_costly = inj.costly[t][i] | (inj.sanction_costly[t][i] & (scale > 0))
-        nxt.costly[:, i, :] = (costly.reshape(runs, n) | injected_costly | m.signals.costly[:, i, :]) & others
+        nxt.costly[:, i, :] = (costly | injected_costly | m.signals.costly[:, i, :]) & others
         if m.log is not None:
             ladder, roots = cameo.root_ladder()
-            first = run == 0
-            for j, r, second in zip(target[first], rung[first], tie[first], strict=True):
+            for j, k in zip(*np.nonzero(first[..., 0] >= 0), strict=True):  # the first run's events, partner by partner
+                r, second = first[j, k]
                 group_roots = roots[r]
                 m.log.add(t, i, int(j), group_roots[min(second, len(group_roots) - 1)], float(ladder[r]), "generated")
 

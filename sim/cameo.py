@@ -12,6 +12,7 @@ from functools import cache
 from importlib import resources
 
 import numpy as np
+from numba import njit
 
 # Roots 18-20 (assault, fight, mass violence) are disabled: the model has no war regime (MODEL-NOTES S4).
 GENERATED_ROOTS = ("01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "14",
@@ -81,23 +82,45 @@ def _rung_below() -> np.ndarray:
     return np.minimum(np.searchsorted(ladder, grid + 1e-9, side="right") - 1, len(ladder) - 2)
 
 
-_INVERSE_GAP = 1.0 / np.diff(root_ladder()[0])
+@cache
+def coding_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What ``map_level`` reads: the ladder, ``_rung_below``, the inverse gaps between rungs and ``costly_rungs``."""
+    ladder, _ = root_ladder()
+    return ladder, _rung_below(), 1.0 / np.diff(ladder), costly_rungs()
 
 
-def map_unbiased(value: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+@njit(cache=True)
+def map_level(value: float, u: float, ladder: np.ndarray, rung_below: np.ndarray,
+              inverse_gap: np.ndarray) -> tuple[int, int]:
     """Rung index of an event whose intended Goldstein level is ``value`` (already clipped to the ladder).
 
     The event takes one of the two neighbouring root values ``g_lo <= v <= g_hi``, choosing ``g_hi`` with
     probability ``p = (v - g_lo)/(g_hi - g_lo)``, so that ``E[g] = v`` (MODEL-NOTES S4): the coding adds
-    noise but no bias. ``u`` is a uniform draw of the same shape.
+    noise but no bias. ``u`` is a uniform draw; the tables are ``coding_tables()``.
 
     Also returns which of two roots sharing the chosen value the event is (0 or 1, even odds), decided by
     the same draw: given the choice, ``u`` is uniform on ``[0, p)`` or ``[p, 1)``, and its position in the
     upper or lower half of that interval is a fair coin.
     """
-    ladder, _ = root_ladder()
-    lo = _rung_below()[np.clip(((value - ladder[0]) * 10.0).astype(np.int64), 0, None)]
-    p_hi = (value - ladder[lo]) * _INVERSE_GAP[lo]
+    lo = rung_below[max(int((value - ladder[0]) * 10.0), 0)]
+    p_hi = (value - ladder[lo]) * inverse_gap[lo]
     upper = u < p_hi
     second = u >= 0.5 * (p_hi + 1.0 - upper)
-    return lo + upper, second.astype(np.int64)
+    return lo + upper, int(second)
+
+
+@njit(cache=True)
+def _map_many(value: np.ndarray, u: np.ndarray, ladder: np.ndarray, rung_below: np.ndarray,
+              inverse_gap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    rung, second = np.empty(value.size, np.int64), np.empty(value.size, np.int64)
+    for k in range(value.size):
+        rung[k], second[k] = map_level(value[k], u[k], ladder, rung_below, inverse_gap)
+    return rung, second
+
+
+def map_unbiased(value: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``map_level`` over arrays of levels and uniforms of one shape: (rung, second), each of that shape."""
+    value, u = np.broadcast_arrays(np.asarray(value, dtype=float), np.asarray(u, dtype=float))
+    ladder, below, inverse_gap, _ = coding_tables()
+    rung, second = _map_many(value.ravel(), u.ravel(), ladder, below, inverse_gap)
+    return rung.reshape(value.shape), second.reshape(value.shape)

@@ -1,27 +1,34 @@
 """Counter-based random numbers: a run's draws depend only on (seed, run index, step, stream, element).
 
 Every draw is a pure function of its coordinates, so row ``i`` of a batch of any size, in any chunk, on
-any worker, sees exactly the numbers it would see if run alone, and the whole ensemble is drawn with array
-operations (no per-run generator objects, no Python loop over runs).
+any worker, sees exactly the numbers it would see if run alone, and a compiled loop can draw any number it
+needs where it needs it (no per-run generator objects, no state carried between draws).
 
 Construction: a 64-bit key per run, ``key_r = mix(mix(seed) + mix(run + 1))``; a 64-bit counter hash per
 (step, stream, element), shared by all runs; the draw is ``mix(key_r + counter_hash)``. ``mix`` is the
 SplitMix64 finaliser (Steele, Lea & Flood 2014, "Fast splittable pseudorandom number generators"), a
 bijection on 64-bit words with full avalanche. Hashing the counter before adding the key avoids the
 overlapping-stream problem of plain SplitMix64 sequences that start at nearby keys. Top 53 bits give a
-double in [0, 1); normals invert the normal CDF (``scipy.special.ndtri``) at the cell midpoint, so one
-word makes one normal and each number depends on its own element only.
+double in [0, 1); normals invert the normal CDF (Cephes ``ndtri``, ``sim.ndtri``) at the cell midpoint, so
+one word makes one normal and each number depends on its own element only.
+
+The scalar functions (``mix``, ``word``, ``unit``, ``open_unit``, ``counter``) are compiled with Numba and are
+the only definition of the draws: the array methods of ``Streams`` loop over them, and so does the event
+kernel (``sim.mechanisms.events.month_events``).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import ndtri
+from numba import njit
+
+from sim.ndtri import ndtri
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
-_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_ONE = np.uint64(1)
+_S11, _S27, _S30, _S31, _S32, _S40 = (np.uint64(s) for s in (11, 27, 30, 31, 32, 40))
 _TO_UNIT = 1.0 / float(1 << 53)
 
 # Streams: one per kind of draw, so adding a draw to one mechanism never shifts another's numbers.
@@ -40,9 +47,9 @@ STREAMS = (
 _STREAM_ID = {name: i for i, name in enumerate(STREAMS)}
 
 
-def mix(x: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser over uint64 arrays (wrapping arithmetic)."""
-    x = x.copy()
+@njit(cache=True)
+def mix(x: np.uint64) -> np.uint64:
+    """SplitMix64 finaliser of one 64-bit word (wrapping arithmetic)."""
     x ^= x >> _S30
     x *= _M1
     x ^= x >> _S27
@@ -51,10 +58,64 @@ def mix(x: np.ndarray) -> np.ndarray:
     return x
 
 
+@njit(cache=True)
+def counter(step: int, stream: int) -> np.uint64:
+    """The high bits of a draw's counter: step in bits 40.., stream in bits 32..39; the element fills 0..31."""
+    return (np.uint64(step) << _S40) | (np.uint64(stream) << _S32)
+
+
+@njit(cache=True)
+def word(key: np.uint64, count: np.uint64, element: np.uint64) -> np.uint64:
+    """The random word of ``element`` under a run's ``key`` and a (step, stream) ``counter``."""
+    return mix(np.uint64(key) + mix((np.uint64(element) | np.uint64(count)) * _GAMMA))
+
+
+@njit(cache=True)
+def unit(bits: np.uint64) -> float:
+    """Top 53 bits as a double in [0, 1)."""
+    return np.float64(bits >> _S11) * _TO_UNIT
+
+
+@njit(cache=True)
+def open_unit(bits: np.uint64) -> float:
+    """Top 53 bits as a double in (0, 1): the midpoints of the 2**53 cells, so the normal quantile is finite."""
+    return (np.float64(bits >> _S11) + 0.5) * _TO_UNIT
+
+
+@njit(cache=True)
+def _run_keys(seed: np.uint64, runs: np.ndarray) -> np.ndarray:
+    seed_word = mix(np.uint64(seed) + _GAMMA)
+    out = np.empty(runs.size, dtype=np.uint64)
+    for r in range(runs.size):
+        out[r] = mix(seed_word + mix(np.uint64(runs[r]) + _ONE))
+    return out
+
+
 def run_keys(seed: int, runs: np.ndarray) -> np.ndarray:
     """The 64-bit key of each run index in ``runs`` under ``seed``."""
-    seed_word = mix(np.array([seed & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64) + _GAMMA)
-    return mix(seed_word + mix(np.asarray(runs, dtype=np.uint64) + np.uint64(1)))
+    return _run_keys(np.uint64(seed & 0xFFFFFFFFFFFFFFFF), np.asarray(runs, dtype=np.int64).reshape(-1))
+
+
+@njit(cache=True)
+def _draw(bits: np.uint64, normal: bool) -> float:
+    return ndtri(open_unit(bits)) if normal else unit(bits)
+
+
+@njit(cache=True)
+def _block(keys: np.ndarray, count: np.uint64, offset: int, size: int, normal: bool) -> np.ndarray:
+    out = np.empty((keys.size, size))
+    for r in range(keys.size):
+        for e in range(size):
+            out[r, e] = _draw(word(keys[r], count, np.uint64(offset + e)), normal)
+    return out
+
+
+@njit(cache=True)
+def _flat(keys: np.ndarray, count: np.uint64, runs: np.ndarray, elements: np.ndarray, normal: bool) -> np.ndarray:
+    out = np.empty(elements.size)
+    for d in range(elements.size):
+        out[d] = _draw(word(keys[runs[d]], count, np.uint64(elements[d])), normal)
+    return out
 
 
 class Streams:
@@ -66,42 +127,33 @@ class Streams:
     """
 
     def __init__(self, seed: int, runs: np.ndarray):
-        self.keys = run_keys(seed, runs)[:, None]
+        self.keys = run_keys(seed, runs)
 
-    def _bits(self, stream: str, step: int, elements: np.ndarray) -> np.ndarray:
-        """(R, E) random words for ``elements`` (E,) of every run."""
-        counter = (np.uint64(step) << np.uint64(40)) | (np.uint64(_STREAM_ID[stream]) << np.uint64(32))
-        return mix(self.keys + mix((elements | counter) * _GAMMA)[None, :])
+    @staticmethod
+    def counter(stream: str, step: int) -> np.uint64:
+        """The counter bits of a (stream, step), for compiled code that draws with ``word``."""
+        return np.uint64(counter(step, _STREAM_ID[stream]))
 
-    def _flat_bits(self, stream: str, step: int, runs: np.ndarray, elements: np.ndarray) -> np.ndarray:
-        """(E,) random words: draw ``d`` is element ``elements[d]`` of batch row ``runs[d]``."""
-        counter = (np.uint64(step) << np.uint64(40)) | (np.uint64(_STREAM_ID[stream]) << np.uint64(32))
-        return mix(self.keys[runs, 0] + mix((elements | counter) * _GAMMA))
+    def _block(self, stream: str, step: int, shape: tuple[int, ...], offset: int, normal: bool) -> np.ndarray:
+        size = int(np.prod(shape))
+        return _block(self.keys, self.counter(stream, step), offset, size, normal).reshape((len(self.keys), *shape))
 
     def uniform(self, stream: str, step: int, shape: tuple[int, ...], offset: int = 0) -> np.ndarray:
         """Uniforms in [0, 1) for elements ``offset .. offset + prod(shape)`` of a (stream, step): (R, *shape)."""
-        elements = np.arange(offset, offset + int(np.prod(shape)), dtype=np.uint64)
-        return _unit(self._bits(stream, step, elements)).reshape((len(self.keys), *shape))
+        return self._block(stream, step, shape, offset, False)
 
     def normal(self, stream: str, step: int, shape: tuple[int, ...], offset: int = 0) -> np.ndarray:
         """Standard normals by inverting the normal CDF at open-interval uniforms: (R, *shape)."""
-        elements = np.arange(offset, offset + int(np.prod(shape)), dtype=np.uint64)
-        return ndtri(_open_unit(self._bits(stream, step, elements))).reshape((len(self.keys), *shape))
+        return self._block(stream, step, shape, offset, True)
+
+    def _flat(self, stream: str, step: int, runs: np.ndarray, elements: np.ndarray, normal: bool) -> np.ndarray:
+        runs, elements = np.asarray(runs, dtype=np.int64), np.asarray(elements, dtype=np.int64)
+        return _flat(self.keys, self.counter(stream, step), runs, elements, normal)
 
     def uniform_flat(self, stream: str, step: int, runs: np.ndarray, elements: np.ndarray) -> np.ndarray:
         """Uniforms for a ragged list of draws, each the number ``uniform`` gives for its run and element."""
-        return _unit(self._flat_bits(stream, step, runs, np.asarray(elements, dtype=np.uint64)))
+        return self._flat(stream, step, runs, elements, False)
 
     def normal_flat(self, stream: str, step: int, runs: np.ndarray, elements: np.ndarray) -> np.ndarray:
         """Standard normals for a ragged list of draws, each the number ``normal`` gives for its run and element."""
-        return ndtri(_open_unit(self._flat_bits(stream, step, runs, np.asarray(elements, dtype=np.uint64))))
-
-
-def _unit(bits: np.ndarray) -> np.ndarray:
-    """Top 53 bits as a double in [0, 1)."""
-    return (bits >> _S11).astype(np.float64) * _TO_UNIT
-
-
-def _open_unit(bits: np.ndarray) -> np.ndarray:
-    """Top 53 bits as a double in (0, 1): the midpoints of the 2**53 cells, so the normal quantile is finite."""
-    return ((bits >> _S11).astype(np.float64) + 0.5) * _TO_UNIT
+        return self._flat(stream, step, runs, elements, True)

@@ -22,6 +22,7 @@ from sim.config import compose_config, to_container
 from sim.config import load as config_load
 from sim.mechanisms import diplomacy, events, perception, reciprocity, sanctions, structure, trust
 from sim.model import DYAD_VARIABLES, RelationsModel
+from sim.rng import Streams
 
 # ``${run_id:}`` names Hydra output folders; keep the project's own resolver where it has one (a constant
 # would make every in-process run of the session share one folder name).
@@ -291,15 +292,12 @@ def test_map_unbiased_picks_either_of_two_roots_sharing_a_value_evenly():
 
 
 def _events(intended: float, *, implementation_noise: float, runs: int = 20_000, cap: int = 24, seed: int = 5):
-    """The event pipeline of ``Country.act`` for one dyad over many runs, with numpy's draws."""
-    rng = np.random.default_rng(seed)
-    level = intended + implementation_noise * rng.standard_normal(runs)
-    count = events.event_counts(rng.random(runs), 6.0, cap)
-    group, k = events.flatten(count)
-    value = level[group] + rng.standard_normal(group.size)
-    rung, tie = events.code_events(value, rng.random(group.size))
-    total, costly = events.month_totals(group, rung, tie, runs)
-    return total, count, costly, rung, group, k
+    """The event pipeline of ``Country.act`` for one dyad (country 0 toward country 1) over many runs."""
+    streams = Streams(seed, np.arange(runs))
+    level = intended + implementation_noise * streams.normal("implementation", 0, (2,))
+    total, count, costly, first = events.month_events(streams, 0, 0, level, np.array([[6.0]]), np.array([[1.0]]),
+                                                      cap)
+    return total[:, 1], count[:, 1], costly[:, 1], first[1]
 
 
 @pytest.mark.parametrize("level", [-4.5, -2.7, -1.0, 0.0, 1.7, 3.6, 4.5])
@@ -316,12 +314,20 @@ def test_events_unbiased_with_implementation_noise():
 
 
 def test_event_counts_are_one_plus_poisson_within_cap():
-    _, count, _, rung, group, k = _events(0.0, implementation_noise=0.0)
+    _, count, _, first = _events(0.0, implementation_noise=0.0)
     assert count.min() >= 1 and count.max() <= 24
     assert abs(count.mean() - 7.0) < 0.05
-    np.testing.assert_array_equal(np.bincount(group, minlength=count.size), count)
-    assert (k < count[group]).all() and (k >= 0).all()
-    assert rung.min() >= 0 and rung.max() < len(LADDER)
+    logged = first[:, 0] >= 0  # the first run's events fill its first ``count`` slots, each with a ladder rung
+    np.testing.assert_array_equal(np.flatnonzero(logged), np.arange(count[0]))
+    assert first[logged, 0].max() < len(LADDER) and set(first[logged, 1]) <= {0, 1}
+
+
+def test_month_events_give_no_events_toward_oneself():
+    streams = Streams(3, np.arange(50))
+    total, count, costly, first = events.month_events(streams, 4, 2, np.full((50, 4), 5.0), np.array([[6.0]]),
+                                                      np.array([[1.0]]), 20)
+    assert (count[:, 2] == 0).all() and (total[:, 2] == 0.0).all() and not costly[:, 2].any()
+    assert (first[2] == -1).all() and (count[:, [0, 1, 3]] >= 1).all()
 
 
 def test_slots_cover_the_poisson_tail():
@@ -344,14 +350,14 @@ def test_net_cooperation_weights_injected_events():
 @pytest.mark.parametrize("lam", [0.5, 2.0, 6.0, 20.0])
 def test_poisson_inverse_mean_is_lambda(lam):
     u = np.random.default_rng(1).random(200_000)
-    k = events.poisson_inverse(u, lam, cap=200)
+    k = np.array([events.poisson_inverse(x, lam, 200) for x in u])
     assert abs(k.mean() - lam) < 5 * np.sqrt(lam / u.size)
     assert abs(k.var() - lam) < 0.05 * lam + 0.01
 
 
 def test_poisson_inverse_caps_and_inverts_the_cdf():
     lam = 3.0
-    k = events.poisson_inverse(np.array([0.0, np.exp(-lam) - 1e-12, np.exp(-lam), 0.999999]), lam, cap=4)
+    k = [events.poisson_inverse(u, lam, 4) for u in (0.0, np.exp(-lam) - 1e-12, np.exp(-lam), 0.999999)]
     np.testing.assert_array_equal(k, [0, 0, 1, 4])
 
 

@@ -1,0 +1,119 @@
+"""Test-only reference: the vectorised numpy implementation of event generation and random numbers that the
+compiled kernel replaced (as of commit 7c60d2f), kept verbatim in its arithmetic so that tests can require
+the compiled path to give the same bits. Not imported by ``sim``; never used to compute results.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import ndtri
+
+from sim import cameo
+from sim.rng import STREAMS
+
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_TO_UNIT = 1.0 / float(1 << 53)
+_STREAM_ID = {name: i for i, name in enumerate(STREAMS)}
+SLOT_STRIDE = 1 << 12
+
+
+def mix(x: np.ndarray) -> np.ndarray:
+    x = x.copy()
+    x ^= x >> _S30
+    x *= _M1
+    x ^= x >> _S27
+    x *= _M2
+    x ^= x >> _S31
+    return x
+
+
+def run_keys(seed: int, runs: np.ndarray) -> np.ndarray:
+    seed_word = mix(np.array([seed & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64) + _GAMMA)
+    return mix(seed_word + mix(np.asarray(runs, dtype=np.uint64) + np.uint64(1)))
+
+
+class Streams:
+    def __init__(self, seed: int, runs: np.ndarray):
+        self.keys = run_keys(seed, runs)[:, None]
+
+    def _bits(self, stream, step, elements):
+        counter = (np.uint64(step) << np.uint64(40)) | (np.uint64(_STREAM_ID[stream]) << np.uint64(32))
+        return mix(self.keys + mix((elements | counter) * _GAMMA)[None, :])
+
+    def _flat_bits(self, stream, step, runs, elements):
+        counter = (np.uint64(step) << np.uint64(40)) | (np.uint64(_STREAM_ID[stream]) << np.uint64(32))
+        return mix(self.keys[runs, 0] + mix((elements | counter) * _GAMMA))
+
+    def uniform(self, stream, step, shape, offset=0):
+        elements = np.arange(offset, offset + int(np.prod(shape)), dtype=np.uint64)
+        return _unit(self._bits(stream, step, elements)).reshape((len(self.keys), *shape))
+
+    def normal(self, stream, step, shape, offset=0):
+        elements = np.arange(offset, offset + int(np.prod(shape)), dtype=np.uint64)
+        return ndtri(_open_unit(self._bits(stream, step, elements))).reshape((len(self.keys), *shape))
+
+    def uniform_flat(self, stream, step, runs, elements):
+        return _unit(self._flat_bits(stream, step, runs, np.asarray(elements, dtype=np.uint64)))
+
+    def normal_flat(self, stream, step, runs, elements):
+        return ndtri(_open_unit(self._flat_bits(stream, step, runs, np.asarray(elements, dtype=np.uint64))))
+
+
+def _unit(bits):
+    return (bits >> _S11).astype(np.float64) * _TO_UNIT
+
+
+def _open_unit(bits):
+    return ((bits >> _S11).astype(np.float64) + 0.5) * _TO_UNIT
+
+
+def poisson_inverse(u, lam, cap):
+    lam = np.broadcast_to(lam, u.shape)
+    p = np.exp(-lam)
+    cdf = p.copy()
+    k = np.zeros(u.shape, dtype=np.int64)
+    for m in range(1, cap + 1):
+        above = u >= cdf
+        if not above.any():
+            break
+        k += above
+        p = p * lam / m
+        cdf = cdf + p
+    return k
+
+
+def map_unbiased(value, u):
+    ladder, _ = cameo.root_ladder()
+    inverse_gap = 1.0 / np.diff(ladder)
+    lo = cameo._rung_below()[np.clip(((value - ladder[0]) * 10.0).astype(np.int64), 0, None)]
+    p_hi = (value - ladder[lo]) * inverse_gap[lo]
+    upper = u < p_hi
+    second = u >= 0.5 * (p_hi + 1.0 - upper)
+    return lo + upper, second.astype(np.int64)
+
+
+def month_events(streams: Streams, t, i, level, events_per_month, event_noise, slots):
+    """The event part of ``Country.act`` before the kernel: (total, counts, costly, first-run events)."""
+    runs, n = level.shape
+    others = np.arange(n) != i
+    counts = (1 + poisson_inverse(streams.uniform("event_count", t, (n,), offset=i * n), events_per_month,
+                                  slots - 1)) * others
+    flat = counts.reshape(-1)
+    group = np.repeat(np.arange(flat.size), flat)
+    starts = np.cumsum(flat) - flat
+    k = np.arange(group.size) - np.repeat(starts, flat)
+    run, target = np.divmod(group, n)
+    elements = (i * n + target) * SLOT_STRIDE + k
+    noise = np.broadcast_to(event_noise, (runs, 1))[run, 0]
+    value = level[run, target] + noise * streams.normal_flat("event_noise", t, run, elements)
+    ladder, _ = cameo.root_ladder()
+    rung, tie = map_unbiased(np.clip(value, ladder[0], ladder[-1]),
+                             streams.uniform_flat("event_code", t, run, elements))
+    total = np.bincount(group, weights=ladder[rung], minlength=runs * n)
+    costly = np.bincount(group, weights=cameo.costly_rungs()[rung, tie], minlength=runs * n) > 0
+    first = run == 0
+    return total.reshape(runs, n), counts, costly.reshape(runs, n), (target[first], k[first], rung[first],
+                                                                    tie[first])

@@ -1,0 +1,189 @@
+"""The compiled event kernel and random numbers compute exactly what the numpy implementation computed.
+
+References: ``scipy.special.ndtri`` for the inverse normal CDF, and the vectorised numpy code the kernel
+replaced (``tests/numpy_reference.py``, test-only). Equality is bit for bit, so results files made before
+and after the kernel are byte-identical. The last test checks that compiled code is cached on disk and
+reused by a fresh process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numba import njit
+from scipy import special
+
+from sim import cameo, rng
+from sim.mechanisms import events
+from sim.ndtri import ndtri
+from tests import numpy_reference as ref
+
+FAST = {"deadline": None, "database": None}
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@njit
+def _ndtri_array(values: np.ndarray) -> np.ndarray:
+    out = np.empty_like(values)
+    for k in range(values.size):
+        out[k] = ndtri(values[k])
+    return out
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal bit for bit (NaN equal to NaN, -0.0 distinct from 0.0)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and np.array_equal(a.view(np.int64), b.view(np.int64))
+
+
+# ---- the inverse normal CDF ----------------------------------------------------------------------------------
+
+def test_ndtri_equals_scipy_bit_for_bit_over_millions_of_inputs():
+    """Every input the model can draw is a cell midpoint ``(m + 0.5)/2**53``; also the far tails and edges."""
+    g = np.random.default_rng(2026)
+    y = np.concatenate([
+        (g.integers(0, 2**53, 2_000_000).astype(np.float64) + 0.5) * 2.0**-53,  # the model's open-unit draws
+        np.exp(-g.uniform(0.0, 745.0, 500_000)),  # lower tail, down to subnormals
+        1.0 - np.exp(-g.uniform(0.0, 36.0, 500_000)),  # upper tail
+        (np.arange(2**16) + 0.5) * 2.0**-53, 1.0 - (np.arange(2**16) + 0.5) * 2.0**-53,  # the extreme cells
+        [0.0, 1.0, -0.0, -1e-300, 1.0 + 2**-52, np.nan, np.inf, 5e-324, 0.5, np.exp(-2.0), 1.0 - np.exp(-2.0),
+         np.exp(-32.0)],
+    ])
+    compiled = _ndtri_array(y)
+    reference = special.ndtri(y)
+    mismatched = ~((compiled == reference) | (np.isnan(compiled) & np.isnan(reference)))
+    assert not mismatched.any(), y[mismatched][:5]
+
+
+@settings(max_examples=500, **FAST)
+@given(y=st.floats(0.0, 1.0, allow_subnormal=True))
+def test_ndtri_equals_scipy_on_any_probability(y):
+    assert _same(ndtri(y), special.ndtri(y))
+
+
+# ---- counter-based draws -------------------------------------------------------------------------------------
+
+@settings(max_examples=60, **FAST)
+@given(seed=st.integers(0, 2**64 - 1), runs=st.lists(st.integers(0, 2**40), min_size=1, max_size=12),
+       step=st.integers(0, 5000), stream=st.sampled_from(rng.STREAMS), size=st.integers(1, 64),
+       offset=st.integers(0, 2**20))
+def test_streams_equal_the_numpy_reference(seed, runs, step, stream, size, offset):
+    runs = np.array(runs)
+    compiled, reference = rng.Streams(seed, runs), ref.Streams(seed, runs)
+    np.testing.assert_array_equal(compiled.keys, reference.keys[:, 0])
+    assert _same(compiled.uniform(stream, step, (size,), offset), reference.uniform(stream, step, (size,), offset))
+    assert _same(compiled.normal(stream, step, (size,), offset), reference.normal(stream, step, (size,), offset))
+    row = np.arange(size) % runs.size
+    elements = offset + np.arange(size) * 4099
+    assert _same(compiled.uniform_flat(stream, step, row, elements),
+                 reference.uniform_flat(stream, step, row, elements))
+    assert _same(compiled.normal_flat(stream, step, row, elements),
+                 reference.normal_flat(stream, step, row, elements))
+
+
+def test_a_million_normals_equal_the_numpy_reference():
+    compiled, reference = rng.Streams(7, np.arange(1000)), ref.Streams(7, np.arange(1000))
+    assert _same(compiled.normal("event_noise", 12, (1000,)), reference.normal("event_noise", 12, (1000,)))
+    assert _same(compiled.uniform("event_code", 12, (1000,)), reference.uniform("event_code", 12, (1000,)))
+
+
+# ---- event count and CAMEO coding ----------------------------------------------------------------------------
+
+@settings(max_examples=200, **FAST)
+@given(lam=st.floats(0.0, 1000.0), cap=st.integers(0, 300), seed=st.integers(0, 2**32))
+def test_poisson_inverse_equals_the_numpy_reference(lam, cap, seed):
+    u = np.random.default_rng(seed).random(200)
+    u[:3] = (0.0, np.exp(-lam), np.nextafter(1.0, 0.0))
+    compiled = np.array([events.poisson_inverse(x, lam, cap) for x in u])
+    np.testing.assert_array_equal(compiled, ref.poisson_inverse(u, lam, cap))
+
+
+@settings(max_examples=200, **FAST)
+@given(values=st.lists(st.floats(-7.2, 7.0), min_size=1, max_size=50), seed=st.integers(0, 2**32))
+def test_map_unbiased_equals_the_numpy_reference(values, seed):
+    value = np.array(values)
+    u = np.random.default_rng(seed).random(value.size)
+    for compiled, reference in zip(cameo.map_unbiased(value, u), ref.map_unbiased(value, u), strict=True):
+        np.testing.assert_array_equal(compiled, reference)
+
+
+def test_map_unbiased_equals_the_numpy_reference_on_every_tenth_and_a_million_levels():
+    g = np.random.default_rng(4)
+    ladder, _ = cameo.root_ladder()
+    grid = ladder[0] + np.arange(143) / 10.0  # the table's own grid, where rounding decides the rung
+    value = np.concatenate([g.uniform(-7.2, 7.0, 1_000_000), grid[grid <= 7.0], ladder, np.nextafter(ladder, 0)])
+    value = np.clip(value, ladder[0], ladder[-1])
+    u = g.random(value.size)
+    for compiled, reference in zip(cameo.map_unbiased(value, u), ref.map_unbiased(value, u), strict=True):
+        np.testing.assert_array_equal(compiled, reference)
+
+
+# ---- the month's events --------------------------------------------------------------------------------------
+
+@settings(max_examples=80, **FAST)
+@given(seed=st.integers(0, 2**63 - 1), n_runs=st.integers(1, 40), n=st.integers(2, 6), data=st.data(),
+       step=st.integers(0, 400), lam=st.floats(0.0, 40.0), noise=st.floats(0.0, 5.0),
+       per_run=st.booleans(), level_scale=st.floats(0.0, 12.0))
+def test_month_events_equal_the_numpy_reference(seed, n_runs, n, data, step, lam, noise, per_run, level_scale):
+    """Random batches, countries, months, rates and noise levels (per run or shared): every output identical."""
+    source = data.draw(st.integers(0, n - 1))
+    g = np.random.default_rng(seed % 2**32)
+    runs = g.choice(10**6, n_runs, replace=False)
+    level = g.normal(0.0, level_scale, (n_runs, n))  # beyond the ladder too: clipping is part of the kernel
+    rate = g.uniform(0.0, lam, (n_runs, 1)) if per_run else np.array([[lam]])
+    sigma = g.uniform(0.0, noise, (n_runs, 1)) if per_run else np.array([[noise]])
+    slots = events.slots_needed(float(rate.max()))
+    total, count, costly, first = events.month_events(rng.Streams(seed, runs), step, source, level, rate, sigma,
+                                                      slots)
+    r_total, r_count, r_costly, (r_target, r_k, r_rung, r_tie) = ref.month_events(
+        ref.Streams(seed, runs), step, source, level, rate, sigma, slots)
+    assert _same(total, r_total)
+    np.testing.assert_array_equal(count, r_count)
+    np.testing.assert_array_equal(costly, r_costly)
+    logged = np.argwhere(first[..., 0] >= 0)
+    np.testing.assert_array_equal(logged, np.column_stack([r_target, r_k]).reshape(-1, 2))
+    np.testing.assert_array_equal(first[logged[:, 0], logged[:, 1]], np.column_stack([r_rung, r_tie]))
+
+
+def test_month_events_of_a_run_do_not_depend_on_its_batch():
+    level = np.random.default_rng(1).normal(0.0, 3.0, (30, 4))
+    rate, sigma = np.array([[6.0]]), np.array([[1.0]])
+    whole = events.month_events(rng.Streams(9, np.arange(30)), 17, 2, level, rate, sigma, 20)
+    alone = events.month_events(rng.Streams(9, np.arange(12, 13)), 17, 2, level[12:13], rate, sigma, 20)
+    for a, b in zip(whole[:3], alone[:3], strict=True):
+        np.testing.assert_array_equal(a[12:13], b)
+
+
+# ---- compiled once, cached on disk ---------------------------------------------------------------------------
+
+_PROBE = """
+import json
+import numpy as np
+from sim import cameo, rng
+from sim.mechanisms import events
+streams = rng.Streams(1, np.arange(3))
+streams.normal("perception", 0, (4,))
+events.month_events(streams, 0, 0, np.zeros((3, 4)), np.array([[6.0]]), np.array([[1.0]]), 20)
+kernels = {"month_events": events._month_events, "block": rng._block, "run_keys": rng._run_keys}
+print(json.dumps({name: [sum(k.stats.cache_hits.values()), sum(k.stats.cache_misses.values())]
+                  for name, k in kernels.items()}))
+"""
+
+
+@pytest.mark.slow
+def test_compiled_code_is_cached_and_reused_by_a_fresh_process(tmp_path):
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    runs = [subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, cwd=ROOT, env=env,
+                           timeout=600, check=True) for _ in range(2)]
+    first, second = (json.loads(r.stdout.strip().splitlines()[-1]) for r in runs)
+    assert all(misses >= 1 and hits == 0 for hits, misses in first.values()), first  # compiled and saved
+    assert all(misses == 0 and hits >= 1 for hits, misses in second.values()), second  # loaded, not compiled
+    assert any(tmp_path.rglob("*.nbc")) and any(tmp_path.rglob("*.nbi"))
