@@ -154,7 +154,7 @@ def write_fit_figure(points: pd.DataFrame, split: str, note: str, out_dir: Path,
             ax.scatter(x, d["observed"], color="black", s=12, zorder=3, label="observed")
             ax.axhline(0.0, color="0.5", linewidth=0.6)
             ax.axvline(split_date, color="tab:red", linewidth=0.8, linestyle="--", label="split (in | out of sample)")
-            ax.set_title(f"{src} → {tgt} ({len(d)} quarters)", fontsize=8)
+            ax.set_title(f"{src} → {tgt} ({len(d)} quarter{'s' if len(d) > 1 else ''})", fontsize=8)
             ax.xaxis.set_major_locator(mdates.YearLocator())
             ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
         for ax in axes.flat[len(dyads):]:

@@ -10,7 +10,8 @@ calibration alike (``fit_scores``). For each directed dyad with observed quarter
 Coverage is the share of observed dyad-quarters inside a band (ends included). Skill is
 ``1 − Σ(o − m)² / Σ o²``: the flat per-dyad line (deviation 0) scores 0, a perfect median 1. Each is
 reported in sample (quarters ending by ``split``), out of sample (later ones) and over all quarters.
-The observed series holds only the salient events a historian dated, not all events: a quarter
+Dyads observed in fewer than ``MIN_QUARTERS`` quarters are left out. The observed series holds
+only the salient events a historian dated, not all events: a quarter
 without a dated event has no observation, and a quarter's value is the mean of few events.
 """
 
@@ -25,6 +26,7 @@ from sim.results import Ensemble, Quarters
 from sim.validation.turning_points import quarter_of
 
 SPLIT = "2015-12"
+MIN_QUARTERS = 2  # a dyad observed in one quarter only has deviation 0 there: it tells nothing
 SCOPES = ("in-sample", "out-of-sample", "all")
 OBSERVED_NOTE = ("The observed series is the mean Goldstein value of the salient events a historian dated in the "
                  "shipped 2013–2017 timeline, not of all events: quarters without a dated event have no "
@@ -74,6 +76,8 @@ def fit_scores(ens: Ensemble, observed: pd.DataFrame, split: str = SPLIT, first:
                     & observed["source"].isin(ens.countries) & observed["target"].isin(ens.countries)]
     parts = []
     for (src, tgt), dyad in rows.groupby(["source", "target"], sort=True):
+        if len(dyad) < MIN_QUARTERS:
+            continue
         k = [q.labels.index(p) for p in dyad["period"]]
         i, j = ens.countries.index(src), ens.countries.index(tgt)
         obs, sim = deviations(dyad["observed"], nci[k, :, i, j])

@@ -3,7 +3,8 @@
 Pattern-oriented validation (Grimm et al. 2005): the replay must reproduce these patterns jointly. Each
 pattern is a per-run test; it "holds" when the lower end of the Wilson 95% interval of the share of runs
 that pass is at least its threshold (70% unless the pattern states otherwise), so a share that could be
-below the threshold by chance does not pass. ``joint`` is the per-run test that every pattern holds at once. Quarterly NCI = mean of the monthly realised NCI over the quarter; periods:
+below the threshold by chance does not pass. ``joint`` is the per-run test that every pattern holds at
+once. Quarterly NCI = mean of the monthly realised NCI over the quarter; periods:
 base = 2013, freeze = 2014Q2-2016Q1, thaw = 2016Q3-2017Q4. Each result also names the terms of the
 cooperation target that carry it (``sim.attribution``).
 """

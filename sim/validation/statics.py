@@ -12,6 +12,7 @@ the effect on a_J with its 95% interval (predicted negative: a stronger commitme
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -175,7 +176,7 @@ class Gradient:
     def monotone(self) -> bool:
         """Each step up in a_J makes the mean effect more negative."""
         diffs = [e.difference for e in self.effects]
-        return all(b < a for a, b in zip(diffs, diffs[1:], strict=False))
+        return all(b < a for a, b in itertools.pairwise(diffs))
 
     @property
     def holds(self) -> bool:

@@ -27,8 +27,15 @@ from sim.validation.figures import write_fit_figure, write_observed_figure, writ
 from sim.validation.fit import OBSERVED_NOTE, fit_scores
 from sim.validation.patterns import BASE, FREEZE, THAW, evaluate_patterns, joint
 from sim.validation.protocol import Protocol, pool, read_protocol, run_seed
-from sim.validation.report import (fit_lines, interval, pattern_table, statics_table, turning_point_markdown,
-                                   write_csv, write_markdown)
+from sim.validation.report import (
+    fit_lines,
+    interval,
+    pattern_table,
+    statics_table,
+    turning_point_markdown,
+    write_csv,
+    write_markdown,
+)
 from sim.validation.statics import INTERACTION, STATICS, cs1_gradient, evaluate_static
 from sim.validation.stats import share
 
@@ -149,6 +156,8 @@ def run_validation(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
         "statics": all(e.holds for _, effects, asserted in statics if asserted for e in effects) and gradient.holds,
     }
     passed = all(checks.values())
+    verdict = "every goal holds" if passed else "NOT every goal holds: " + ", ".join(k for k, v in checks.items()
+                                                                                    if not v)
     label = ("in-sample: validation seeds " + ", ".join(map(str, protocol.reused)) + " were used for tuning"
              if protocol.in_sample else "out-of-sample: no validation seed was used for tuning")
     header = (f"# Validation of {cfg['scenario']['name']} ({cfg['mode']} mode)\n\n"
@@ -156,7 +165,7 @@ def run_validation(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
               f"{', '.join(map(str, protocol.seeds))}; {label}); statics {protocol.statics_runs} paired runs per arm; "
               f"LHS {protocol.lhs_points} points × {protocol.lhs_replicates} runs. Params: "
               f"{', '.join(overrides or []) or 'as composed'}. Overall: "
-              f"{'every goal holds' if passed else 'NOT every goal holds: ' + ', '.join(k for k, v in checks.items() if not v)}.")
+              f"{verdict}.")
 
     attribution = attribution_table(first)
     written = [write_csv(out_dir, "turning_points.csv", turning.round(4)),
@@ -215,7 +224,8 @@ def run_validation(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
     manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files,
                               task="validation")
     atomic_write_text(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
-    return {"passed": passed, "checks": checks, "turning_points": turning_md, "fit": fit.scores, "split": protocol.split,
+    return {"passed": passed, "checks": checks, "turning_points": turning_md, "fit": fit.scores,
+            "split": protocol.split,
             "patterns": ptable, "statics": stable, "discrimination": discrimination, "runs": len(pooled.runs),
             "joint": together, "label": label, "timings": timings,
             "seconds": round(time.perf_counter() - started, 1)}
