@@ -217,8 +217,9 @@ def run_validation(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
                                          "observed_vs_simulated", f"Quarterly NCI: the replay ({len(pooled.runs)} "
                                          "runs, endogenous mode) against the observed 2013-2017 timeline (salient "
                                          "events only)")
+        j, r = first.countries.index("JPN"), first.countries.index("RUS")  # run.py draws every dyad's
         written += write_attribution_figures(first, out_dir / "figures" / "attribution",
-                                             markers=cfg["scenario"]["markers"])
+                                             markers=cfg["scenario"]["markers"], dyads=[(j, r), (r, j)])
     t = lap("report", t)
     files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
     manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files,
