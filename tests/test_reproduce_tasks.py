@@ -15,7 +15,7 @@ CALIBRATION = ["calibration.last=2014-12", "stop=2014-12", "report=basic", "repo
 
 VALIDATION = ["validation.runs=8", "validation.statics_runs=8", "validation.gradient.runs=4",
               "validation.gradient.values=[0.3,1.0]", "validation.lhs.points=4", "validation.lhs.replicates=1",
-              "validation.lhs.chunk_size=2"]
+              "validation.lhs.chunk_size=2", "workers=1"]
 
 
 @pytest.mark.slow

@@ -382,7 +382,7 @@ class Validation:
 
     seeds: list[int] = field(default_factory=lambda: [20180101, 20180102, 20180103, 20180104, 20180105])
     runs: int = 200  # runs per validation seed
-    tuning_seeds: list[int] = field(default_factory=lambda: [20161215, 1, 2, 3])
+    tuning_seeds: list[int] = field(default_factory=lambda: [20161215, 20161216, 1, 2, 3, 4, 5])
     allow_tuning_seeds: bool = False  # true: validate on a tuning seed anyway; the report says "in-sample"
     split: str = "2015-12"  # the fit's last in-sample month (calibration fits up to it)
     statics_runs: int = 200  # paired runs per static arm (the first validation seed)
