@@ -13,7 +13,8 @@ CALIBRATION = ["calibration.last=2014-12", "stop=2014-12", "report=basic", "repo
                "report.trust_matrix_dates=[]", "calibration.replicates=3", "calibration.optimiser.popsize=1",
                "calibration.optimiser.maxiter=1"]
 
-VALIDATION = ["validation.runs=8", "validation.statics_runs=8", "validation.gradient.runs=4",
+VALIDATION = ["validation.seeds=[20180101]", "report.figures=false",
+              "validation.runs=8", "validation.statics_runs=8", "validation.gradient.runs=4",
               "validation.gradient.values=[0.3,1.0]", "validation.lhs.points=4", "validation.lhs.replicates=1",
               "validation.lhs.chunk_size=2", "workers=1"]
 

@@ -339,7 +339,8 @@ def test_endogenous_mode_injects_only_forcings(base_cfg):
 
 # ---- end to end ------------------------------------------------------------------------------------------
 
-SMALL = ["validation.runs=12", "validation.statics_runs=12", "validation.gradient.runs=6",
+SMALL = ["validation.seeds=[20180101,20180102]",
+         "validation.runs=12", "validation.statics_runs=12", "validation.gradient.runs=6",
          "validation.gradient.values=[0.3,1.0]", "validation.lhs.points=6", "validation.lhs.replicates=1",
          "validation.lhs.chunk_size=3", "workers=1"]
 
@@ -359,7 +360,7 @@ def test_validate_script_prints_every_table_writes_the_folder_and_fails_a_missed
     assert "out-of-sample (quarters after 2015-12" in done.stdout
     verdict = next(line for line in done.stdout.splitlines() if line.startswith(("PASS", "FAIL")))
     assert verdict.startswith("FAIL: ") and "fit" in verdict
-    assert "60 runs" in done.stdout  # 5 seeds x 12 runs, pooled
+    assert "24 runs" in done.stdout  # 2 seeds x 12 runs, pooled
     turning = pd.read_csv(out / "turning_points.csv")
     assert list(turning["turning_point"]) == ["freeze", "trough", "reopening", "joint_activity", "two_plus_two",
                                               "treaty"]
@@ -371,7 +372,7 @@ def test_validate_script_prints_every_table_writes_the_folder_and_fails_a_missed
     assert "CS1-gradient" in set(statics["static"]) and (statics["low"] <= statics["high"]).all()
     assert len(pd.read_csv(out / "discrimination.csv")) == 7
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["passed"] is False and summary["checks"]["fit"] is False and summary["runs"] == 60
+    assert summary["passed"] is False and summary["checks"]["fit"] is False and summary["runs"] == 24
     assert "out-of-sample: no validation seed" in (out / "validation.md").read_text()
     for name in ("turning_points.png", "fit_deviations.png", "observed_vs_simulated.png"):
         assert (out / "figures" / name).exists(), name

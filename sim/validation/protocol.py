@@ -10,7 +10,6 @@ runs are one sample of the model's outcome distribution.
 from __future__ import annotations
 
 import copy
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,7 +128,3 @@ def pool(ensembles: list[Ensemble]) -> Ensemble:
                     {name: np.concatenate([e.series[name] for e in ensembles], axis=1) for name in sorted(common)},
                     first.channels, {name: np.concatenate([e.milestones[name] for e in ensembles])
                                      for name in first.milestones}, [])
-
-
-def finite(value: float) -> bool:
-    return isinstance(value, float | int) and math.isfinite(value)

@@ -9,7 +9,6 @@ import pandas as pd
 from sim.io import atomic_write, atomic_write_text
 from sim.validation.patterns import PatternResult
 from sim.validation.statics import QUANTITIES, Effect, Gradient, Static
-from sim.validation.stats import share
 
 
 def _number(value: float) -> str:
@@ -109,7 +108,3 @@ def write_csv(out_dir: Path, name: str, table: pd.DataFrame) -> Path:
 def write_markdown(out_dir: Path, sections: list[tuple[str, str]], header: str) -> Path:
     text = "\n\n".join([header, *(f"## {title}\n\n{body}" for title, body in sections)])
     return atomic_write_text(out_dir / "validation.md", text + "\n")
-
-
-__all__ = ["fit_lines", "interval", "pattern_table", "share", "statics_table", "turning_point_markdown",
-           "write_csv", "write_markdown"]
