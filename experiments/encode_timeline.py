@@ -1,7 +1,9 @@
-"""Encode the shared 2013-2017 timeline as an observed event file (run once; its output is committed).
+"""Encode the 2013-2017 timeline as an observed event file (run once; its output is committed).
+
+The source table ships in ``sim/data/observed/sources/timeline-2013-2017.csv``.
 
     python experiments/encode_timeline.py
-    python experiments/encode_timeline.py --source ../shared/domain/timeline-2013-2017.csv \\
+    python experiments/encode_timeline.py --source sim/data/observed/sources/timeline-2013-2017.csv \\
                                           --out sim/data/observed/timeline_2013_2017.csv
 
 One row of the timeline (MODEL-NOTES §2.1) may describe several directed events; the output has one row
@@ -21,7 +23,7 @@ from sim.cameo import goldstein_table
 from sim.observed import read_events
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCE = ROOT.parent / "shared" / "domain" / "timeline-2013-2017.csv"
+SOURCE = ROOT / "sim" / "data" / "observed" / "sources" / "timeline-2013-2017.csv"
 OUT = ROOT / "sim" / "data" / "observed" / "timeline_2013_2017.csv"
 COLUMNS = ("date", "source", "target", "cameo_code", "goldstein", "event", "replay_role", "confidence", "refs")
 

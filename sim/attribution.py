@@ -84,11 +84,13 @@ def carriers(table: pd.DataFrame, count: int = 3) -> str:
     return ", ".join(f"{term} {value:+.2f}" for term, value in top["mean"].items()) or "none"
 
 
-def write_attribution_figures(ens: Ensemble, out_dir: Path, *, markers: dict[str, str]) -> list[Path]:
+def write_attribution_figures(ens: Ensemble, out_dir: Path, *, markers: dict[str, str],
+                              dyads: list[tuple[int, int]] | None = None) -> list[Path]:
     """One figure per directed dyad: the median contribution of each term by quarter, stacked (positive
     terms above zero, negative below), with the median cooperation target and intended cooperation.
 
-    Written as ``<out_dir>/attribution_<SRC>_<TGT>.{png,svg}``; returns the paths, sorted.
+    Written as ``<out_dir>/attribution_<SRC>_<TGT>.{png,svg}`` for every directed dyad, or for ``dyads``
+    (source, target indices); returns the paths, sorted.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -98,7 +100,7 @@ def write_attribution_figures(ens: Ensemble, out_dir: Path, *, markers: dict[str
     starts = quarter_starts if quarter_starts.size and quarter_starts[0] == 0 else np.r_[0, quarter_starts]
     paths: list[Path] = []
     with plt.style.context("default"), plt.rc_context(STYLE):
-        for source, target in ens.dyads():
+        for source, target in dyads if dyads is not None else ens.dyads():
             paths += _dyad_figure(ens, source, target, dates, starts, marks, out_dir)
     return sorted(paths)
 

@@ -63,7 +63,7 @@ class Saved:
     @property
     def config_name(self) -> str:
         """The primary config the script composes (for the recomposition check)."""
-        return {"sweep": "sweep_config", "comparison": "compare"}.get(self.task, "config")
+        return {"sweep": "sweep_config", "comparison": "compare", "validation": "validate"}.get(self.task, "config")
 
 
 @dataclass

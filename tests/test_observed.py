@@ -244,9 +244,7 @@ def test_shipped_timeline_agrees_with_the_replay_scenario(timeline):
 
 @pytest.mark.slow
 def test_encoder_reproduces_the_shipped_file(tmp_path):
-    source = ROOT.parent / "shared" / "domain" / "timeline-2013-2017.csv"
-    if not source.exists():
-        pytest.skip(f"{source} is not on this machine")
+    source = ROOT / "sim" / "data" / "observed" / "sources" / "timeline-2013-2017.csv"  # shipped: never skips
     out = tmp_path / "timeline.csv"
     result = run_script("encode_timeline.py", "--source", str(source), "--out", str(out))
     assert result.returncode == 0, result.stderr

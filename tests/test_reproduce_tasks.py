@@ -13,10 +13,15 @@ CALIBRATION = ["calibration.last=2014-12", "stop=2014-12", "report=basic", "repo
                "report.trust_matrix_dates=[]", "calibration.replicates=3", "calibration.optimiser.popsize=1",
                "calibration.optimiser.maxiter=1"]
 
+VALIDATION = ["validation.seeds=[20180101]", "report.figures=false",
+              "validation.runs=8", "validation.statics_runs=8", "validation.gradient.runs=4",
+              "validation.gradient.values=[0.3,1.0]", "validation.lhs.points=4", "validation.lhs.replicates=1",
+              "validation.lhs.chunk_size=2", "workers=1"]
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("script", "args", "task"), [
-    ("validate.py", ["replicates=12"], "validation"),
+    ("validate.py", VALIDATION, "validation"),
     ("calibrate.py", CALIBRATION, "calibration"),
     ("compare.py", ["experiment=japan_never_sanctions", "replicates=4"], "comparison"),
 ])

@@ -385,6 +385,23 @@ class Calibration:
 
 
 @dataclass
+class Validation:
+    """The validation protocol (``conf/validation/protocol.yaml``, ``experiments/validate.py``; checked in
+    ``sim.validation.protocol``): fresh seeds kept apart from tuning seeds, sizes, the fit split, the goals,
+    the comparative-statics gradient and the LHS that labels each pattern discriminating or not."""
+
+    seeds: list[int] = field(default_factory=lambda: [20180101, 20180102, 20180103, 20180104, 20180105])
+    runs: int = 200  # runs per validation seed
+    tuning_seeds: list[int] = field(default_factory=lambda: [20161215, 20161216, 1, 2, 3, 4, 5])
+    allow_tuning_seeds: bool = False  # true: validate on a tuning seed anyway; the report says "in-sample"
+    split: str = "2015-12"  # the fit's last in-sample month (calibration fits up to it)
+    statics_runs: int = 200  # paired runs per static arm (the first validation seed)
+    gradient: dict[str, Any] = field(default_factory=dict)  # CS1 across a_J: {values: [...], runs: n}
+    lhs: dict[str, Any] = field(default_factory=dict)  # {points, replicates, consistency, parameters}
+    goals: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class Config:
     seed: int = 20161215
     replicates: int = 200
@@ -399,6 +416,7 @@ class Config:
     sweep: SweepSpec | None = None
     compare: Compare | None = None
     calibration: Calibration | None = None
+    validation: Validation | None = None
 
 
 def register() -> None:

@@ -136,17 +136,19 @@ def _describe(outcome: Outcome) -> str:
         return f"{outcome.variable} {dyad} in {outcome.last or 'the last month'}"
     if outcome.stat == "month":
         return f"year of {outcome.milestone} ({outcome.channel}), runs where it happened"
+    if outcome.stat == "pattern":
+        return f"share of runs where validation pattern {outcome.pattern} holds"
     return f"probability of {outcome.milestone} ({outcome.channel}) by {outcome.last}"
 
 
 def _over(outcome: Outcome, replicates: int) -> str:
     """How a grid point's value was formed from its replicates."""
-    what = {"by": "probability", "month": "mean of the runs with a value"}.get(outcome.stat, "mean")
+    what = {"by": "probability", "pattern": "share", "month": "mean of the runs with a value"}.get(outcome.stat, "mean")
     return f"{what}, {replicates} replicate(s) per grid point"
 
 
 def _ylabel(outcome: Outcome) -> str:
-    return {"by": "probability", "month": "year"}.get(outcome.stat, outcome.variable)
+    return {"by": "probability", "pattern": "share of runs", "month": "year"}.get(outcome.stat, outcome.variable)
 
 
 def _suptitle(fig: Figure, *lines: str) -> None:
@@ -166,7 +168,7 @@ def _value(value: float) -> str:
 def _cell(value: float, outcome: Outcome) -> str:
     if not math.isfinite(value):
         return "–"
-    if outcome.stat == "by":
+    if outcome.stat in ("by", "pattern"):
         return f"{value:.2f}"
     return f"{value:.1f}" if abs(value) >= 1000 else f"{value:.3g}"
 

@@ -28,7 +28,15 @@ def _measure(model: RelationsModel, outcome: Outcome) -> np.ndarray:
 
 def measure(model: RelationsModel, sweep: Sweep) -> dict[str, np.ndarray]:
     """Every declared outcome of every run of ``model``: name -> (R,)."""
-    return {o.name: _measure(model, o) for o in sweep.outcomes}
+    out = {o.name: _measure(model, o) for o in sweep.outcomes if o.stat != "pattern"}
+    wanted = [o for o in sweep.outcomes if o.stat == "pattern"]
+    if wanted:  # the validation patterns' own per-run tests, on this chunk's history
+        from sim.results import Ensemble
+        from sim.validation.patterns import pattern_flags
+
+        flags = pattern_flags(Ensemble.from_model(model))
+        out.update({o.name: flags[o.pattern].astype(float) for o in wanted})
+    return {o.name: out[o.name] for o in sweep.outcomes}
 
 
 def series_block(model: RelationsModel, sweep: Sweep) -> np.ndarray:

@@ -16,7 +16,8 @@ from sim.model import DYAD_VARIABLES, MILESTONES
 
 DESIGNS = ("grid", "random", "lhs", "sobol")
 DISTRIBUTIONS = ("uniform", "normal")
-STATS = ("mean", "final", "month", "by")
+STATS = ("mean", "final", "month", "by", "pattern")
+PATTERNS = ("1", "2", "3", "4", "5", "6", "joint")  # sim.validation.patterns: one pattern, or all at once
 MAX_SERIES_VALUES = 50_000_000
 
 
@@ -43,7 +44,8 @@ class Outcome:
 
     ``mean``: mean of ``variable`` on ``source->target`` over months ``first..last`` (whole run by default);
     ``final``: its value in month ``last`` (the last month by default); ``month``: decimal year in which
-    ``milestone`` of ``channel`` happened (NaN if never); ``by``: 1 if it happened by month ``last``, else 0.
+    ``milestone`` of ``channel`` happened (NaN if never); ``by``: 1 if it happened by month ``last``, else 0;
+    ``pattern``: 1 if validation ``pattern`` (``1``..``6``, or ``joint``: all of them) holds in the run, else 0.
     """
 
     name: str
@@ -55,6 +57,7 @@ class Outcome:
     channel: str = ""
     first: str = ""
     last: str = ""
+    pattern: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,10 @@ class Sweep:
                 "dists": [p.salib_dist for p in self.parameters]}
 
     def recorded_variables(self) -> tuple[str, ...]:
-        return tuple(sorted({o.variable for o in self.outcomes if o.variable} | set(self.series_variables)))
+        from sim.validation.patterns import VARIABLES
+
+        patterns = set(VARIABLES) if any(o.stat == "pattern" for o in self.outcomes) else set()
+        return tuple(sorted({o.variable for o in self.outcomes if o.variable} | set(self.series_variables) | patterns))
 
 
 def number(path: str, value: Any) -> float:
@@ -151,7 +157,7 @@ def _outcome(name: str, spec: Any, cfg: dict[str, Any], calendar: Calendar) -> O
     key = f"sweep.outcomes.{name}"
     if not isinstance(spec, dict):
         raise ConfigError(key, spec, "an outcome is a mapping with a stat")
-    allowed = {"stat", "variable", "dyad", "milestone", "channel", "from", "to", "date"}
+    allowed = {"stat", "variable", "dyad", "milestone", "channel", "from", "to", "date", "pattern"}
     unknown = set(spec) - allowed
     if unknown:
         bad = sorted(unknown)[0]
@@ -168,6 +174,10 @@ def _outcome(name: str, spec: Any, cfg: dict[str, Any], calendar: Calendar) -> O
                                   f"must be a month inside {calendar.label(0)}..{calendar.label(calendar.n_steps - 1)}"
                                   ) from None
     first, last = str(spec.get("from", "")), str(spec.get("to", spec.get("date", "")))
+    if stat == "pattern":
+        if str(spec.get("pattern")) not in PATTERNS:
+            raise ConfigError(f"{key}.pattern", spec.get("pattern"), f"allowed: {', '.join(PATTERNS)}")
+        return Outcome(name, stat, pattern=str(spec["pattern"]))
     if stat in ("mean", "final"):
         if spec.get("variable") not in DYAD_VARIABLES:
             raise ConfigError(f"{key}.variable", spec.get("variable"), f"allowed: {', '.join(DYAD_VARIABLES)}")

@@ -1,8 +1,10 @@
 """The six validation patterns of MODEL-NOTES §6, evaluated run by run on an ensemble of the replay.
 
 Pattern-oriented validation (Grimm et al. 2005): the replay must reproduce these patterns jointly. Each
-pattern is a per-run test; it "holds" when the share of runs that pass is at least its threshold (70% unless
-the pattern states otherwise). Quarterly NCI = mean of the monthly realised NCI over the quarter; periods:
+pattern is a per-run test; it "holds" when the lower end of the Wilson 95% interval of the share of runs
+that pass is at least its threshold (70% unless the pattern states otherwise), so a share that could be
+below the threshold by chance does not pass. ``joint`` is the per-run test that every pattern holds at
+once. Quarterly NCI = mean of the monthly realised NCI over the quarter; periods:
 base = 2013, freeze = 2014Q2-2016Q1, thaw = 2016Q3-2017Q4. Each result also names the terms of the
 cooperation target that carry it (``sim.attribution``).
 """
@@ -16,6 +18,7 @@ import numpy as np
 
 from sim.attribution import carriers, change
 from sim.results import Ensemble, Quarters
+from sim.validation.stats import share
 
 BASE = ("2013-01", "2013-12")
 FREEZE = ("2014-04", "2016-03")
@@ -23,6 +26,8 @@ THAW = ("2016-07", "2017-12")
 YEAR_2017 = ("2017-01", "2017-12")
 HOLDS = 0.70
 REQUIRED = ("JPN", "RUS", "USA", "CHN")
+TREATY_MAX = 0.05  # pattern 6: upper end of the interval of P(treaty by 2017-12)
+VARIABLES = ("nci", "sanctions", "trust")  # the series the per-run tests read (a sweep records only these)
 FIRST, LAST = "2013-01", "2017-12"
 
 
@@ -41,11 +46,19 @@ class PatternResult:
     ensemble_ok: bool = True  # extra ensemble-level condition (pattern 6)
 
     def __post_init__(self) -> None:
-        self.holds = bool(self.fraction >= self.threshold and self.ensemble_ok)
+        self.holds = bool(self.low >= self.threshold and self.ensemble_ok)
 
     @property
     def fraction(self) -> float:
-        return float(np.mean(self.passed_runs))
+        return share(self.passed_runs)[0]
+
+    @property
+    def low(self) -> float:
+        return share(self.passed_runs)[1]
+
+    @property
+    def high(self) -> float:
+        return share(self.passed_runs)[2]
 
 
 def _ix(ens: Ensemble) -> dict[str, int]:
@@ -68,6 +81,8 @@ def _mean(ens: Ensemble, variable: str, window: tuple[str, str], i: int, j: int)
 
 
 def _carried(ens: Ensemble, pairs: list[tuple[str, int, int, tuple[str, str], tuple[str, str]]]) -> str:
+    if "cooperation_target" not in ens.series:  # the target terms were not recorded (a sweep's runs)
+        return ""
     parts = []
     for label, i, j, before, after in pairs:
         table = change(ens, i, j, before, after)
@@ -167,16 +182,18 @@ def trust_without_treaty(ens: Ensemble, q: Quarters) -> PatternResult:
     owners = [k for k, (_, o, p) in enumerate(ens.channels) if {o, p} == {"JPN", "RUS"}]
     steps = ens.milestones["treaty"][:, owners] if owners else np.full((len(ens.runs), 1), -1)
     treaty = ((steps >= 0) & (steps <= end)).any(axis=1)
+    p, _, p_high = share(treaty)
     return PatternResult(
         "6", "Trust without treaty: peace treaty by 2017-12 in ≤ 5% of runs, while τ_JR(2016-12) > "
-        "τ_JR(2015-12) in ≥ 60% of runs", rise, 0.60,
+        "τ_JR(2015-12) and no treaty in ≥ 60% of runs", rise & ~treaty, 0.60,
         {"τ_JR 2015-12": np.median(trust[ens.calendar.index("2015-12"), :, j, r]),
          "τ_JR 2016-12": np.median(trust[ens.calendar.index("2016-12"), :, j, r]),
-         "P(treaty by 2017-12)": float(treaty.mean())},
+         "share: τ_JR rises": float(rise.mean()), "P(treaty by 2017-12)": p,
+         "P(treaty) upper 95%": p_high},
         "trust reads Russia's behaviour toward Japan; "
         + _carried(ens, [("R→J", r, j, ("2015-01", "2015-12"), ("2016-01", "2016-12"))]),
-        criterion="share of runs with τ_JR rising; ensemble condition P(treaty) ≤ 0.05",
-        ensemble_ok=bool(treaty.mean() <= 0.05))
+        criterion=f"share of runs with τ_JR rising and no treaty; ensemble condition: upper 95% of P(treaty) ≤ "
+                  f"{TREATY_MAX}", ensemble_ok=bool(p_high <= TREATY_MAX))
 
 
 PATTERNS: tuple[Callable[[Ensemble, Quarters], PatternResult], ...] = (
@@ -190,3 +207,14 @@ def evaluate_patterns(ens: Ensemble) -> list[PatternResult]:
     check_ensemble(ens)
     q = Quarters(ens)
     return [pattern(ens, q) for pattern in PATTERNS]
+
+
+def joint(results: list[PatternResult]) -> np.ndarray:
+    """(R,) bool: the runs in which every pattern holds at once."""
+    return np.logical_and.reduce([np.asarray(r.passed_runs, dtype=bool) for r in results])
+
+
+def pattern_flags(ens: Ensemble) -> dict[str, np.ndarray]:
+    """Per run, whether each pattern holds (keys ``1``..``6``) and whether all do (``joint``)."""
+    results = evaluate_patterns(ens)
+    return {**{r.key: np.asarray(r.passed_runs, dtype=bool) for r in results}, "joint": joint(results)}

@@ -3,13 +3,16 @@
 Each static perturbs one or two inputs of the replay and predicts the sign of the change in ensemble means
 over 2014Q2-2017Q4. Both arms run the same run indices under the same seed, so their random numbers are
 identical (``sim.rng``) and the paired per-run difference isolates the effect of the perturbation. A
-prediction passes when the ensemble-mean difference has the predicted sign; the 95% interval of the paired
-mean difference is reported with it.
+prediction passes only when the 95% interval of the paired mean difference excludes 0 on the predicted
+side; a right sign with an interval that reaches 0 fails. ``cs1_gradient`` checks CS1's "the effect grows
+with a_J·π_U" across Japan's alliance commitment a_J: the paired effect at each a_J, and the per-run slope of
+the effect on a_J with its 95% interval (predicted negative: a stronger commitment, a deeper cut).
 """
 
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +53,12 @@ class Effect:
 
     @property
     def holds(self) -> bool:
+        """The interval excludes 0 on the predicted side."""
+        return bool(self.low > 0) if self.sign > 0 else bool(self.high < 0)
+
+    @property
+    def as_predicted(self) -> bool:
+        """The point estimate has the predicted sign (what a shown, not asserted, static reports)."""
         return bool(np.sign(self.difference) == self.sign)
 
 
@@ -153,3 +162,43 @@ def evaluate_static(static: Static, cfg: dict[str, Any], runs: np.ndarray,
     perturbed = run_arm(cfg, runs, {**base_settings, **static.changes})
     return [paired(QUANTITIES[p.quantity][1](baseline), QUANTITIES[p.quantity][1](perturbed), p.quantity, p.sign)
             for p in static.predictions]
+
+
+@dataclass(frozen=True)
+class Gradient:
+    """CS1 across a_J: the paired effect on J→R NCI at each commitment, and the mean per-run slope."""
+
+    values: tuple[float, ...]
+    effects: tuple[Effect, ...]
+    slope: Effect  # mean of per-run OLS slopes of the effect on a_J; predicted sign -1
+
+    @property
+    def monotone(self) -> bool:
+        """Each step up in a_J makes the mean effect more negative."""
+        diffs = [e.difference for e in self.effects]
+        return all(b < a for a, b in itertools.pairwise(diffs))
+
+    @property
+    def holds(self) -> bool:
+        return self.slope.holds
+
+
+def slopes(values: np.ndarray, effects: np.ndarray) -> np.ndarray:
+    """(V,) x values and (V, R) per-run y values -> (R,) least-squares slope of each run's y on x."""
+    x = np.asarray(values, dtype=float) - np.mean(values)
+    y = np.asarray(effects, dtype=float)
+    return (x @ (y - y.mean(axis=0))) / (x @ x)
+
+
+def cs1_gradient(cfg: dict[str, Any], runs: np.ndarray, values: tuple[float, ...]) -> Gradient:
+    """CS1's US sanctions ×1.3 at each alliance commitment in ``values``: paired arms over ``runs``."""
+    cs1 = STATICS[0]
+    per_value, effects = [], []
+    for a in values:
+        base = run_arm(cfg, runs, {ALLIANCE: a})
+        perturbed = run_arm(cfg, runs, {ALLIANCE: a, **cs1.changes})
+        b, p = QUANTITIES["NCI_JR"][1](base), QUANTITIES["NCI_JR"][1](perturbed)
+        per_value.append(p - b)
+        effects.append(paired(b, p, "NCI_JR", -1))
+    slope = slopes(np.array(values), np.array(per_value))
+    return Gradient(tuple(values), tuple(effects), paired(np.zeros_like(slope), slope, "slope", -1))

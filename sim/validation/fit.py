@@ -1,0 +1,91 @@
+"""Fit of the replay to the observed quarterly NCI, in deviations from each dyad's own mean (issue 9 §2).
+
+The one place that scores a simulated ensemble against the observed timeline, for validation and for
+calibration alike (``fit_scores``). For each directed dyad with observed quarters in ``first..last``:
+
+- observed deviation ``o_q = y_q − mean_q(y)`` over the dyad's observed quarters;
+- per run, simulated deviation ``s_rq = x_rq − mean_q(x_r)`` over the same quarters (the run's own mean);
+- the simulated median ``m_q`` and the 50% and 90% bands (quantiles over runs) of ``s_rq``.
+
+Coverage is the share of observed dyad-quarters inside a band (ends included). Skill is
+``1 − Σ(o − m)² / Σ o²``: the flat per-dyad line (deviation 0) scores 0, a perfect median 1. Each is
+reported in sample (quarters ending by ``split``), out of sample (later ones) and over all quarters.
+Dyads observed in fewer than ``MIN_QUARTERS`` quarters are left out. The observed series holds
+only the salient events a historian dated, not all events: a quarter
+without a dated event has no observation, and a quarter's value is the mean of few events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.results import Ensemble, Quarters
+from sim.validation.turning_points import quarter_of
+
+SPLIT = "2015-12"
+MIN_QUARTERS = 2  # a dyad observed in one quarter only has deviation 0 there: it tells nothing
+SCOPES = ("in-sample", "out-of-sample", "all")
+OBSERVED_NOTE = ("The observed series is the mean Goldstein value of the salient events a historian dated in the "
+                 "shipped 2013–2017 timeline, not of all events: quarters without a dated event have no "
+                 "observation, and many quarters rest on one or two events.")
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Per observed dyad-quarter (``points``) and per scope (``scores``)."""
+
+    points: pd.DataFrame  # period, source, target, observed, median, p05, p25, p75, p95, in_sample
+    scores: pd.DataFrame  # scope, dyad_quarters, coverage_50, coverage_90, sse_model, sse_flat, skill
+
+
+def deviations(observed: pd.DataFrame, simulated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One dyad: observed (Q,) and simulated (Q, R) values on the same quarters -> their deviations from
+    their own means (the simulated one per run)."""
+    obs = np.asarray(observed, dtype=float)
+    sim = np.asarray(simulated, dtype=float)
+    return obs - obs.mean(), sim - sim.mean(axis=0, keepdims=True)
+
+
+def scores(points: pd.DataFrame) -> pd.DataFrame:
+    """Coverage and skill of ``points`` (columns observed, median, p05, p25, p75, p95, in_sample) per scope."""
+    rows = []
+    for scope in SCOPES:
+        part = points if scope == "all" else points[points["in_sample"] == (scope == "in-sample")]
+        o, m = part["observed"].to_numpy(), part["median"].to_numpy()
+        sse_model, sse_flat = float(np.sum((o - m) ** 2)), float(np.sum(o ** 2))
+        rows.append({
+            "scope": scope, "dyad_quarters": len(part),
+            "coverage_50": float(np.mean((o >= part["p25"]) & (o <= part["p75"]))) if len(part) else np.nan,
+            "coverage_90": float(np.mean((o >= part["p05"]) & (o <= part["p95"]))) if len(part) else np.nan,
+            "sse_model": sse_model, "sse_flat": sse_flat,
+            "skill": 1.0 - sse_model / sse_flat if sse_flat > 0 else np.nan})
+    return pd.DataFrame(rows)
+
+
+def fit_scores(ens: Ensemble, observed: pd.DataFrame, split: str = SPLIT, first: str = "2013-01",
+               last: str = "2017-12") -> Fit:
+    """Score ``ens`` against ``observed`` quarterly NCI (columns ``period`` like ``2014Q2``, ``source``,
+    ``target``, ``observed``). Quarters up to the one holding ``split`` are in sample."""
+    q = Quarters(ens)
+    nci = q.all("nci")
+    lo, hi, cut = quarter_of(first), quarter_of(last), quarter_of(split)
+    rows = observed[(observed["period"] >= lo) & (observed["period"] <= hi)
+                    & observed["source"].isin(ens.countries) & observed["target"].isin(ens.countries)]
+    parts = []
+    for (src, tgt), dyad in rows.groupby(["source", "target"], sort=True):
+        if len(dyad) < MIN_QUARTERS:
+            continue
+        k = [q.labels.index(p) for p in dyad["period"]]
+        i, j = ens.countries.index(src), ens.countries.index(tgt)
+        obs, sim = deviations(dyad["observed"], nci[k, :, i, j])
+        bands = np.quantile(sim, (0.05, 0.25, 0.5, 0.75, 0.95), axis=1)
+        parts.append(pd.DataFrame({"period": dyad["period"].to_numpy(), "source": src, "target": tgt,
+                                   "observed": obs, "median": bands[2], "p05": bands[0], "p25": bands[1],
+                                   "p75": bands[3], "p95": bands[4],
+                                   "in_sample": dyad["period"].to_numpy() <= cut}))
+    points = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["period", "source", "target", "observed", "median", "p05", "p25", "p75", "p95", "in_sample"])
+    return Fit(points, scores(points))
