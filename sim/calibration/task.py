@@ -26,6 +26,7 @@ from sim.config.load import PROJECT_ROOT
 from sim.io import atomic_write, atomic_write_text, ensure_fresh, sha256
 from sim.manifest import build_manifest
 from sim.model import RelationsModel
+from sim.report import write_report
 from sim.results import Ensemble
 from sim.validation.figures import write_observed_figure
 
@@ -140,6 +141,8 @@ def run_calibration(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrid
             ensembles, observed, out_dir / FIGURES, "calibration_fit",
             f"Calibration {spec.name} ({cfg['mode']} mode): quarterly NCI, defaults vs calibrated, {runs_fig} runs; "
             f"fit {default_score:.2f} → {result.best_fit:.2f}")
+    written.append(write_report(out_dir, written, task="calibration", cfg=cfg,
+                                overrides=list(overrides or [])))
     files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
     manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files,
                               task="calibration")

@@ -18,6 +18,7 @@ from sim.io import atomic_write_text, ensure_fresh, sha256
 from sim.manifest import build_manifest
 from sim.model import RelationsModel
 from sim.observed import TIMELINE_2013_2017, observed_nci, read_events
+from sim.report import write_report
 from sim.results import Ensemble
 from sim.validation.figures import write_observed_figure
 from sim.validation.patterns import BASE, FREEZE, THAW, PatternResult, evaluate_patterns
@@ -92,6 +93,8 @@ def run_validation(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
                                          "endogenous mode) against the observed 2013-2017 timeline")
         written += write_attribution_figures(ens, out_dir / "figures" / "attribution",
                                              markers=cfg["scenario"]["markers"])
+    written.append(write_report(out_dir, written, task="validation", cfg=cfg,
+                                overrides=list(overrides or [])))
     files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
     manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files,
                               task="validation")
