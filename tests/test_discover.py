@@ -156,6 +156,8 @@ def test_the_task_writes_a_new_folder_the_same_bytes_twice_and_leaves_the_sweep_
         assert sha256(first / name) == digest
         assert sha256(second / name) == digest
     assert set(summary["box"]["limits"]) == {"x", "y"}
+    assert "python experiments/discover.py folder=sweep &#x27;condition=outcome &gt;= 0.5&#x27;" in \
+        (first / "report.html").read_text()
     box = pd.read_csv(first / "box.csv")
     assert list(box["parameter"]) == ["x", "y", "z"]
     trajectory = pd.read_csv(first / "peeling_trajectory.csv")
