@@ -84,7 +84,7 @@ def _nav() -> str:
 
 
 def _what(task: str, cfg: dict[str, Any], overrides: list[str]) -> str:
-    command = " ".join(["python", f"experiments/{SCRIPTS[task]}", *(shlex.quote(o) for o in overrides)])
+    command = " ".join(["python", f"experiments/{SCRIPTS[task]}", *(shlex.quote(_typed(o)) for o in overrides)])
     description = ""
     if task == "sweep":
         description = cfg["sweep"].get("description") or ""
@@ -97,6 +97,14 @@ def _what(task: str, cfg: dict[str, Any], overrides: list[str]) -> str:
             "<pre>python experiments/reproduce.py &lt;this folder&gt;</pre>\n"
             "<p class=\"note\">The manifest (<code>manifest.json</code>, beside this file) records the code "
             "version, the packages and the sha256 of every file, this report included.</p>")
+
+
+def _typed(override: str) -> str:
+    """An override as a user types it: discover.py adds Hydra's quotes around a condition by itself."""
+    key, sep, value = override.partition("=")
+    if sep and key.lstrip("+") == "condition" and len(value) > 1 and value[0] == value[-1] == "'":
+        return f"{key}={value[1:-1]}"
+    return override
 
 
 def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
@@ -137,7 +145,9 @@ def _cell(value: Any) -> str:
 
 
 def _figures(files: list[tuple[str, Path]]) -> str:
-    pngs = [(name, path) for name, path in files if name.endswith(".png")]
+    # a folder's main figures before those in subfolders (the 12 attribution figures of a run)
+    pngs = sorted(((name, path) for name, path in files if name.endswith(".png")),
+                  key=lambda item: (item[0].count("/"), item[0]))
     out = ["<h2 id=\"figures\">Figures</h2>"]
     if not pngs:
         out.append("<p class=\"note\">No figures (report.figures was off, or the task draws none).</p>")
