@@ -90,9 +90,17 @@ def _what(task: str, cfg: dict[str, Any], overrides: list[str]) -> str:
         description = cfg["sweep"].get("description") or ""
     elif task == "comparison":
         description = cfg["compare"].get("question") or cfg["compare"].get("description") or ""
+    if task == "sweep":
+        # a sweep's files depend only on its configuration, never on how it was launched (one process, shards,
+        # a resumed run, the same values set in a file or on the command line): the report may not either
+        how = ("<p>The overrides that started this sweep are in <code>manifest.json</code>; the sweep is its "
+               "configuration (below), whatever command or launcher ran it:</p>\n"
+               f"<pre>{_e(f'python experiments/sweep.py sweep={cfg['sweep']['name']} ...')}</pre>\n")
+    else:
+        how = f"<p>The command that made this folder (from the project root):</p>\n<pre>{_e(command)}</pre>\n"
     return ("<h2 id=\"what\">What was run</h2>\n"
             + (f"<p>{_e(description)}</p>\n" if description else "")
-            + f"<p>The command that made this folder (from the project root):</p>\n<pre>{_e(command)}</pre>\n"
+            + how +
             "<p>Re-run it from what this folder saved and check every file against its manifest:</p>\n"
             "<pre>python experiments/reproduce.py &lt;this folder&gt;</pre>\n"
             "<p class=\"note\">The manifest (<code>manifest.json</code>, beside this file) records the code "
