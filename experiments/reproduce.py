@@ -42,7 +42,7 @@ def main(argv: list[str]) -> int:
     out_dir = (args.out or default_out_dir(saved.folder)).resolve()
     for warning in warnings_for(saved):
         print(f"warning: {warning}", file=sys.stderr)
-    print(f"reproducing {saved.folder} ({saved.kind}, seed {saved.cfg['seed']}, overrides: "
+    print(f"reproducing {saved.folder} ({saved.kind}, seed {saved.cfg.get('seed')}, overrides: "
           f"{' '.join(saved.overrides) or 'none'})")
     try:
         rerun(saved, out_dir, workers=args.workers or default_workers(), progress=sys.stderr.isatty())

@@ -42,7 +42,7 @@ def versions() -> dict[str, str | None]:
     return found
 
 
-TASKS = ("run", "sweep", "validation", "calibration", "comparison")
+TASKS = ("run", "sweep", "validation", "calibration", "comparison", "discovery")
 
 
 def build_manifest(*, root: Path, cfg: dict[str, Any], overrides: list[str], files: dict[str, str],
@@ -57,10 +57,11 @@ def build_manifest(*, root: Path, cfg: dict[str, Any], overrides: list[str], fil
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "packages": versions(),
-        "seed": cfg["seed"],
-        "replicates": cfg["replicates"],
-        "mode": cfg["mode"],
-        "scenario": cfg["scenario"]["name"],
+        # a discovery simulates nothing: no seed, replicates, mode or scenario of its own
+        "seed": cfg.get("seed"),
+        "replicates": cfg.get("replicates"),
+        "mode": cfg.get("mode"),
+        "scenario": (cfg.get("scenario") or {}).get("name"),
         "overrides": overrides,
         "config_hash": config_hash(cfg),
         "files": files,

@@ -63,7 +63,8 @@ class Saved:
     @property
     def config_name(self) -> str:
         """The primary config the script composes (for the recomposition check)."""
-        return {"sweep": "sweep_config", "comparison": "compare", "validation": "validate"}.get(self.task, "config")
+        return {"sweep": "sweep_config", "comparison": "compare", "validation": "validate",
+                "discovery": "discover"}.get(self.task, "config")
 
 
 @dataclass
@@ -98,6 +99,8 @@ def read_saved(folder: Path) -> Saved:
         overrides = [str(o) for o in OmegaConf.load(overrides_file)] if overrides_file.is_file() else []
     except (OSError, OmegaConfBaseException, ValueError) as err:
         raise FolderError(f"{hydra_dir / 'config.yaml'} is unreadable: {err}") from None
+    if manifest.get("task") == "discovery":  # its own config (conf/discover.yaml), not the model's schema
+        return _saved_discovery(folder, manifest, hydra_dir, loaded, overrides)
     try:
         # typed by the schema, as when it was composed; ${project_root:} now means this checkout
         typed = OmegaConf.merge(OmegaConf.structured(Config), loaded)
@@ -114,6 +117,15 @@ def read_saved(folder: Path) -> Saved:
     if task == "calibration":
         cfg["calibration"]["install"] = False  # reproducing checks results; it never rewrites conf/params
     return Saved(folder, manifest, hydra_dir / "config.yaml", validate(cfg), overrides, is_sweep, task)
+
+
+def _saved_discovery(folder: Path, manifest: dict[str, Any], hydra_dir: Path, loaded: Any,
+                     overrides: list[str]) -> Saved:
+    from sim.discovery.spec import check_discovery
+
+    cfg = OmegaConf.to_container(loaded, resolve=True)
+    check_discovery(cfg)  # the sweep folder it read must still be there
+    return Saved(folder, manifest, hydra_dir / "config.yaml", cfg, overrides, False, "discovery")
 
 
 def default_out_dir(folder: Path) -> Path:
@@ -149,7 +161,8 @@ def _recompose_warning(saved: Saved) -> list[str]:
         hydra_file = saved.config_file.parent / "hydra.yaml"
         launched = OmegaConf.select(OmegaConf.load(hydra_file), "hydra.overrides.hydra") if hydra_file.is_file() else []
         searchpath = [str(o) for o in launched or [] if str(o).startswith("hydra.searchpath=")]
-        again = validate(to_container(compose_config([*task, *searchpath], config_name=saved.config_name)))
+        again = to_container(compose_config([*task, *searchpath], config_name=saved.config_name))
+        again = again if saved.task == "discovery" else validate(again)
     except (ConfigError, HydraException, OmegaConfBaseException, ValueError, OSError) as err:
         return [f"the current conf/ no longer composes these overrides ({str(err).splitlines()[0]}); "
                 "the saved config is used"]
@@ -185,6 +198,10 @@ def rerun(saved: Saved, out_dir: Path, workers: int, progress: bool) -> None:
         from sim.calibration.task import run_calibration
 
         run_calibration(saved.cfg, out_dir, workers=workers, overrides=saved.overrides)
+    elif saved.task == "discovery":
+        from sim.discovery.task import run_discovery
+
+        run_discovery(saved.cfg, out_dir, overrides=saved.overrides)
     elif saved.task == "comparison":
         from sim.compare.task import run_comparison
 

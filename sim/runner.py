@@ -15,6 +15,7 @@ from sim.io import atomic_write_text, ensure_fresh, sha256
 from sim.manifest import build_manifest
 from sim.model import RelationsModel
 from sim.plots import write_figures
+from sim.report import write_report
 from sim.results import Ensemble
 from sim.summary import summarise
 from sim.tables import write_events, write_quarterly, write_timeseries
@@ -49,6 +50,7 @@ def run_replay(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | None =
         written += write_figures(ens, out_dir / FIGURES, markers=cfg["scenario"]["markers"],
                                  trust_matrix_dates=report["trust_matrix_dates"])
         written += write_attribution_figures(ens, out_dir / FIGURES / "attribution", markers=cfg["scenario"]["markers"])
+    written.append(write_report(out_dir, written, task="run", cfg=cfg, overrides=list(overrides or [])))
     files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
     manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files)
     atomic_write_text(out_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")

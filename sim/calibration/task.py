@@ -31,6 +31,7 @@ from sim.calibration.spec import CalibrationSpec, read_calibration
 from sim.config.load import PROJECT_ROOT
 from sim.io import atomic_write, atomic_write_text, ensure_fresh, sha256
 from sim.manifest import build_manifest
+from sim.report import write_report
 from sim.sweep.spec import leaf
 
 CANDIDATES, FIT, PARAMS, PROVENANCE = "candidates.parquet", "fit.csv", "calibrated.yaml", "calibration.json"
@@ -200,6 +201,8 @@ def run_calibration(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrid
             + "; ".join(f"{name} {_signed(skill['fit'][name])} / {_signed(skill['held_out'][name])}"
                         for name in scored)
             + f" (seed {spec.score_seed}, {spec.score_replicates} runs)")
+    written.append(write_report(out_dir, written, task="calibration", cfg=cfg,
+                                overrides=list(overrides or [])))
     files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
     manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files,
                               task="calibration")

@@ -15,6 +15,7 @@ from sim.compare.tables import milestone_effects, monthly_bands, paired_timeseri
 from sim.config.load import PROJECT_ROOT
 from sim.io import atomic_write, atomic_write_text, ensure_fresh, sha256
 from sim.manifest import build_manifest, config_hash
+from sim.report import write_report
 
 TIMESERIES, WINDOWS, MILESTONES, MONTHLY = "timeseries.parquet", "window_effects.csv", "milestone_effects.csv", \
     "monthly_bands.csv"
@@ -71,6 +72,8 @@ def run_comparison(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
         written += write_comparison_figures(
             pair, out_dir / FIGURES, title=f"{names['scenario']} vs {names['baseline']}", arm_names=names,
             variables=spec["variables"], dyads=spec["dyads"], markers=scenario["markers"])
+    written.append(write_report(out_dir, written, task="comparison", cfg=cfg,
+                                overrides=list(overrides or [])))
     files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
     manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files,
                               task="comparison")

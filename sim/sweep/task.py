@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from sim.config.load import PROJECT_ROOT
 from sim.io import atomic_write, atomic_write_text, sha256
 from sim.manifest import build_manifest
+from sim.report import write_report
 from sim.sweep import engine, folder
 from sim.sweep.figures import write_sweep_figures
 from sim.sweep.sensitivity import point_means, row_groups, sobol_indices
@@ -144,6 +145,7 @@ def write_results(plan: engine.Plan, out_dir: Path, chunks_dir: Path, *, workers
     if cfg["report"]["figures"]:
         written += write_sweep_figures(plan, figure_runs(plan, out_dir / OUTCOMES), series, indices,
                                        out_dir / FIGURES)
+    written.append(write_report(out_dir, written, task="sweep", cfg=cfg, overrides=record["overrides"]))
     files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
     manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=record["overrides"], files=files,
                               task="sweep")

@@ -19,6 +19,7 @@ from sim.config.load import PROJECT_ROOT
 from sim.io import atomic_write_text, ensure_fresh, sha256
 from sim.manifest import build_manifest
 from sim.observed import TIMELINE_2013_2017, observed_nci, read_events
+from sim.report import write_report
 from sim.results import Ensemble
 from sim.sweep.engine import default_workers
 from sim.validation import turning_points as tp
@@ -221,6 +222,8 @@ def run_validation(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
         written += write_attribution_figures(first, out_dir / "figures" / "attribution",
                                              markers=cfg["scenario"]["markers"], dyads=[(j, r), (r, j)])
     t = lap("report", t)
+    written.append(write_report(out_dir, written, task="validation", cfg=cfg,
+                                overrides=list(overrides or [])))
     files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
     manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files,
                               task="validation")
