@@ -116,7 +116,7 @@ def chunk_settings(plan: engine.Plan, start: int, stop: int) -> dict[str, np.nda
 def warm_up(plan: engine.Plan) -> None:
     """One single run (R = 1) first, so that no method pays for the process's first model (lazy imports, caches)."""
     RelationsModel(plan.cfg, runs=np.arange(1), settings=chunk_settings(plan, 0, 1), record=(),
-                   record_events=False).run()
+                   record_events=False, rng=plan.cfg["seed"]).run()
 
 
 def timed(label: str, measure: Callable[[], int]) -> dict[str, float]:
@@ -150,7 +150,7 @@ def _init_bare(cfg: dict[str, Any]) -> None:
 def bare_chunk(plan: engine.Plan, start: int, stop: int) -> int:
     """Build and step one chunk's vectorised model; record nothing, write nothing."""
     RelationsModel(plan.cfg, runs=np.arange(start, stop), settings=chunk_settings(plan, start, stop), record=(),
-                   record_events=False).run()
+                   record_events=False, rng=plan.cfg["seed"]).run()
     return stop - start
 
 

@@ -13,7 +13,7 @@ from sim.results import Ensemble
 
 @pytest.fixture(scope="module")
 def ensemble(base_cfg) -> Ensemble:
-    return Ensemble.from_model(RelationsModel(base_cfg, replicates=12).run())
+    return Ensemble.from_model(RelationsModel(base_cfg, replicates=12, rng=base_cfg["seed"]).run())
 
 
 def test_every_term_is_recorded_and_they_add_up_to_the_target(ensemble):

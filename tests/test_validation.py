@@ -52,7 +52,7 @@ def test_each_pattern_names_what_carries_it(validation):
 
 def test_endogenous_mode_injects_only_forcings(base_cfg):
     """The patterns come from the mechanisms: in endogenous mode every injected event is a forcing."""
-    model = RelationsModel(copy.deepcopy(base_cfg), replicates=1).run()
+    model = RelationsModel(copy.deepcopy(base_cfg), replicates=1, rng=base_cfg["seed"]).run()
     cal, countries = model.world.calendar, model.world.countries
     injected = {(t, countries[s], countries[g], code)
                 for t, s, g, code, _, kind in model.log.rows if kind == "injected"}

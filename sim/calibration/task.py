@@ -79,7 +79,7 @@ def params_file(spec: CalibrationSpec, values: np.ndarray, provenance: dict[str,
 def _ensemble(cfg: dict[str, Any], spec: CalibrationSpec, values: np.ndarray, runs: int) -> Ensemble:
     settings = dict(zip(spec.names, (float(v) for v in values), strict=True))
     return Ensemble.from_model(RelationsModel(copy.deepcopy(cfg), runs=np.arange(runs), settings=settings,
-                                              record_events=False, record=("nci",)).run())
+                                              record_events=False, record=("nci",), rng=cfg["seed"]).run())
 
 
 def run_calibration(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrides: list[str] | None = None,

@@ -58,7 +58,7 @@ def attribution_table(ens: Ensemble) -> pd.DataFrame:
 def validate_replay(cfg: dict[str, Any], runs: np.ndarray) -> tuple[Ensemble, list[PatternResult],
                                                                     list[tuple[Static, list[Effect], bool]]]:
     """The ensemble, its pattern results and the comparative statics (the code the tests assert with)."""
-    ens = Ensemble.from_model(RelationsModel(cfg, runs=runs, record_events=False).run())
+    ens = Ensemble.from_model(RelationsModel(cfg, runs=runs, record_events=False, rng=cfg["seed"]).run())
     patterns = evaluate_patterns(ens)
     # the replay itself is the baseline arm of every static (same runs, same random numbers)
     statics = [(s, evaluate_static(s, cfg, runs, ens), True) for s in STATICS]
