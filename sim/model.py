@@ -38,7 +38,7 @@ ATTRIBUTION_VARIABLES = tuple(f"target_{term}" for term in TERMS)
 MILESTONES = ("two_plus_two", "joint_activity", "treaty")
 
 
-class HorizonEnded(RuntimeError):
+class HorizonEndedError(RuntimeError):
     """``step()`` after the last month of the horizon."""
 
 
@@ -251,7 +251,7 @@ class RelationsModel(mesa.Model):
         """One month: policy, meetings, milestones, decisions, events, investment, perception, valence."""
         if self.t >= self.n_steps:
             cal = self.world.calendar
-            raise HorizonEnded(f"the horizon {cal.label(0)}..{cal.label(self.n_steps - 1)} is over: all "
+            raise HorizonEndedError(f"the horizon {cal.label(0)}..{cal.label(self.n_steps - 1)} is over: all "
                                f"{self.n_steps} months have run (check model.running; a longer horizon: "
                                "scenario.end or stop)")
         self.next = self.state.copy()

@@ -11,13 +11,11 @@ import pyarrow as pa
 import pytest
 
 from sim.config import ConfigError
-from sim.model import AGENT_REPORTERS, HorizonEnded, RelationsModel
+from sim.model import AGENT_REPORTERS, HorizonEndedError, RelationsModel
 from sim.results import Ensemble
 from sim.tables import timeseries_table
-
 from tests.conftest import run_script
 
-SEED = 20161215
 
 
 def _short(cfg: dict, end: str = "2013-03") -> dict:
@@ -70,7 +68,7 @@ def test_the_runner_keeps_the_config_seed(cfg, monkeypatch):
 def test_stepping_past_the_end_is_a_clear_error(cfg):
     model = RelationsModel(_short(cfg), rng=1).run()
     assert model.t == model.n_steps == 15 and not model.running
-    with pytest.raises(HorizonEnded, match=r"2012-01\.\.2013-03 is over: all 15 months have run"):
+    with pytest.raises(HorizonEndedError, match=r"2012-01\.\.2013-03 is over: all 15 months have run"):
         model.step()
 
 
