@@ -17,7 +17,6 @@ from sim.tables import timeseries_table
 from tests.conftest import run_script
 
 
-
 def _short(cfg: dict, end: str = "2013-03") -> dict:
     cfg["stop"] = end
     cfg["report"].update(windows={}, milestone_dates=[], trust_matrix_dates=[])
