@@ -20,7 +20,7 @@ BEHAVIOUR = {
     "trust_weight": ("trust weight", 0.0, 3.0, 0.1),
     "rapport_weight": ("rapport weight", 0.0, 3.0, 0.1),
     "wedge_weight": ("wedge weight", 0.0, 8.0, 0.5),
-    "alliance_penalty_scale": ("alliance penalty", 0.0, 12.0, 0.5),
+    "alliance_penalty_scale": ("alliance penalty", 0.5, 12.0, 0.5),
     "sanctions_resentment": ("resentment", 0.0, 8.0, 0.5),
     "stress_outreach": ("stress outreach", 0.0, 4.0, 0.25),
 }
