@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MultipleLocator
 
 from sim.dashboard.ensemble import band, paired_band
 from sim.results import Ensemble
@@ -14,13 +15,30 @@ UNITS = {"nci": "NCI (Goldstein, −10..+10)", "trust": "trust (probability)", "
 
 
 def _months(ens: Ensemble) -> np.ndarray:
-    return ens.calendar.dates().astype("datetime64[D]").astype("datetime64[ms]").astype(object)
+    """Months as fractional years (2014.25 = April 2014): plain numbers draw much faster than dates, and the
+    page redraws on every slider move."""
+    return np.array([_year(label) for label in ens.calendar.labels()])
+
+
+def _year(month: str) -> float:
+    return int(month[:4]) + (int(month[5:7]) - 1) / 12
+
+
+def _axes(fig: Figure, rows: int, cols: int, top: float):
+    """A grid of panels sharing x, with fixed margins (no constrained layout: it draws the figure twice)."""
+    axes = fig.subplots(rows, cols, sharex=True, squeeze=False)
+    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.08 if rows > 1 else 0.15, top=top, hspace=0.35,
+                        wspace=0.3)
+    for ax in axes[-1]:
+        ax.xaxis.set_major_locator(MultipleLocator(1))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{int(round(v))}"))
+    return axes
 
 
 def _markers(ax, markers: dict[str, str], numbered: bool) -> None:
     """Key events as vertical lines; numbers (explained under the figure) keep labels from colliding."""
     for k, (_, month) in enumerate(sorted(markers.items(), key=lambda kv: kv[1]), start=1):
-        x = np.datetime64(f"{month[:7]}-01").astype("datetime64[ms]").astype(object)
+        x = _year(month)
         ax.axvline(x, color="#b03030", lw=0.7, ls=":", zorder=1)
         if numbered:
             ax.annotate(str(k), (x, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 2 + 7 * (k % 2)),
@@ -41,8 +59,9 @@ def _bands(ax, x, q: np.ndarray, colour: str, label: str) -> None:
 def nci_figure(arm: Ensemble, baseline: Ensemble, dyads: list[str], markers: dict[str, str]) -> Figure:
     """NCI of each chosen dyad: the edited arm (median, 50% and 90% bands) over the baseline's median."""
     x = _months(arm)
-    fig = Figure(figsize=(9, 1.9 * len(dyads) + 0.6), layout="constrained")
-    axes = fig.subplots(len(dyads), 1, sharex=True, squeeze=False)[:, 0]
+    height = 1.9 * len(dyads) + 0.8
+    fig = Figure(figsize=(9, height))
+    axes = _axes(fig, len(dyads), 1, top=1 - 0.75 / height)[:, 0]
     for k, (ax, dyad) in enumerate(zip(axes, dyads, strict=True)):
         src, tgt = dyad.split("->")
         _bands(ax, x, band(arm, "nci", src, tgt), ARM, "this setting (median, 50%, 90%)")
@@ -60,8 +79,8 @@ def state_figure(arm: Ensemble, baseline: Ensemble, dyad: str, markers: dict[str
     """Trust, sanctions, investment stock and channel openness of one dyad, both arms."""
     x = _months(arm)
     src, tgt = dyad.split("->")
-    fig = Figure(figsize=(9, 4.4), layout="constrained")
-    axes = fig.subplots(2, 2, sharex=True).ravel()
+    fig = Figure(figsize=(9, 4.6))
+    axes = _axes(fig, 2, 2, top=0.93).ravel()
     for ax, variable in zip(axes, ("trust", "sanctions", "investment_stock", "channel_openness"), strict=True):
         q = band(arm, variable, src, tgt)
         base = band(baseline, variable, src, tgt)
@@ -73,15 +92,16 @@ def state_figure(arm: Ensemble, baseline: Ensemble, dyad: str, markers: dict[str
         _markers(ax, markers, numbered=False)
         ax.set_ylabel(UNITS[variable], fontsize=8)
         ax.set_title(f"{variable.replace('_', ' ')} {src}→{tgt}", fontsize=9)
-    axes[0].legend(fontsize=7, loc="best")
+    axes[0].legend(fontsize=7, loc="upper left")
     return fig
 
 
 def difference_figure(arm: Ensemble, baseline: Ensemble, dyads: list[str], markers: dict[str, str]) -> Figure:
     """The paired difference of NCI, this setting − as shipped, run by run (same seed and run index)."""
     x = _months(arm)
-    fig = Figure(figsize=(9, 1.6 * len(dyads) + 0.6), layout="constrained")
-    axes = fig.subplots(len(dyads), 1, sharex=True, squeeze=False)[:, 0]
+    height = 1.6 * len(dyads) + 0.7
+    fig = Figure(figsize=(9, height))
+    axes = _axes(fig, len(dyads), 1, top=1 - 0.45 / height)[:, 0]
     for ax, dyad in zip(axes, dyads, strict=True):
         src, tgt = dyad.split("->")
         q = paired_band(arm, baseline, "nci", src, tgt)
