@@ -31,7 +31,7 @@ def _axes(fig: Figure, rows: int, cols: int, top: float):
                         wspace=0.3)
     for ax in axes[-1]:
         ax.xaxis.set_major_locator(MultipleLocator(1))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{int(round(v))}"))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{round(v)}"))
     return axes
 
 
