@@ -26,7 +26,7 @@ from sim.dashboard.ensemble import Engine, Request, dyad_names, milestone_probab
 from sim.dashboard.figures import difference_figure, marker_legend, nci_figure, state_figure
 
 DEFAULT_SCENARIO = "replay_2012_2017"
-DEFAULT_RUNS = 50
+DEFAULT_RUNS = int(os.environ.get("RELATIONS_DASHBOARD_RUNS", "50"))  # the browser test starts smaller
 GROUP_TITLES = {"sanctions": "Sanctions", "alliance": "Alliance and US pressure", "investment": "Investment",
                 "behaviour": "Behaviour"}
 

@@ -61,7 +61,7 @@ def nci_figure(arm: Ensemble, baseline: Ensemble, dyads: list[str], markers: dic
     x = _months(arm)
     height = 1.9 * len(dyads) + 0.8
     fig = Figure(figsize=(9, height))
-    axes = _axes(fig, len(dyads), 1, top=1 - 0.75 / height)[:, 0]
+    axes = _axes(fig, len(dyads), 1, top=1 - 0.6 / height)[:, 0]
     for k, (ax, dyad) in enumerate(zip(axes, dyads, strict=True)):
         src, tgt = dyad.split("->")
         _bands(ax, x, band(arm, "nci", src, tgt), ARM, "this setting (median, 50%, 90%)")
@@ -70,8 +70,10 @@ def nci_figure(arm: Ensemble, baseline: Ensemble, dyads: list[str], markers: dic
         _markers(ax, markers, numbered=k == 0)
         ax.set_ylabel(f"{src}→{tgt}\nNCI")
         ax.axhline(0, color="black", lw=0.4)
-    axes[0].legend(loc="lower left", fontsize=7, ncols=2)
-    fig.suptitle(f"Net cooperation index (Goldstein, −10..+10), {len(arm.runs)} runs", fontsize=10)
+    handles, labels = axes[0].get_legend_handles_labels()  # above the panels: never over the bands
+    fig.legend(handles, labels, loc="upper right", fontsize=7, ncols=2, frameon=False)
+    fig.suptitle(f"Net cooperation index (Goldstein, −10..+10), {len(arm.runs)} runs", fontsize=10, x=0.09,
+                 ha="left")
     return fig
 
 
@@ -80,7 +82,7 @@ def state_figure(arm: Ensemble, baseline: Ensemble, dyad: str, markers: dict[str
     x = _months(arm)
     src, tgt = dyad.split("->")
     fig = Figure(figsize=(9, 4.6))
-    axes = _axes(fig, 2, 2, top=0.93).ravel()
+    axes = _axes(fig, 2, 2, top=0.9).ravel()
     for ax, variable in zip(axes, ("trust", "sanctions", "investment_stock", "channel_openness"), strict=True):
         q = band(arm, variable, src, tgt)
         base = band(baseline, variable, src, tgt)
@@ -92,7 +94,8 @@ def state_figure(arm: Ensemble, baseline: Ensemble, dyad: str, markers: dict[str
         _markers(ax, markers, numbered=False)
         ax.set_ylabel(UNITS[variable], fontsize=8)
         ax.set_title(f"{variable.replace('_', ' ')} {src}→{tgt}", fontsize=9)
-    axes[0].legend(fontsize=7, loc="upper left")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper right", fontsize=7, ncols=2, frameon=False)
     return fig
 
 
@@ -101,7 +104,7 @@ def difference_figure(arm: Ensemble, baseline: Ensemble, dyads: list[str], marke
     x = _months(arm)
     height = 1.6 * len(dyads) + 0.7
     fig = Figure(figsize=(9, height))
-    axes = _axes(fig, len(dyads), 1, top=1 - 0.45 / height)[:, 0]
+    axes = _axes(fig, len(dyads), 1, top=1 - 0.5 / height)[:, 0]
     for ax, dyad in zip(axes, dyads, strict=True):
         src, tgt = dyad.split("->")
         q = paired_band(arm, baseline, "nci", src, tgt)
@@ -109,6 +112,7 @@ def difference_figure(arm: Ensemble, baseline: Ensemble, dyads: list[str], marke
         ax.axhline(0, color="black", lw=0.5)
         _markers(ax, markers, numbered=False)
         ax.set_ylabel(f"Δ NCI\n{src}→{tgt}")
-    axes[0].legend(loc="lower left", fontsize=7)
-    fig.suptitle("Paired difference of NCI: this setting − scenario as shipped (same seeds)", fontsize=10)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper right", fontsize=7, frameon=False)
+    fig.suptitle("Paired difference of NCI: this setting − as shipped (same seeds)", fontsize=10, x=0.09, ha="left")
     return fig
