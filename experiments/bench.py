@@ -191,9 +191,10 @@ def mesa_runs(plan: engine.Plan, runs: int, workers: int) -> int:
                   "record_events": False}
     rows = mesa.batch_run(RelationsModel, parameters=parameters, rng=seeds, number_processes=workers,
                           max_steps=plan.calendar.n_steps, data_collection_period=-1, display_progress=False)
-    if len(rows) != runs or any(row["Step"] != plan.calendar.n_steps for row in rows):
-        raise RuntimeError(f"batch_run returned {len(rows)} rows, not {runs} runs of {plan.calendar.n_steps} steps")
-    return len(rows)
+    done = len({row["RunId"] for row in rows})  # one row per country and run: the agent reporters
+    if done != runs or any(row["Step"] != plan.calendar.n_steps for row in rows):
+        raise RuntimeError(f"batch_run returned {done} runs, not {runs} runs of {plan.calendar.n_steps} steps")
+    return done
 
 
 # ---- report --------------------------------------------------------------------------------------------------
