@@ -20,7 +20,7 @@ done; \
 exit 1
 endef
 
-.PHONY: run test lint bench clean-venv
+.PHONY: run test lint bench clean-venv dashboard
 
 $(STAMP): pyproject.toml
 	@if [ ! -x $(VPY) ]; then \
@@ -37,6 +37,18 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VPY) -m pytest
+
+# The dashboard (sim/app.py) on http://localhost:8765, offline: the viz extra pins a solara that serves its own
+# assets, and telemetry and the version check are off.
+VIZ_STAMP := $(VENV)/.installed-viz
+$(VIZ_STAMP): $(STAMP)
+	$(VPY) -m pip install --quiet -e '.[dev,viz]'
+	@touch $(VIZ_STAMP)
+
+DASHBOARD_PORT ?= 8765
+dashboard: $(VIZ_STAMP)
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False $(VPY) -m solara run sim/app.py --host 127.0.0.1 \
+	  --port $(DASHBOARD_PORT) --production --no-open --no-check-version
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sim experiments tests

@@ -139,7 +139,7 @@ def chunk_streams(plan: engine.Plan, start: int, stop: int) -> np.ndarray:
 def chunk_model(plan: engine.Plan, start: int, stop: int, record: tuple[str, ...] = ()) -> RelationsModel:
     """Sweep runs ``start..stop-1`` as one vectorised model, run to the end (the engine's model of a chunk)."""
     return RelationsModel(plan.cfg, runs=chunk_streams(plan, start, stop), settings=chunk_settings(plan, start, stop),
-                          record=record, record_events=False).run()
+                          record=record, record_events=False, rng=plan.cfg["seed"]).run()
 
 
 def state_digest(model: RelationsModel) -> str:
@@ -225,7 +225,7 @@ def check_same_runs(plan: FirstRuns, outcomes: Path, digests: list[str]) -> dict
 
 def replay_runs(cfg: dict[str, Any], runs: int) -> int:
     """The scenario's replay as ``run.py`` simulates it (everything recorded, the event log kept), no files."""
-    RelationsModel({**copy.deepcopy(cfg), "sweep": None}, replicates=runs).run()
+    RelationsModel({**copy.deepcopy(cfg), "sweep": None}, replicates=runs, rng=cfg["seed"]).run()
     return runs
 
 
@@ -238,7 +238,7 @@ cfg = to_container(compose_config())
 seconds = []
 for _ in range(2):
     started = time.perf_counter()
-    RelationsModel(cfg, runs=np.arange(1), record=(), record_events=False).run()
+    RelationsModel(cfg, runs=np.arange(1), record=(), record_events=False, rng=cfg["seed"]).run()
     seconds.append(time.perf_counter() - started)
 print(seconds[0] - seconds[1])
 """
@@ -280,9 +280,10 @@ def mesa_runs(plan: engine.Plan, runs: int, workers: int) -> int:
                   "record_events": False}
     rows = mesa.batch_run(RelationsModel, parameters=parameters, rng=seeds, number_processes=workers,
                           max_steps=plan.calendar.n_steps, data_collection_period=-1, display_progress=False)
-    if len(rows) != runs or any(row["Step"] != plan.calendar.n_steps for row in rows):
-        raise RuntimeError(f"batch_run returned {len(rows)} rows, not {runs} runs of {plan.calendar.n_steps} steps")
-    return len(rows)
+    done = len({row["RunId"] for row in rows})  # one row per country and run: the agent reporters
+    if done != runs or any(row["Step"] != plan.calendar.n_steps for row in rows):
+        raise RuntimeError(f"batch_run returned {done} runs, not {runs} runs of {plan.calendar.n_steps} steps")
+    return done
 
 
 # ---- report --------------------------------------------------------------------------------------------------

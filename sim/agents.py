@@ -33,6 +33,11 @@ class Country(mesa.Agent):
         self.code = code
         self.index = index
 
+    def __str__(self) -> str:
+        return self.code
+
+    __repr__ = __str__  # lists of agents read [JPN, RUS, USA, CHN]
+
     def trust_in(self, partner: str) -> np.ndarray:
         """This country's trust in ``partner`` in every run, (R,)."""
         j = self.model.world.index(partner)

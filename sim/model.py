@@ -38,6 +38,31 @@ ATTRIBUTION_VARIABLES = tuple(f"target_{term}" for term in TERMS)
 MILESTONES = ("two_plus_two", "joint_activity", "treaty")
 
 
+class HorizonEndedError(RuntimeError):
+    """``step()`` after the last month of the horizon."""
+
+
+def _others_mean(values: np.ndarray, i: int, axis: int) -> float:
+    """Mean over runs and partners of row (``axis=0``) or column (``axis=1``) ``i`` of an (R, N, N) array."""
+    n = values.shape[1]
+    partners = [k for k in range(n) if k != i]
+    picked = values[:, i, partners] if axis == 0 else values[:, partners, i]
+    return float(np.mean(picked))
+
+
+# DataCollector agent reporters, one row per country and step (ensemble means; the run's value when R = 1).
+AGENT_REPORTERS = {
+    "country": "code",
+    "trust_given": lambda a: _others_mean(logistic(a.model.state.log_odds), a.index, 0),
+    "trust_received": lambda a: _others_mean(logistic(a.model.state.log_odds), a.index, 1),
+    "nci_sent": lambda a: _others_mean(a.model.state.realised, a.index, 0),
+    "nci_received": lambda a: _others_mean(a.model.state.realised, a.index, 1),
+    "sanctions_imposed": lambda a: _others_mean(a.model.state.sanctions, a.index, 0),
+    "sanctions_received": lambda a: _others_mean(a.model.state.sanctions, a.index, 1),
+    "investment_abroad": lambda a: _others_mean(a.model.state.investment_stock, a.index, 0),
+}
+
+
 def _set_path(cfg: dict[str, Any], path: str, value: Any) -> None:
     node = cfg
     parts = path.split(".")
@@ -52,11 +77,12 @@ def _set_path(cfg: dict[str, Any], path: str, value: Any) -> None:
         node[last] = value
 
 
-def _seed_of(rng: Any, default: int) -> int:
-    """The integer seed behind Mesa's ``rng`` argument; ``None`` means the config's seed (runs are
-    reproducible by default: give ``mesa.batch_run`` distinct seeds, e.g. ``rng=range(10)``)."""
+def _seed_of(rng: Any) -> int:
+    """The integer seed behind Mesa's ``rng`` argument. ``None`` draws a fresh seed from the operating
+    system (Mesa's convention); it is kept as ``model.seed`` and ``model.config["seed"]``, so
+    ``RelationsModel(model.config, rng=model.seed)`` repeats the run. The scripts pass ``config.seed``."""
     if rng is None:
-        return int(default)
+        return int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
     if isinstance(rng, int | np.integer):
         return int(rng)
     if isinstance(rng, np.random.SeedSequence):
@@ -82,7 +108,7 @@ class RelationsModel(mesa.Model):
         record: the variables kept in ``history`` (all of ``DYAD_VARIABLES`` by default; a sweep keeps
             only what its outcomes read, and an empty tuple keeps nothing).
         rng: an integer seed, a ``numpy.random.SeedSequence`` or ``Generator`` (Mesa's convention); ``None``
-            uses ``config.seed``, so runs are reproducible by default.
+            draws a fresh seed, recorded as ``seed`` (the scripts pass ``config.seed``: their default is fixed).
         **params: behavioural parameters by name (``reciprocity=0.4``), as plain keyword parameters.
     """
 
@@ -98,7 +124,12 @@ class RelationsModel(mesa.Model):
             else:
                 _set_path(cfg, path, float(np.min(value)))
                 overrides[path] = np.asarray(value, dtype=float)
-        cfg["seed"] = _seed_of(rng, cfg["seed"])
+        if runs is None and (isinstance(replicates, bool) or not isinstance(replicates, int | np.integer)
+                             or replicates < 1):
+            raise ConfigError("replicates", replicates, "must be an integer >= 1 (the number of runs)")
+        if runs is not None and len(runs) == 0:
+            raise ConfigError("runs", list(runs), "must name at least one run index")
+        cfg["seed"] = _seed_of(rng)
         validate(cfg)
         for path, value in overrides.items():  # per-run values must be valid at both ends of their range
             _set_path(cfg, path, float(np.max(value)))
@@ -132,13 +163,9 @@ class RelationsModel(mesa.Model):
         Country.create_agents(self, self.world.n, code=self.world.countries, index=list(range(self.world.n)))
         self.countries = {a.code: a for a in self.agents}
         self._spin_up()
-        reporters = {}
-        for i, src in enumerate(self.world.countries):
-            for j, tgt in enumerate(self.world.countries):
-                if i != j:
-                    reporters[f"nci_{src}_{tgt}"] = self._reporter("realised", i, j)
-                    reporters[f"trust_{src}_{tgt}"] = self._reporter("trust", i, j)
-        self.datacollector = mesa.DataCollector(model_reporters=reporters)
+        self.datacollector = mesa.DataCollector(model_reporters=self._model_reporters(),
+                                                agent_reporters=AGENT_REPORTERS)
+        self.datacollector.collect(self)  # the initial state (after the spin-up), as Mesa models do
 
     SPIN_UP_TOLERANCE: ClassVar[float] = 1e-10
     SPIN_UP_LIMIT: ClassVar[int] = 2000
@@ -177,12 +204,27 @@ class RelationsModel(mesa.Model):
             return to_container(config)
         return copy.deepcopy(dict(config))
 
+    # DataCollector: ensemble means (the run's value when R = 1) of the state, one column per directed dyad.
+    REPORTED: ClassVar[dict[str, str]] = {"nci": "realised", "trust": "trust", "sanctions": "sanctions",
+                                          "investment_stock": "investment_stock", "rapport": "rapport"}
+
+    def _model_reporters(self) -> dict[str, Any]:
+        reporters = {}
+        codes = self.world.countries
+        for name, attribute in self.REPORTED.items():
+            for i, src in enumerate(codes):
+                for j, tgt in enumerate(codes):
+                    if i != j:
+                        reporters[f"{name}_{src}_{tgt}"] = self._reporter(attribute, i, j)
+        for name, i, j in zip(self.world.channel_names, self.world.channel_owner, self.world.channel_partner,
+                              strict=True):
+            reporters[f"channel_openness_{name}"] = self._reporter("openness", int(i), int(j))
+        return reporters
+
     def _reporter(self, variable: str, i: int, j: int):
         """A DataCollector reporter: the ensemble mean (the run's value when R = 1) of one dyad."""
 
         def report(model: RelationsModel) -> float:
-            if model.t == 0:
-                return float("nan")
             if variable == "trust":
                 return float(np.mean(logistic(model.state.log_odds[:, i, j])))
             return float(np.mean(getattr(model.state, variable)[:, i, j]))
@@ -207,6 +249,11 @@ class RelationsModel(mesa.Model):
 
     def step(self) -> None:
         """One month: policy, meetings, milestones, decisions, events, investment, perception, valence."""
+        if self.t >= self.n_steps:
+            cal = self.world.calendar
+            raise HorizonEndedError(f"the horizon {cal.label(0)}..{cal.label(self.n_steps - 1)} is over: all "
+                               f"{self.n_steps} months have run (check model.running; a longer horizon: "
+                               "scenario.end or stop)")
         self.next = self.state.copy()
         self.next.visit[:] = False
         self.signals = MonthSignals.empty(self.n_runs, self.world.n)

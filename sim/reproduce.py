@@ -335,5 +335,8 @@ def _row(frame: pd.DataFrame, k: int) -> str:
             if key == "source" and "target" in frame.columns:
                 parts.append(f"dyad {frame['source'].iloc[k]}->{frame['target'].iloc[k]}")
             else:
-                parts.append(f"{key} {frame[key].iloc[k]}")
+                value = frame[key].iloc[k]
+                if isinstance(value, pd.Timestamp) and value == value.normalize():  # a month's first day
+                    value = value.date().isoformat()
+                parts.append(f"{key} {value}")
     return ", ".join(parts) or "no key columns"

@@ -34,7 +34,7 @@ def run_replay(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | None =
     ensure_fresh(out_dir, [*RESULT_FILES, FIGURES, MANIFEST])
     started = time.perf_counter()
     runs = np.arange(cfg["first_run"], cfg["first_run"] + cfg["replicates"])
-    model = RelationsModel(cfg, runs=runs).run()
+    model = RelationsModel(cfg, runs=runs, rng=cfg["seed"]).run()
     ens = Ensemble.from_model(model)
     simulated = time.perf_counter() - started
     report = cfg["report"]

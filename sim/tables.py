@@ -42,18 +42,19 @@ def timeseries_table(ens: Ensemble) -> pa.Table:
             blocks.append((len(variables) + m, happened.astype(float)[:, :, None],
                            np.array([ens.countries.index(owner)]), np.array([ens.countries.index(partner)])))
     runs, dates, sources, targets, var_codes, values = [], [], [], [], [], []
-    month_days = ens.calendar.dates().astype("datetime64[D]").astype(np.int32)
+    # first day of each month as a timestamp (not a date32): pandas reads datetime64, so df.date >= "2014-04-01" works
+    month_starts = ens.calendar.dates().astype("datetime64[D]").astype("datetime64[s]").astype(np.int64)
     for v, block, s, t in blocks:
         d = block.shape[2]
         runs.append(np.repeat(ens.runs, n_t * d))
-        dates.append(np.tile(np.repeat(month_days, d), n_r))
+        dates.append(np.tile(np.repeat(month_starts, d), n_r))
         sources.append(np.tile(s, n_r * n_t))
         targets.append(np.tile(t, n_r * n_t))
         var_codes.append(np.full(block.size, v))
         values.append(block.reshape(-1))
     return pa.table({
         "run": pa.array(np.concatenate(runs).astype(np.int64)),
-        "date": pa.array(np.concatenate(dates), type=pa.date32()),
+        "date": pa.array(np.concatenate(dates), type=pa.timestamp("s")),
         "source": _dictionary(np.concatenate(sources), ens.countries),
         "target": _dictionary(np.concatenate(targets), ens.countries),
         "variable": _dictionary(np.concatenate(var_codes), variables + milestone_names),

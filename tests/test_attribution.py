@@ -13,7 +13,7 @@ from sim.results import Ensemble
 
 @pytest.fixture(scope="module")
 def ensemble(base_cfg) -> Ensemble:
-    return Ensemble.from_model(RelationsModel(base_cfg, replicates=12).run())
+    return Ensemble.from_model(RelationsModel(base_cfg, replicates=12, rng=base_cfg["seed"]).run())
 
 
 

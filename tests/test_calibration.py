@@ -184,8 +184,10 @@ def test_a_run_cut_at_the_split_is_the_full_run_up_to_the_split():
     from sim.model import RelationsModel
 
     cfg = _cfg()
-    full = RelationsModel(copy.deepcopy(cfg), runs=np.arange(3), record_events=False, record=("nci",)).run()
-    cut = RelationsModel(truncated(cfg, "2015-12"), runs=np.arange(3), record_events=False, record=("nci",)).run()
+    full = RelationsModel(copy.deepcopy(cfg), runs=np.arange(3), record_events=False, record=("nci",),
+                          rng=cfg["seed"]).run()
+    cut = RelationsModel(truncated(cfg, "2015-12"), runs=np.arange(3), record_events=False, record=("nci",),
+                         rng=cfg["seed"]).run()
     months = cut.history["nci"].shape[0]
     assert months == 48 and np.array_equal(cut.history["nci"], full.history["nci"][:months])
 

@@ -41,7 +41,7 @@ def test_the_baseline_arm_is_the_plain_replay_run_with_the_same_seed():
     pair = run_arms(arm_configs(cfg), ["nci", "trust", "sanctions"])
     for arm, scenario in (("baseline", "replay_2012_2017"), ("scenario", "japan_never_sanctions")):
         plain = validate(to_container(compose_config([f"scenario={scenario}", "seed=5"])))
-        model = RelationsModel(plain, runs=np.arange(7, 10), record_events=False).run()
+        model = RelationsModel(plain, runs=np.arange(7, 10), record_events=False, rng=plain["seed"]).run()
         ensemble = pair.arm(arm)
         assert list(ensemble.runs) == [7, 8, 9]
         for variable in ("nci", "trust", "sanctions"):

@@ -25,7 +25,7 @@ ALL_FIGURES = ("jpn_rus_focus", "nci_dyads", "sanctions_investment", "trust", "t
 def ensemble() -> Ensemble:
     OmegaConf.register_new_resolver("run_id", lambda: "test", replace=True)
     cfg = validate(to_container(compose_config()))
-    return Ensemble.from_model(RelationsModel(cfg, replicates=5).run())
+    return Ensemble.from_model(RelationsModel(cfg, replicates=5, rng=cfg["seed"]).run())
 
 
 def synthetic(runs: int) -> Ensemble:

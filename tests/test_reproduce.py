@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -85,7 +86,7 @@ def test_tampered_run_files_are_named_with_their_first_difference(run_dir, tmp_p
     different = [ln for ln in proc.stdout.splitlines() if "DIFFERENT" in ln]
     assert len(different) == 2, proc.stdout
     timeseries = next(ln for ln in different if "timeseries.parquet" in ln)
-    date = series.column("date")[row].as_py().isoformat()
+    date = pd.Timestamp(series.column("date")[row].as_py()).date().isoformat()
     assert f"variable trust, dyad JPN->RUS, date {date}" in timeseries and "value = " in timeseries, timeseries
     assert any("figures/nci_dyads.png" in ln for ln in different)
     assert "2 differ" in proc.stdout

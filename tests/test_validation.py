@@ -40,7 +40,8 @@ def protocol_cfg(*overrides: str) -> dict:
 @pytest.fixture(scope="module")
 def ens(base_cfg) -> Ensemble:
     """40 runs of the default replay, every variable recorded (shared by the module)."""
-    return Ensemble.from_model(RelationsModel(copy.deepcopy(base_cfg), runs=np.arange(40), record_events=False).run())
+    return Ensemble.from_model(RelationsModel(copy.deepcopy(base_cfg), runs=np.arange(40), record_events=False,
+                                              rng=base_cfg["seed"]).run())
 
 
 def synthetic(runs: int, **series: np.ndarray) -> Ensemble:
@@ -323,7 +324,7 @@ def test_patterns_refuse_an_ensemble_without_the_four_powers(ens):
 
 def test_endogenous_mode_injects_only_forcings(base_cfg):
     """The patterns come from the mechanisms: in endogenous mode every injected event is a forcing."""
-    model = RelationsModel(copy.deepcopy(base_cfg), replicates=1).run()
+    model = RelationsModel(copy.deepcopy(base_cfg), replicates=1, rng=base_cfg["seed"]).run()
     cal, countries = model.world.calendar, model.world.countries
     injected = {(t, countries[s], countries[g], code)
                 for t, s, g, code, _, kind in model.log.rows if kind == "injected"}

@@ -155,6 +155,6 @@ def run_arms(arms: Mapping[str, Mapping[str, Any]], variables: list[str]) -> Pai
     for name in ARMS:
         cfg = arms[name]
         runs = np.arange(cfg["first_run"], cfg["first_run"] + cfg["replicates"])
-        model = RelationsModel(cfg, runs=runs, record=tuple(variables), record_events=False).run()
+        model = RelationsModel(cfg, runs=runs, record=tuple(variables), record_events=False, rng=cfg["seed"]).run()
         ensembles[name] = Ensemble.from_model(model)
     return Pair(**ensembles)

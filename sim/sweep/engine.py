@@ -94,7 +94,7 @@ def run_chunk(plan: Plan, index: int, start: int, stop: int, folder: Path) -> in
     streams = replicates if sweep.common_random_numbers else runs
     settings = {name: plan.design[name].to_numpy()[points] for name in sweep.names}
     model = RelationsModel(plan.cfg, runs=streams, settings=settings, record_events=False,
-                           record=sweep.recorded_variables()).run()
+                           record=sweep.recorded_variables(), rng=plan.cfg["seed"]).run()
     table = {"run": runs, "point": points, "replicate": replicates,
              "seed": np.full(runs.size, plan.cfg["seed"], dtype=np.int64), "stream": streams,
              **measure(model, sweep)}

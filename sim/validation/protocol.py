@@ -113,7 +113,7 @@ def run_seed(cfg: dict[str, Any], seed: int, runs: int, settings: dict[str, Any]
     arm["seed"] = seed
     kwargs = {"record": record} if record else {}
     return Ensemble.from_model(RelationsModel(arm, runs=np.arange(runs), settings=settings or {},
-                                              record_events=False, **kwargs).run())
+                                              record_events=False, rng=seed, **kwargs).run())
 
 
 def pool(ensembles: list[Ensemble]) -> Ensemble:

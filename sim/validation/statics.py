@@ -143,7 +143,7 @@ def run_arm(cfg: dict[str, Any], runs: np.ndarray, settings: dict[str, float]) -
     """One arm: the replay with ``settings`` applied, the given run indices (hence random numbers)."""
     arm = copy.deepcopy(cfg)
     return Ensemble.from_model(RelationsModel(arm, runs=runs, settings=settings, record_events=False,
-                                              record=RECORD).run())
+                                              record=RECORD, rng=arm["seed"]).run())
 
 
 def paired(baseline: np.ndarray, perturbed: np.ndarray, quantity: str, sign: int) -> Effect:

@@ -1,0 +1,64 @@
+"""Measure the dashboard's update latency: ``python -m sim.dashboard.latency [runs] [repeats]``.
+
+An update is what the page does when a scenario slider moves: run the edited arm (the baseline is cached),
+then draw the three figures as PNG. Wall time and this process's CPU time are printed with the load
+average, since on a shared machine wall time measures the neighbours too.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import time
+
+from sim.dashboard.ensemble import Engine, Request
+from sim.dashboard.figures import difference_figure, nci_figure, state_figure
+
+SCENARIO = "replay_2012_2017"
+DYADS = ["JPN->RUS", "RUS->JPN"]
+
+
+def _png(fig) -> int:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.tell()
+
+
+def measure(runs: int = 50, repeats: int = 5, seed: int = 20161215) -> list[dict[str, float]]:
+    engine = Engine()
+    markers = engine.config(SCENARIO)["scenario"]["markers"]
+    engine.update(Request(SCENARIO, (), runs, seed))  # the page's first load: the baseline, then cached
+    rows = []
+    for k in range(repeats):
+        request = Request(SCENARIO, (("scenario.sanctions.USA.RUS.scale", 0.1 * (k + 1)),), runs, seed)
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = engine.update(request)
+        simulated, simulated_cpu = time.perf_counter() - wall, time.process_time() - cpu
+        for fig in (nci_figure(result.arm, result.baseline, DYADS, markers),
+                    state_figure(result.arm, result.baseline, DYADS[0], markers),
+                    difference_figure(result.arm, result.baseline, DYADS, markers)):
+            _png(fig)
+        rows.append({"simulate_wall_s": simulated, "simulate_cpu_s": simulated_cpu,
+                     "total_wall_s": time.perf_counter() - wall,
+                     "total_cpu_s": time.process_time() - cpu})
+    return rows
+
+
+def main(argv: list[str]) -> None:
+    runs = int(argv[0]) if argv else 50
+    repeats = int(argv[1]) if len(argv) > 1 else 5
+    rows = measure(runs, repeats)
+    for row in rows:
+        print(" ".join(f"{k}={v:.3f}" for k, v in row.items()))
+    best = min(rows, key=lambda r: r["total_wall_s"])
+    def median(key: str) -> float:
+        return sorted(r[key] for r in rows)[len(rows) // 2]
+
+    print(f"{runs}-run update: median {median('total_wall_s'):.2f} s wall, {median('total_cpu_s'):.2f} s CPU "
+          f"(simulation {median('simulate_cpu_s'):.2f} s CPU); best {best['total_wall_s']:.2f} s wall; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
