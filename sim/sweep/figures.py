@@ -31,6 +31,7 @@ from matplotlib.figure import Figure
 
 from sim.plots import (
     BAND_ALPHA,
+    COLOUR_TOLERANCE,
     QUANTITIES,
     STEP_VARIABLES,
     STYLE,
@@ -203,6 +204,8 @@ def _cell(value: float, outcome: Outcome, flat: bool = False) -> str:
         return "–"
     if outcome.stat == "by":
         return f"{value:.2f}"
+    if outcome.stat == "month":
+        return f"{value:.1f}"
     if flat:
         return f"{value:.4g}"
     return f"{value:.1f}" if abs(value) >= 1000 else f"{value:.3g}"
@@ -438,10 +441,12 @@ def _heatmap(plan: Plan, runs: pd.DataFrame, outcome: Outcome, out_dir: Path) ->
         ax.spines[:].set_visible(False)
         ax.set(xlabel=col_name, ylabel=row_name)
         lines = [f"{outcome.name}: {_describe(outcome)}", _over(outcome, plan.sweep.replicates)]
-        if norm is None:
-            finite = grid[np.isfinite(grid)]
-            lines.append(f"no variation across points: every cell within {np.ptp(finite):.2g} of {finite.mean():.4g} "
-                         f"({what.label}); no colour scale")
+        if conditional and not np.isfinite(coloured).any():
+            lines.append(f"no cell has {_MIN_CONDITIONAL} or more runs where it happened: none is coloured")
+        elif norm is None:
+            finite = coloured[np.isfinite(coloured)]
+            lines.append(f"no variation across points: the cells differ by at most {np.ptp(finite):.2g}, less than "
+                         f"{COLOUR_TOLERANCE:.1%} of the scale of {what.label}; no colour scale")
         if conditional:
             lines.append(f"each cell: mean over the n of N runs where it happened (n/N); cells with n < "
                          f"{_MIN_CONDITIONAL} are not coloured")
