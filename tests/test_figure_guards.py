@@ -254,6 +254,8 @@ def test_sweep_figures_say_no_variation_and_carry_counts(saved: list[tuple[str, 
     assert "no variation across points" in flat.get_suptitle()
     assert all(np.ma.count(image.get_array()) == 0 for ax in flat.axes for image in ax.images)  # no colour
     assert len(flat.axes) == 1  # no colour bar
+    assert "no variation across points" in figure["response_nci_2013.png"].get_suptitle()
+    assert "no variation" not in figure["response_nci_thaw.png"].get_suptitle()
     varied = figure["heatmap_nci_thaw.png"]
     assert "no variation" not in varied.get_suptitle() and len(varied.axes) == 2  # a colour bar
     # a conditional mean carries its count in every cell, the count being the runs where it happened

@@ -277,6 +277,17 @@ def _finish_response(fig: Figure, axes: np.ndarray, used: int, outcome: Outcome,
     _suptitle(fig, f"{outcome.name}: {_describe(outcome)}", subtitle)
 
 
+def _variation_note(runs: pd.DataFrame, outcome: Outcome) -> str:
+    """"; no variation across points ..." when the design points' means differ by less than the guard of
+    ``colour_norm`` allows (the lines then lie on each other, whatever the y range suggests), else ""."""
+    means = runs.groupby("point", sort=True)[outcome.name].mean().to_numpy(dtype=float)
+    finite = means[np.isfinite(means)]
+    if finite.size < 2 or colour_norm(finite, outcome_quantity(outcome)) is not None:
+        return ""
+    return (f"; no variation across points: their means differ by at most {np.ptp(finite):.2g}, less than "
+            f"{COLOUR_TOLERANCE:.1%} of the scale of {outcome_quantity(outcome).label}")
+
+
 def _rows_of(outcome: Outcome, values: pd.Series) -> list[tuple[pd.Series, bool, str]]:
     """The blocks of panels of a response figure: (values, is a probability, y label). A conditional
     outcome (``month``) gets a second block with the share of runs in which it happened: its count."""
@@ -326,7 +337,8 @@ def _grid_response(plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: dic
         pooled = "" if len(names) <= 2 else ", pooled over the other parameters"
         counts = _COUNTS_NOTE if outcome.stat == "month" else ""
         _finish_response(fig, axes, len(names) * len(blocks), outcome,
-                         f"{_over(outcome, plan.sweep.replicates)}{pooled}; band: {band}{counts}")
+                         f"{_over(outcome, plan.sweep.replicates)}{pooled}; band: {band}{counts}"
+                         f"{_variation_note(runs, outcome)}")
         return save_figure(fig, out_dir, f"response_{_file_part(outcome.name)}", strict=True)
 
 
@@ -390,6 +402,7 @@ def _sampled_response(plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: 
                         f"bin's point means{missing}")
             if outcome.stat == "month":
                 subtitle += _COUNTS_NOTE
+        subtitle += _variation_note(runs, outcome)
         _finish_response(fig, axes, len(names) * len(blocks), outcome, subtitle)
         return save_figure(fig, out_dir, f"response_{_file_part(outcome.name)}", strict=True)
 
