@@ -526,9 +526,10 @@ def check_figure(fig: Figure) -> None:
     """The guards every figure must pass before it is written.
 
     Raises:
-        FigureDefectError: a visible panel without a y label; two marker labels of a panel that overlap, or one
-            that overlaps its panel's data area or title; an image whose colour scale spans less than
-            ``COLOUR_TOLERANCE`` of its quantity's scale (``colour_image`` records the quantity).
+        FigureDefectError: a visible panel without a y label, or with one taller than the panel; two marker
+            labels of a panel that overlap, or one that overlaps its panel's data area or title; an image
+            whose colour scale spans less than ``COLOUR_TOLERANCE`` of its quantity's scale (``colour_image``
+            records the quantity).
     """
     fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
@@ -539,6 +540,8 @@ def check_figure(fig: Figure) -> None:
         where = ax.get_title(loc="left") or ax.get_title() or ax.get_title(loc="right") or "a panel"
         if not ax.get_ylabel().strip():
             raise FigureDefectError(f"{name}: panel {where!r} has no y label")
+        if ax.yaxis.label.get_window_extent(renderer).height > ax.get_window_extent(renderer).height + 4.0:
+            raise FigureDefectError(f"{name}: the y label of {where!r} is taller than the panel and runs into others")
         labels = marker_labels(ax)
         boxes = [label.get_window_extent(renderer) for label in labels]
         area = ax.get_window_extent(renderer)

@@ -90,6 +90,11 @@ def test_a_panel_without_a_y_label_fails(tmp_path: Path) -> None:
         with pytest.raises(FigureDefectError, match="no y label"):
             save_figure(fig, tmp_path, "bad", strict=True)
     assert list(tmp_path.iterdir()) == []  # nothing written
+    with new_figure(figsize=(2.0, 1.0)) as fig:
+        ax = fig.subplots()
+        ax.set_ylabel("a label far too long for a panel this small, running into the next one")
+        with pytest.raises(FigureDefectError, match="taller than the panel"):
+            check_figure(fig)
 
 
 def calendar() -> Calendar:

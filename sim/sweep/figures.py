@@ -572,8 +572,8 @@ def _series(plan: Plan, series: pd.DataFrame, labels: dict[str, str], out_dir: P
             for ax in axes.flat[max(0, len(design) - cols):len(design)]:
                 ax.xaxis.set_tick_params(labelbottom=True)  # the last panel of each column shows the years
             for ax in axes.flat[:len(design)]:
-                ax.set_ylabel(axis_label(variable), fontsize=6)
+                ax.set_ylabel(variable.replace("_", " "), fontsize=6)  # short: the unit is in the title
             _suptitle(fig, f"{variable} {source} → {target} at each design point: median, 50% and 90% bands over "
-                           f"{plan.sweep.replicates} replicate(s)")
+                           f"{plan.sweep.replicates} replicate(s); y: {axis_label(variable)}")
             paths += save_figure(fig, out_dir, f"series_{_file_part(f'{variable}_{source}_{target}')}", strict=True)
     return paths
