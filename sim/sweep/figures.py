@@ -472,20 +472,21 @@ def sobol_resolution(part: pd.DataFrame, outcome: Outcome | None, replicates: in
 
     They cannot when the outcome is 0/1 and each design point ran fewer than
     ``_SOBOL_MIN_REPLICATES_BINARY`` replicates (a point's value is then one run's chance, which SALib counts
-    as interaction: ST > S1), or when the 95% intervals are as wide as the indices: no parameter's ST has a
-    lower bound above zero, or the median ST interval is wider than the largest ST.
+    as interaction: ST > S1), or when the 95% intervals are as wide as the indices: the full width of the
+    S1 or ST interval of the parameter with the largest ST is at least that ST.
     """
     if outcome is not None and outcome.stat == "by" and replicates < _SOBOL_MIN_REPLICATES_BINARY:
         return (f"a 0/1 outcome from {replicates} run per design point: each point's value is one run's chance, "
                 "and the indices would show that noise as interaction (ST > S1). Run more replicates "
                 f"(sweep.replicates >= {_SOBOL_MIN_REPLICATES_BINARY}, better 10+).")
-    st, conf = part["ST"].to_numpy(dtype=float), part["ST_conf"].to_numpy(dtype=float)
-    if not np.isfinite(st).any():
+    if not np.isfinite(part["ST"].to_numpy(dtype=float)).any():
         return "no index could be computed"
-    largest, width = float(np.nanmax(st)), float(np.nanmedian(conf))
-    if not np.any(st - conf > 0.0) or width >= largest:
-        return (f"the 95% intervals (median ±{width:.2g}) are as wide as the indices (largest ST {largest:.2g}): "
-                "too few base samples or replicates. Run more (sweep.points, sweep.replicates).")
+    top = part.loc[part["ST"].idxmax()]
+    width = 2.0 * max(float(top["S1_conf"]), float(top["ST_conf"]))
+    if not width < float(top["ST"]):
+        return (f"the 95% intervals of the largest index (ST {top['ST']:.2g}, interval width up to {width:.2g}) are "
+                "as wide as the indices: too few base samples or replicates. Run more (sweep.points, "
+                "sweep.replicates).")
     return None
 
 
@@ -525,15 +526,15 @@ def _sobol(plan: Plan, indices: pd.DataFrame, labels: dict[str, str], out_dir: P
             ax.set_ylim(-0.6, len(part) - 0.4)
             ax.tick_params(axis="y", length=0)
             ax.set_title(name)
-            ax.set(xlabel="Sobol' index (share of the outcome's variance)", ylabel="parameter")
+            ax.set(xlabel="Sobol' index", ylabel="parameter")
         if drawn:
             handles, names = drawn[0].get_legend_handles_labels()
             fig.legend(handles, names, loc="outside upper right", ncols=2, frameon=False)
         if left_out:
             fig.supxlabel(f"Left out (undefined at some design points, or constant): {', '.join(left_out)}",
                           fontsize=7, color="0.25")
-        _suptitle(fig, f"Sobol' indices: first-order (S1) and total (ST) with 95% intervals, "
-                       f"{plan.sweep.points} base samples, {plan.sweep.replicates} replicate(s) per point",
+        _suptitle(fig, "Sobol' indices (shares of the outcome's variance): first-order (S1) and total (ST) with 95% "
+                       f"intervals, {plan.sweep.points} base samples, {plan.sweep.replicates} replicate(s) per point",
                   "ST − S1 is interaction plus the runs' own noise, which the replicates average out")
         return save_figure(fig, out_dir, "sobol_indices", strict=True)
 
