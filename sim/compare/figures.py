@@ -120,8 +120,8 @@ def _variable_figure(pair: Pair, out_dir: Path, variable: str, cells: list[tuple
             right.axhline(0.0, color="0.5", linewidth=0.6)
             left.set_title(f"{dyad}: {label}", loc="left")
             right.set_title(f"{dyad}: paired difference", loc="left")
-            left.set_ylabel(unit)
-            right.set_ylabel(f"Δ {unit}")
+            left.set_ylabel(label)  # short: the unit is in the title
+            right.set_ylabel(f"Δ {label}")
             for ax in (left, right):
                 time_axis(ax, dates)
                 draw_markers(ax, dates, marks, numbered=True, labelled=row == 0)
@@ -130,7 +130,7 @@ def _variable_figure(pair: Pair, out_dir: Path, variable: str, cells: list[tuple
             fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
         runs = len(pair.baseline.runs)
         key = _marker_key(marks, fig.get_figwidth()) if rows else ""
-        fig.suptitle(f"{title}: {label}\nmedian, 50% and 90% bands over {runs} paired runs (common random numbers)"
+        fig.suptitle(f"{title}: {unit}\nmedian, 50% and 90% bands over {runs} paired runs (common random numbers)"
                      f"{key}\n{textwrap.fill(note, width=int(fig.get_figwidth() * 13), break_on_hyphens=False)}"
                      .rstrip())
         return save_figure(fig, out_dir, f"compare_{variable}", strict=True)

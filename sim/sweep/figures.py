@@ -55,6 +55,7 @@ _MIN_PER_BIN = 5
 _RASTER_POINTS = 1000  # scatters with more markers are embedded as images in the SVG, to keep it small
 _Z95 = 1.959963984540054
 _PANEL = (3.0, 2.3)  # inches per response panel
+_TITLE_SPACE = 1.1  # inches above the panels for a title of up to four lines
 _MIN_CONDITIONAL = 5  # heatmap cells of a conditional mean over fewer runs are not coloured
 _SOBOL_MIN_REPLICATES_BINARY = 2  # a 0/1 outcome from one run per point measures chance, not parameters
 _SERIES_PANEL = (2.3, 1.6)  # inches per series panel
@@ -305,7 +306,7 @@ def _grid_response(plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: dic
     lines = len(names) == 2
     rows, cols = _panels(len(names), 2 if lines else 3)
     width = _PANEL[0] + (1.0 if lines else 0.0)
-    with new_figure(figsize=(max(4.5, width * cols), _PANEL[1] * rows * len(blocks) + 0.6)) as fig:
+    with new_figure(figsize=(max(4.5, width * cols), _PANEL[1] * rows * len(blocks) + _TITLE_SPACE)) as fig:
         axes = fig.subplots(rows * len(blocks), cols, squeeze=False)
         for block, (values, probability, ylabel) in enumerate(blocks):
             conditional = outcome.stat == "month" and block == 0
@@ -361,7 +362,7 @@ def _sampled_response(plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: 
     names = plan.sweep.names
     blocks = _rows_of(outcome, runs[outcome.name].astype(float))
     rows, cols = _panels(len(names), 4)
-    with new_figure(figsize=(max(4.5, _PANEL[0] * cols), _PANEL[1] * rows * len(blocks) + 0.6)) as fig:
+    with new_figure(figsize=(max(4.5, _PANEL[0] * cols), _PANEL[1] * rows * len(blocks) + _TITLE_SPACE)) as fig:
         axes = fig.subplots(rows * len(blocks), cols, squeeze=False)
         for block, (values, probability, ylabel) in enumerate(blocks):
             grouped = values.groupby(runs["point"], sort=True)
@@ -499,17 +500,20 @@ def _sobol(plan: Plan, indices: pd.DataFrame, labels: dict[str, str], out_dir: P
     left_out = [name for name in order if name not in analysed]
     n_parameters = indices.groupby("outcome")["parameter"].nunique().max()
     rows, cols = _panels(len(analysed), 3)
+    reasons = {name: sobol_resolution(indices[indices["outcome"] == name], by_name.get(name), plan.sweep.replicates)
+               for name in analysed}
+    height = 0.24 * n_parameters + 1.0 if any(why is None for why in reasons.values()) else 1.4
     drawn = []
-    with new_figure(figsize=(3.8 * cols, (0.24 * n_parameters + 1.0) * rows + 0.8)) as fig:
+    with new_figure(figsize=(3.8 * cols, height * rows + 0.8)) as fig:
         axes = fig.subplots(rows, cols, squeeze=False)
         for ax in axes.flat[len(analysed):]:
             ax.set_axis_off()
         for ax, name in zip(axes.flat, analysed, strict=False):
             part = indices[indices["outcome"] == name].copy()
-            why = sobol_resolution(part, by_name.get(name), plan.sweep.replicates)
+            why = reasons[name]
             if why is not None:
                 ax.set_axis_off()
-                ax.text(0.5, 0.5, textwrap.fill(f"{name}: indices not shown. {why}", width=44), ha="center",
+                ax.text(0.5, 0.5, textwrap.fill(f"{name}: indices not shown: {why}", width=44), ha="center",
                         va="center", transform=ax.transAxes, fontsize=7, color="0.2",
                         bbox={"facecolor": "#fff4e0", "edgecolor": "0.6", "linewidth": 0.5})
                 continue
