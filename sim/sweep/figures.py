@@ -107,7 +107,7 @@ def write_sweep_figures(plan: Plan, outcomes: pd.DataFrame, series: pd.DataFrame
             if sweep.design == "grid":
                 paths += _grid_response(plan, runs, outcome, labels, out_dir)
                 if len(sweep.parameters) == 2:
-                    paths += _heatmap(plan, runs, outcome, out_dir)
+                    paths += _heatmap(plan, runs, outcome, labels, out_dir)
             else:
                 paths += _sampled_response(plan, runs, outcome, labels, out_dir)
         if indices is not None and not indices.empty:
@@ -408,7 +408,7 @@ def _sampled_response(plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: 
         return save_figure(fig, out_dir, f"response_{_file_part(outcome.name)}", strict=True)
 
 
-def _heatmap(plan: Plan, runs: pd.DataFrame, outcome: Outcome, out_dir: Path) -> list[Path]:
+def _heatmap(plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: dict[str, str], out_dir: Path) -> list[Path]:
     """The outcome's mean (or probability) over a two-parameter grid, annotated.
 
     The colour scale spans the cells' real range (probabilities: [0, 1]); when that range is below the guard
@@ -432,8 +432,8 @@ def _heatmap(plan: Plan, runs: pd.DataFrame, outcome: Outcome, out_dir: Path) ->
     norm = Normalize(0.0, 1.0) if outcome.stat == "by" else colour_norm(coloured, what)
     cmap = matplotlib.colormaps["viridis"].with_extremes(bad="0.85")
     n_rows, n_cols = grid.shape
-    with new_figure(figsize=(max(3.6, 0.62 * n_cols + 2.4), max(2.8, 0.42 * n_rows * (1.5 if conditional else 1)
-                                                               + 1.6))) as fig:
+    with new_figure(figsize=(max(3.6, 0.62 * n_cols + 2.4), max(3.2, 0.42 * n_rows * (1.5 if conditional else 1)
+                                                               + _TITLE_SPACE + 0.6))) as fig:
         ax = fig.subplots()
         if norm is not None:
             image = colour_image(ax, coloured, what, norm, cmap=cmap, origin="lower", aspect="auto")
@@ -453,7 +453,7 @@ def _heatmap(plan: Plan, runs: pd.DataFrame, outcome: Outcome, out_dir: Path) ->
         ax.set_yticks(range(n_rows), [_value(v) for v in table.index])
         ax.tick_params(length=0)
         ax.spines[:].set_visible(False)
-        ax.set(xlabel=col_name, ylabel=row_name)
+        ax.set(xlabel=labels[col_name], ylabel=labels[row_name])
         lines = [f"{outcome.name}: {_describe(outcome)}", _over(outcome, plan.sweep.replicates)]
         if conditional and not np.isfinite(coloured).any():
             lines.append(f"no cell has {_MIN_CONDITIONAL} or more runs where it happened: none is coloured")
