@@ -102,7 +102,8 @@ def _variable_figure(pair: Pair, out_dir: Path, variable: str, cells: list[tuple
     rows, notes = informative_rows(pair, variable, cells)
     step = variable in STEP_VARIABLES
     note = ("not drawn (constant in every run of both arms): " + "; ".join(notes)) if notes else ""
-    with new_figure(figsize=(9.0, 1.9 * max(len(rows), 1) + 1.0 + 0.2 * len(notes))) as fig:
+    # room for a title of up to six lines (the marker key and the notes wrap)
+    with new_figure(figsize=(9.0, 1.9 * max(len(rows), 1) + 1.6 + 0.3 * len(notes))) as fig:
         if not rows:
             ax = fig.subplots()
             ax.set_axis_off()
