@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.mechanisms.target import TERMS
-from sim.plots import STYLE, draw_markers, marker_dates, new_figure, save_figure, time_axis
+from sim.plots import STYLE, axis_label, draw_markers, marker_dates, new_figure, save_figure, time_axis
 from sim.results import Ensemble
 
 LABELS = {
@@ -86,8 +86,11 @@ def carriers(table: pd.DataFrame, count: int = 3) -> str:
 
 def write_attribution_figures(ens: Ensemble, out_dir: Path, *, markers: dict[str, str],
                               dyads: list[tuple[int, int]] | None = None) -> list[Path]:
-    """One figure per directed dyad: the median contribution of each term by quarter, stacked (positive
-    terms above zero, negative below), with the median cooperation target and intended cooperation.
+    """One figure per directed dyad: the mean contribution of each term by quarter over the runs, stacked
+    (positive terms above zero, negative below), with the mean cooperation target and intended cooperation.
+
+    Means, not medians: the terms' means add up to the target's mean (``change``'s reason too), so the
+    stack's net height is the target line's quarterly mean; medians of terms would not add up.
 
     Written as ``<out_dir>/attribution_<SRC>_<TGT>.{png,svg}`` for every directed dyad, or for ``dyads``
     (source, target indices); returns the paths, sorted.
@@ -105,16 +108,16 @@ def write_attribution_figures(ens: Ensemble, out_dir: Path, *, markers: dict[str
     return sorted(paths)
 
 
-def _quarterly_median(series: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """(T, R) monthly values -> (Q,) median across runs of each quarter's mean."""
+def _quarterly_mean(series: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """(T, R) monthly values -> (Q,) mean across runs of each quarter's mean."""
     means = np.add.reduceat(series, starts, axis=0) / np.diff(np.r_[starts, len(series)])[:, None]
-    return np.median(means, axis=1)
+    return means.mean(axis=1)
 
 
 def _dyad_figure(ens: Ensemble, source: int, target: int, dates: np.ndarray, starts: np.ndarray,
                  marks: list, out_dir: Path) -> list[Path]:
     src, tgt = ens.countries[source], ens.countries[target]
-    contributions = {term: _quarterly_median(ens.series[term_variable(term)][:, :, source, target], starts)
+    contributions = {term: _quarterly_mean(ens.series[term_variable(term)][:, :, source, target], starts)
                      for term in TERMS}
     lefts = dates[starts]
     ends = np.r_[dates[starts[1:]], dates[-1] + np.timedelta64(31, "D")].astype("datetime64[D]")
@@ -134,13 +137,14 @@ def _dyad_figure(ens: Ensemble, source: int, target: int, dates: np.ndarray, sta
             down += np.minimum(value, 0.0)
         for name, style in (("cooperation_target", "-"), ("intended_cooperation", "--")):
             if name in ens.series:
-                ax.plot(dates, np.median(ens.series[name][:, :, source, target], axis=1), color="black",
-                        linestyle=style, linewidth=1.0, label=name.replace("_", " ") + " (median)")
+                ax.plot(dates, ens.series[name][:, :, source, target].mean(axis=1), color="black",
+                        linestyle=style, linewidth=1.0, label=name.replace("_", " ") + " (monthly mean)")
         ax.axhline(0.0, color="0.4", linewidth=0.6)
-        ax.set_ylabel("contribution to the target (Goldstein units)")
+        ax.set_ylabel(f"contribution to the target ({axis_label('cooperation_target').split('(')[-1]}")
         time_axis(ax, dates)
         draw_markers(ax, dates, marks)
         ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
-        ax.set_title(f"Why {src} → {tgt} cooperates: terms of the cooperation target, quarterly medians over "
-                     f"{len(ens.runs)} run{'' if len(ens.runs) == 1 else 's'}", loc="left")
-        return save_figure(fig, out_dir, f"attribution_{src}_{tgt}")
+        runs = f"{len(ens.runs)} run{'' if len(ens.runs) == 1 else 's'}"
+        fig.suptitle(f"{src} → {tgt} cooperation target, by term\nbars: quarterly mean of each term over {runs} "
+                     "(positive terms above zero, negative below; they add up to the target)", x=0.02, ha="left")
+        return save_figure(fig, out_dir, f"attribution_{src}_{tgt}", strict=True)

@@ -2,6 +2,18 @@
 
 Every figure is drawn with the Agg backend and the object-oriented API under a fixed style, and saved
 without timestamps, so the same ensemble always gives byte-identical files.
+
+The guards every figure of the project goes through (``save_figure(..., strict=True)`` runs ``check_figure``):
+
+- every drawn panel has a y label, with its unit (``axis_label``);
+- a colour scale spans the data's real range, and a range narrower than ``COLOUR_TOLERANCE`` of the
+  quantity's natural scale is no scale at all: ``colour_norm`` returns None and the figure says "no variation
+  across points";
+- a statistic conditional on an event (a mean over the runs where a milestone happened) carries its count
+  (``require_counts``);
+- step functions (sanction levels) are drawn as steps (``band(..., step=True)``): a month's value holds from
+  its first day to the next month's, so a step in March starts on the March line;
+- marker labels sit above the panel, staggered into rows so that none overlaps another, the title or the data.
 """
 
 from __future__ import annotations
@@ -9,8 +21,11 @@ from __future__ import annotations
 import math
 import os
 import textwrap
+import warnings
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +37,10 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
+from matplotlib.text import Annotation
 from matplotlib.ticker import FixedLocator
 
 from sim.calendar import Calendar, parse_month
@@ -45,8 +63,110 @@ _FORMATS = ("png", "svg")
 _METADATA = {"png": {"Software": "sim"}, "svg": {"Date": None}}
 _QUANTILES = {0.9: (0.05, 0.95), 0.5: (0.25, 0.75)}
 BAND_ALPHA = {0.9: 0.15, 0.5: 0.3}
-_MARKER_CLOSE = 0.04  # markers closer than this share of the horizon put their labels on opposite sides
 _PANEL_SIZE = (2.6, 1.7)  # inches per small-multiple panel
+_LABEL_BASE = 1.5  # points between the top of a panel and its first row of marker labels
+_LABEL_ROW = 8.0  # points between rows of marker labels
+_LABEL_GAP = 2.0  # points kept free between two marker labels in one row
+COLOUR_TOLERANCE = 0.005  # a colour range below this share of the quantity's natural scale is no variation
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """What a number is: its axis label with the unit, and its natural scale (the width of its range, or
+    None when it has no bound: then the scale is the largest magnitude in the data)."""
+
+    label: str
+    scale: float | None
+
+
+QUANTITIES: dict[str, Quantity] = {
+    "nci": Quantity("NCI (Goldstein scale)", 20.0),
+    "intended_cooperation": Quantity("intended cooperation (Goldstein scale)", 20.0),
+    "cooperation_target": Quantity("cooperation target (Goldstein scale)", 20.0),
+    "trust": Quantity("trust, probability [0, 1]", 1.0),
+    "valence": Quantity("valence [−1, 1]", 2.0),
+    "sanctions": Quantity("sanction level [0, 1]", 1.0),
+    "channel_openness": Quantity("channel openness [0, 1]", 1.0),
+    "rapport": Quantity("leaders' rapport [0, 1]", 1.0),
+    # docs/ODD.md, state variables: normalised units, K = 1 is Japan's ~$12bn stock in Russia [P112]
+    "investment_stock": Quantity("investment stock (normalised, 1 ≈ $12bn)", None),
+    "investment_flow": Quantity("investment flow (normalised units / month)", None),
+    "probability": Quantity("probability [0, 1]", 1.0),
+    "year": Quantity("year", 1.0),  # a milestone's date: one year is the scale a reader judges it on
+}
+
+
+def quantity(variable: str) -> Quantity:
+    """The ``Quantity`` of a recorded variable (``target_<term>`` terms are in Goldstein units); an unknown
+    variable is labelled by its name in model units, with no natural scale."""
+    if variable in QUANTITIES:
+        return QUANTITIES[variable]
+    if variable.startswith("target_"):
+        return Quantity(f"{variable[7:].replace('_', ' ')} (Goldstein scale)", 20.0)
+    return Quantity(f"{variable.replace('_', ' ')} (model units)", None)
+
+
+def axis_label(variable: str) -> str:
+    """The y-axis label of ``variable``, with its unit."""
+    return quantity(variable).label
+
+
+class FigureDefectError(ValueError):
+    """A figure would mislead: a panel without a y label, overlapping marker labels, a colour scale over
+    noise, a conditional statistic without its count."""
+
+
+def colour_norm(values: np.ndarray, what: Quantity, *, tolerance: float = COLOUR_TOLERANCE) -> Normalize | None:
+    """The colour scale of ``values``: their real range, or None when it is narrower than ``tolerance``
+    times the quantity's natural scale (then the figure must say that there is no variation).
+
+    The natural scale is ``what.scale``, or the largest magnitude of the values when it has none.
+    """
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if not finite.size:
+        return None
+    low, high = float(finite.min()), float(finite.max())
+    scale = what.scale if what.scale is not None else max(abs(low), abs(high))
+    if high - low <= tolerance * scale:
+        return None
+    return Normalize(low, high)
+
+
+def check_colour_scale(norm: Normalize, what: Quantity, *, tolerance: float = COLOUR_TOLERANCE) -> None:
+    """Raise ``FigureDefectError`` when ``norm`` spans less than ``tolerance`` of the quantity's natural scale (a
+    colour scale over noise)."""
+    low, high = float(norm.vmin), float(norm.vmax)
+    scale = what.scale if what.scale is not None else max(abs(low), abs(high))
+    if not high - low > tolerance * scale:
+        raise FigureDefectError(f"colour scale {low:.6g}..{high:.6g} of {what.label!r} spans less than "
+                           f"{tolerance:g} of its natural scale {scale:.4g}: say 'no variation across points'")
+
+
+def require_counts(n: Any, total: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The guard of a conditional statistic (a mean over the runs where something happened): its count ``n``
+    and the number of runs ``total`` it was conditioned from must be given, finite, with 0 <= n <= total.
+
+    Returns:
+        ``n`` and ``total`` as integer arrays.
+
+    Raises:
+        FigureDefectError: a count is missing or impossible.
+    """
+    if n is None or total is None:
+        raise FigureDefectError("a conditional statistic needs its count: n of the runs where it happened, of total")
+    n_arr, total_arr = np.asarray(n, dtype=float), np.asarray(total, dtype=float)
+    if n_arr.shape != total_arr.shape and total_arr.ndim:
+        raise FigureDefectError(f"counts of shape {n_arr.shape} do not match totals of shape {total_arr.shape}")
+    finite = np.isfinite(n_arr).all() and np.isfinite(total_arr).all()
+    if not finite or (n_arr < 0).any() or (n_arr > total_arr).any():
+        raise FigureDefectError("a conditional statistic's counts must be finite with 0 <= n <= total")
+    return n_arr.astype(int), np.broadcast_to(total_arr, n_arr.shape).astype(int)
+
+
+def count_text(n: int, total: int) -> str:
+    """``n/total runs`` as shown beside a conditional statistic."""
+    return f"{n}/{total}"
 
 
 def write_figures(
@@ -108,25 +228,26 @@ def _sanctions_investment(
     dates = ensemble.calendar.dates()
     with new_figure(figsize=(9.0, 6.5)) as fig:
         axes = fig.subplots(2, 1, sharex=True)
-        panels = (("sanctions", "Sanctions (source on target)", "sanction level"),
-                  ("investment_stock", "Investment stock (source in target)", "stock"))
-        for ax, (variable, title, ylabel) in zip(axes, panels, strict=True):
+        panels = (("sanctions", "Sanctions (source on target), a level held for each month"),
+                  ("investment_stock", "Investment stock (source in target)"))
+        for ax, (variable, title) in zip(axes, panels, strict=True):
             series = ensemble.series[variable]
             active = [(i, j) for i, j in ensemble.dyads() if (series[:, :, i, j] > 0).any()]
             for k, (i, j) in enumerate(active):
-                band(ax, dates, series[:, :, i, j], color=f"C{k % 10}",
-                      label=_dyad_label(ensemble, i, j), widths=(0.9,))
+                band(ax, dates, series[:, :, i, j], color=f"C{k % 10}", label=_dyad_label(ensemble, i, j),
+                     widths=(0.9,), step=variable in STEP_VARIABLES)
             if active:
-                ax.legend(loc="best", frameon=False)
+                ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
             else:
                 ax.text(0.5, 0.25, "none in any run", transform=ax.transAxes, ha="center", va="center",
                         color="0.4", bbox={"facecolor": "white", "edgecolor": "none"})
             ax.set_ylim(bottom=0.0)
-            ax.set(title=title, ylabel=ylabel)
+            ax.set(ylabel=axis_label(variable))
+            ax.set_title(title, loc="left")
             time_axis(ax, dates)
             draw_markers(ax, dates, marks)
         fig.suptitle(f"Sanctions and investment: median and 90% band {_over_runs(ensemble)}")
-        return save_figure(fig, out_dir, "sanctions_investment")
+        return save_figure(fig, out_dir, "sanctions_investment", strict=True)
 
 
 def _trust_matrices(ensemble: Ensemble, out_dir: Path, steps: Sequence[int]) -> list[Path]:
@@ -153,12 +274,10 @@ def _trust_matrices(ensemble: Ensemble, out_dir: Path, steps: Sequence[int]) -> 
             ax.set_yticks(range(n), ensemble.countries)
             ax.tick_params(length=0)
             ax.spines[:].set_visible(False)
-            ax.set(title=ensemble.calendar.label(step), xlabel="trusted")
-        for ax in axes[:, 0]:
-            ax.set_ylabel("truster")
-        fig.colorbar(image, ax=axes.ravel().tolist(), label="median trust", shrink=0.8)
+            ax.set(title=ensemble.calendar.label(step), xlabel="trusted", ylabel="truster")
+        fig.colorbar(image, ax=axes.ravel().tolist(), label="median trust, probability [0, 1]", shrink=0.8)
         fig.suptitle("Median trust matrix (row trusts column)")
-        return save_figure(fig, out_dir, "trust_matrices")
+        return save_figure(fig, out_dir, "trust_matrices", strict=True)
 
 
 def _jpn_rus_focus(ensemble: Ensemble, out_dir: Path, marks: list[tuple[str, np.datetime64]]) -> list[Path]:
@@ -172,18 +291,18 @@ def _jpn_rus_focus(ensemble: Ensemble, out_dir: Path, marks: list[tuple[str, np.
         band(top, dates, nci[:, :, r, j], color="C3", label="RUS → JPN")
         top.axhline(0.0, color="0.5", linewidth=0.6)
         top.set_title("Net cooperation index", loc="left")
-        top.set_ylabel("NCI")
+        top.set_ylabel(axis_label("nci"))
         band(bottom, dates, ensemble.series["channel_openness"][:, :, j, r], color="C2",
               label="channel openness")
         band(bottom, dates, ensemble.series["rapport"][:, :, j, r], color="C4", label="leaders' rapport")
         bottom.set_title("Channel openness and rapport, JPN–RUS", loc="left")
-        bottom.set(ylabel="level", ylim=(0.0, 1.0))
+        bottom.set(ylabel="level [0, 1]", ylim=(0.0, 1.0))
         for ax in (top, bottom):
-            ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, frameon=False, borderaxespad=0.2)
+            ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
             time_axis(ax, dates)
             draw_markers(ax, dates, marks)
         fig.suptitle(f"Japan and Russia: median, 50% and 90% bands {_over_runs(ensemble)}")
-        return save_figure(fig, out_dir, "jpn_rus_focus")
+        return save_figure(fig, out_dir, "jpn_rus_focus", strict=True)
 
 
 # --- shared helpers ------------------------------------------------------------------------------------
@@ -241,6 +360,7 @@ def _dyad_grid(
             if zero_line:
                 ax.axhline(0.0, color="0.5", linewidth=0.6)
             ax.set_title(_dyad_label(ensemble, i, j))
+            ax.set_ylabel(axis_label(variable), fontsize=6.5)
             time_axis(ax, dates)
             draw_markers(ax, dates, marks, numbered=True)
             # The diagonal hides the shared tick labels of the last column and the first row: restore them.
@@ -252,7 +372,7 @@ def _dyad_grid(
             axes[0, 1].set_ylim(ylim)
         fig.suptitle(f"{title}\nmedian, 50% and 90% bands {_over_runs(ensemble)}")
         _marker_key(fig, marks)
-        return save_figure(fig, out_dir, name)
+        return save_figure(fig, out_dir, name, strict=True)
 
 
 def band(
@@ -263,6 +383,7 @@ def band(
     color: str,
     label: str | None = None,
     widths: Sequence[float] = (0.9, 0.5),
+    step: bool = False,
 ) -> None:
     """Median line over runs with central quantile bands.
 
@@ -273,11 +394,18 @@ def band(
         color: colour of line and bands.
         label: legend label of the median line.
         widths: central shares of the runs to shade, e.g. 0.9 for the 5%-95% band.
+        step: a step function (a level that holds for the month, like sanctions): drawn as steps, each
+            month's value from its first day to the next month's.
     """
     for width in widths:
         low, high = np.quantile(values, _QUANTILES[width], axis=1)
-        ax.fill_between(dates, low, high, color=color, alpha=BAND_ALPHA[width], linewidth=0)
-    ax.plot(dates, np.median(values, axis=1), color=color, linewidth=1.2, label=label)
+        ax.fill_between(dates, low, high, color=color, alpha=BAND_ALPHA[width], linewidth=0,
+                        step="post" if step else None)
+    ax.plot(dates, np.median(values, axis=1), color=color, linewidth=1.2, label=label,
+            drawstyle="steps-post" if step else "default")
+
+
+STEP_VARIABLES = frozenset({"sanctions"})  # levels that hold for a month and jump: drawn as steps
 
 
 def time_axis(ax: Axes, dates: np.ndarray) -> None:
@@ -305,34 +433,144 @@ def marker_dates(calendar: Calendar, markers: dict[str, str]) -> list[tuple[str,
             if calendar.start <= absolute <= calendar.end]
 
 
+_MARKER_LABELS: weakref.WeakKeyDictionary[Axes, list[Annotation]] = weakref.WeakKeyDictionary()
+
+
 def draw_markers(
     ax: Axes, dates: np.ndarray, marks: list[tuple[str, np.datetime64]], *, numbered: bool = False,
     labelled: bool = True,
 ) -> None:
-    """Thin dashed vertical lines at the marker dates, each with a small label at the top.
+    """Thin dashed vertical lines at the marker dates, each with a small label above the panel.
 
-    A label goes right of its line, or left when the next marker is too close to leave room.
+    Labels never sit on the data: they go in a strip above the panel's top edge, and ``place_marker_labels``
+    (run by ``save_figure``) staggers them into rows so that none overlaps another, then lifts the panel's
+    title above them.
 
     Args:
         ax: target axes with a date x axis.
-        dates: (T,) the horizon, to judge which markers are close.
+        dates: (T,) the horizon (kept for the callers' convenience; the labels are placed by measurement).
         marks: (label, date) in date order, as given by ``marker_dates``.
         numbered: label with the marker's number (1, 2, ...) instead of its text, for small panels;
             ``_marker_key`` then explains the numbers.
         labelled: write the labels; ``False`` draws the lines only (lower panels of a grid).
     """
-    span = (dates[-1] - dates[0]) / np.timedelta64(1, "D") or 1.0
+    del dates
+    labels = _MARKER_LABELS.setdefault(ax, [])
     for k, (text, date) in enumerate(marks):
         ax.axvline(date, color="0.35", linewidth=0.6, linestyle="--", zorder=0.5)
         if not labelled:
             continue
-        following = marks[k + 1][1] if k + 1 < len(marks) else None
-        crowded = following is not None and (following - date) / np.timedelta64(1, "D") / span < _MARKER_CLOSE
-        ax.annotate(str(k + 1) if numbered else text, xy=(date, 0.98), xycoords=ax.get_xaxis_transform(),
-                    xytext=(-2 if crowded else 2, 0), textcoords="offset points",
-                    rotation=0 if numbered else 90, ha="right" if crowded else "left", va="top",
-                    fontsize=6, color="0.25", annotation_clip=False, in_layout=False,
-                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.4})
+        labels.append(ax.annotate(
+            str(k + 1) if numbered else text, xy=(date, 1.0), xycoords=ax.get_xaxis_transform(),
+            xytext=(0.0, _LABEL_BASE), textcoords="offset points", ha="center" if numbered else "left",
+            va="bottom", fontsize=6, color="0.25", annotation_clip=False))
+
+
+def marker_labels(ax: Axes) -> list[Annotation]:
+    """The marker labels ``draw_markers`` put on ``ax``."""
+    return list(_MARKER_LABELS.get(ax, []))
+
+
+def _rows(extents: list[tuple[float, float]], gap: float) -> list[int]:
+    """Greedy rows for labels with horizontal ``extents`` (display units), in the given order: each goes
+    into the lowest row where it keeps ``gap`` from every label already there."""
+    rows: list[list[tuple[float, float]]] = []
+    chosen = []
+    for x0, x1 in extents:
+        free = [r for r, taken in enumerate(rows) if all(x1 + gap <= a or x0 >= b + gap for a, b in taken)]
+        row = free[0] if free else len(rows)
+        if row == len(rows):
+            rows.append([])
+        rows[row].append((x0, x1))
+        chosen.append(row)
+    return chosen
+
+
+def place_marker_labels(fig: Figure) -> None:
+    """Stagger every panel's marker labels into rows above it so that none overlaps another, and lift the
+    panel's titles above the highest row. Measured with the figure's renderer after its layout."""
+    panels = [(ax, labels) for ax in fig.axes if (labels := marker_labels(ax))]
+    if not panels:
+        return
+    points = fig.dpi / 72.0
+    for _ in range(3):  # the layout moves panels a little when titles rise: measure again until stable
+        fig.draw_without_rendering()
+        renderer = fig.canvas.get_renderer()
+        moved = False
+        for ax, labels in panels:
+            extents = []
+            for label in labels:
+                box = label.get_window_extent(renderer)
+                extents.append((box.x0, box.x1))
+            rows = _rows(extents, _LABEL_GAP * points)
+            for label, row in zip(labels, rows, strict=True):
+                offset = (0.0, _LABEL_BASE + row * _LABEL_ROW)
+                if tuple(label.xyann) != offset:
+                    label.xyann = offset
+                    moved = True
+            pad = _LABEL_BASE + (max(rows) + 1) * _LABEL_ROW + 2.0
+            for loc in ("left", "center", "right"):
+                title = ax.get_title(loc=loc)
+                if title:
+                    ax.set_title(title, loc=loc, pad=pad)
+        if not moved:
+            break
+
+
+def _overlap(a: Any, b: Any) -> bool:
+    """Whether two display boxes overlap by more than a hair (touching edges do not count)."""
+    return min(a.x1, b.x1) - max(a.x0, b.x0) > 0.5 and min(a.y1, b.y1) - max(a.y0, b.y0) > 0.5
+
+
+def check_figure(fig: Figure) -> None:
+    """The guards every figure must pass before it is written.
+
+    Raises:
+        FigureDefectError: a visible panel without a y label, or with one taller than the panel; two marker
+            labels of a panel that overlap, or one that overlaps its panel's data area or title; an image
+            whose colour scale spans less than ``COLOUR_TOLERANCE`` of its quantity's scale (``colour_image``
+            records the quantity).
+    """
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    name = fig.get_suptitle().split("\n")[0] or "figure"
+    for ax in fig.axes:
+        if not (ax.get_visible() and ax.axison):
+            continue
+        where = ax.get_title(loc="left") or ax.get_title() or ax.get_title(loc="right") or "a panel"
+        if not ax.get_ylabel().strip():
+            raise FigureDefectError(f"{name}: panel {where!r} has no y label")
+        if ax.yaxis.label.get_window_extent(renderer).height > ax.get_window_extent(renderer).height + 4.0:
+            raise FigureDefectError(f"{name}: the y label of {where!r} is taller than the panel and runs into others")
+        labels = marker_labels(ax)
+        boxes = [label.get_window_extent(renderer) for label in labels]
+        area = ax.get_window_extent(renderer)
+        titles = [t.get_window_extent(renderer) for t in (ax.title, ax._left_title, ax._right_title) if t.get_text()]
+        for k, box in enumerate(boxes):
+            text = labels[k].get_text()
+            if _overlap(box, area):
+                raise FigureDefectError(f"{name}: marker label {text!r} overlaps the data of {where!r}")
+            if any(_overlap(box, title) for title in titles):
+                raise FigureDefectError(f"{name}: marker label {text!r} overlaps the title of {where!r}")
+            for other in range(k):
+                if _overlap(box, boxes[other]):
+                    raise FigureDefectError(f"{name}: marker labels {labels[other].get_text()!r} and "
+                                       f"{labels[k].get_text()!r} overlap in {where!r}")
+        for image in ax.images:
+            what = _IMAGE_QUANTITY.get(image)
+            if what is not None:
+                check_colour_scale(image.norm, what)
+
+
+_IMAGE_QUANTITY: weakref.WeakKeyDictionary[AxesImage, Quantity] = weakref.WeakKeyDictionary()
+
+
+def colour_image(ax: Axes, grid: np.ndarray, what: Quantity, norm: Normalize, **kwargs: Any) -> AxesImage:
+    """``ax.imshow`` of ``grid`` under ``norm``, checked (``check_colour_scale``) now and again when saved."""
+    check_colour_scale(norm, what)
+    image = ax.imshow(np.ma.masked_invalid(grid), norm=norm, **kwargs)
+    _IMAGE_QUANTITY[image] = what
+    return image
 
 
 def _marker_key(fig: Figure, marks: list[tuple[str, np.datetime64]]) -> None:
@@ -354,12 +592,30 @@ def _dyad_label(ensemble: Ensemble, source: int, target: int) -> str:
     return f"{ensemble.countries[source]} → {ensemble.countries[target]}"
 
 
-def save_figure(fig: Figure, out_dir: Path, name: str) -> list[Path]:
+def guards_strict() -> bool:
+    """Whether a figure that fails ``check_figure`` stops the program (environment variable
+    ``SIM_FIGURE_GUARDS=strict``, set by the test suite) rather than being written with a warning."""
+    return os.environ.get("SIM_FIGURE_GUARDS", "") == "strict"
+
+
+def save_figure(fig: Figure, out_dir: Path, name: str, *, strict: bool = False) -> list[Path]:
     """Save ``fig`` as ``name``.png and ``name``.svg, each through a temporary file and ``os.replace``.
+
+    Marker labels are staggered first (``place_marker_labels``), then the figure is checked
+    (``check_figure``). A defect raises ``FigureDefectError`` (and nothing is written) when the figure is
+    ``strict`` (declared to follow the guards) and ``guards_strict()`` (the tests): a user's run never dies on a
+    figure's layout, it warns. Figures not yet brought up to the guards (not ``strict``) always only warn.
 
     Returns:
         The two written paths.
     """
+    place_marker_labels(fig)
+    try:
+        check_figure(fig)
+    except FigureDefectError as defect:
+        if strict and guards_strict():
+            raise
+        warnings.warn(f"{name}: {defect}", stacklevel=2)
     paths = []
     for fmt in _FORMATS:
         path = out_dir / f"{name}.{fmt}"

@@ -15,6 +15,8 @@ from sim.config.load import register_resolvers
 
 ROOT = Path(__file__).resolve().parents[1]
 register_resolvers()
+# Figures that fail sim.plots.check_figure fail the tests (and the scripts the tests start) instead of warning.
+os.environ.setdefault("SIM_FIGURE_GUARDS", "strict")
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,10 @@
 """Figures of a comparison: both arms with bands, their paired difference with a band, and the change in
-milestone probabilities with intervals. PNG and SVG, byte-identical for the same ensembles (the look and
-the deterministic saving are those of ``sim.plots``)."""
+milestone probabilities with intervals. PNG and SVG, byte-identical for the same ensembles (the look, the
+deterministic saving and the guards are those of ``sim.plots``).
+
+Only rows that carry information are drawn: a pair variable (channel openness, rapport) is the same both ways
+and gets one row per pair, and a dyad whose series is one constant in every run of both arms (no sanctions in
+either arm, openness 1.0 where no channel is configured) is named in the figure instead of drawn flat."""
 
 from __future__ import annotations
 
@@ -13,11 +17,55 @@ import numpy as np
 
 from sim.compare.arms import Pair, parse_dyad
 from sim.compare.intervals import paired_difference, wilson
-from sim.plots import BAND_ALPHA, STYLE, band, draw_markers, marker_dates, new_figure, save_figure, time_axis
+from sim.plots import (
+    BAND_ALPHA,
+    STEP_VARIABLES,
+    STYLE,
+    axis_label,
+    band,
+    draw_markers,
+    marker_dates,
+    new_figure,
+    save_figure,
+    time_axis,
+)
 
 COLORS = {"baseline": "C0", "scenario": "C3", "difference": "C2"}
 _LABELS = {"nci": "NCI", "trust": "trust", "sanctions": "sanction level", "channel_openness": "channel openness",
            "investment_flow": "investment flow", "investment_stock": "investment stock", "rapport": "rapport"}
+SYMMETRIC = frozenset({"channel_openness", "rapport"})  # pair variables: i→j equals j→i
+
+
+def informative_rows(pair: Pair, variable: str,
+                     cells: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], list[str]]:
+    """The dyads worth a row for ``variable``, and a note for each one left out.
+
+    A symmetric variable keeps the first of i→j and j→i; a dyad whose series is one constant in every month
+    and run of both arms is left out with a note that names the constant ("no sanctions in either arm").
+    """
+    kept: list[tuple[int, int]] = []
+    notes: list[str] = []
+    label = _LABELS.get(variable, variable)
+    for i, j in cells:
+        if variable in SYMMETRIC and ((j, i) in kept or any(n.startswith(_pair(pair, j, i)) for n in notes)):
+            continue
+        values = np.stack([pair.arm(arm).series[variable][:, :, i, j] for arm in ("baseline", "scenario")])
+        name = _pair(pair, i, j) if variable in SYMMETRIC else f"{pair.countries[i]} → {pair.countries[j]}"
+        if np.ptp(values) == 0.0:
+            constant = float(values.flat[0])
+            if variable == "sanctions" and constant == 0.0:
+                notes.append(f"{name}: no sanctions in either arm")
+            elif variable == "channel_openness" and constant == 1.0:
+                notes.append(f"{name}: {label} 1.0 throughout in both arms (no channel configured)")
+            else:
+                notes.append(f"{name}: {label} {constant:g} throughout in both arms")
+            continue
+        kept.append((i, j))
+    return kept, notes
+
+
+def _pair(pair: Pair, i: int, j: int) -> str:
+    return f"{pair.countries[i]}–{pair.countries[j]}"
 
 
 def write_comparison_figures(pair: Pair, out_dir: Path, *, title: str, arm_names: Mapping[str, str],
@@ -49,29 +97,44 @@ def _variable_figure(pair: Pair, out_dir: Path, variable: str, cells: list[tuple
                      marks: list[tuple[str, np.datetime64]], title: str, arm_names: Mapping[str, str]) -> list[Path]:
     dates = pair.calendar.dates()
     label = _LABELS.get(variable, variable)
+    unit = axis_label(variable)
     diff = pair.difference(variable)
-    with new_figure(figsize=(9.0, 1.9 * len(cells) + 1.0)) as fig:
-        axes = fig.subplots(len(cells), 2, sharex=True, squeeze=False)
-        for row, (i, j) in enumerate(cells):
-            dyad = f"{pair.countries[i]} → {pair.countries[j]}"
+    rows, notes = informative_rows(pair, variable, cells)
+    step = variable in STEP_VARIABLES
+    note = ("not drawn (constant in every run of both arms): " + "; ".join(notes)) if notes else ""
+    # room for a title of up to six lines (the marker key and the notes wrap)
+    with new_figure(figsize=(9.0, 1.9 * max(len(rows), 1) + 1.6 + 0.3 * len(notes))) as fig:
+        if not rows:
+            ax = fig.subplots()
+            ax.set_axis_off()
+            ax.text(0.5, 0.5, textwrap.fill("; ".join(notes), width=90), transform=ax.transAxes, ha="center",
+                    va="center", color="0.3")
+        else:
+            axes = fig.subplots(len(rows), 2, sharex=True, squeeze=False)
+        for row, (i, j) in enumerate(rows):
+            dyad = _pair(pair, i, j) if variable in SYMMETRIC else f"{pair.countries[i]} → {pair.countries[j]}"
             left, right = axes[row]
             for arm in ("baseline", "scenario"):
-                band(left, dates, pair.arm(arm).series[variable][:, :, i, j], color=COLORS[arm], label=arm_names[arm])
-            band(right, dates, diff[:, :, i, j], color=COLORS["difference"], label="scenario − baseline")
+                band(left, dates, pair.arm(arm).series[variable][:, :, i, j], color=COLORS[arm], label=arm_names[arm],
+                     step=step)
+            band(right, dates, diff[:, :, i, j], color=COLORS["difference"], label="scenario − baseline", step=step)
             right.axhline(0.0, color="0.5", linewidth=0.6)
             left.set_title(f"{dyad}: {label}", loc="left")
             right.set_title(f"{dyad}: paired difference", loc="left")
-            left.set_ylabel(label)
+            left.set_ylabel(label)  # short: the unit is in the title
             right.set_ylabel(f"Δ {label}")
             for ax in (left, right):
                 time_axis(ax, dates)
                 draw_markers(ax, dates, marks, numbered=True, labelled=row == 0)
-        handles = [*axes[0, 0].get_legend_handles_labels()[0], *axes[0, 1].get_legend_handles_labels()[0]]
-        fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
+        if rows:
+            handles = [*axes[0, 0].get_legend_handles_labels()[0], *axes[0, 1].get_legend_handles_labels()[0]]
+            fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
         runs = len(pair.baseline.runs)
-        fig.suptitle(f"{title}: {label}\nmedian, 50% and 90% bands over {runs} paired runs (common random numbers)"
-                     f"{_marker_key(marks, fig.get_figwidth())}")
-        return save_figure(fig, out_dir, f"compare_{variable}")
+        key = _marker_key(marks, fig.get_figwidth()) if rows else ""
+        fig.suptitle(f"{title}: {unit}\nmedian, 50% and 90% bands over {runs} paired runs (common random numbers)"
+                     f"{key}\n{textwrap.fill(note, width=int(fig.get_figwidth() * 13), break_on_hyphens=False)}"
+                     .rstrip())
+        return save_figure(fig, out_dir, f"compare_{variable}", strict=True)
 
 
 def _milestone_curves(pair: Pair, kind: str, channel: int) -> dict[str, np.ndarray]:
@@ -114,12 +177,13 @@ def _milestones_figure(pair: Pair, out_dir: Path, marks: list[tuple[str, np.date
                 bottom.step(dates, change[:, 0], where="post", color=COLORS["difference"], linewidth=1.2,
                             label="scenario − baseline")
                 bottom.axhline(0.0, color="0.5", linewidth=0.6)
-                top.set_title(f"{owner}–{partner}: {kind.replace('_', ' ')}", loc="left")
+                never = not (curves["baseline"][:, 0].any() or curves["scenario"][:, 0].any())
+                top.set_title(f"{owner}–{partner}: {kind.replace('_', ' ')}"
+                              f"{' (in no run of either arm)' if never else ''}", loc="left")
                 bottom.set_title("paired change", loc="left")
                 top.set_ylim(0.0, 1.0)
-                if k == 0:
-                    top.set_ylabel("P(happened by month)")
-                    bottom.set_ylabel("Δ probability")
+                top.set_ylabel("P(happened by month)")
+                bottom.set_ylabel("Δ probability")
                 for ax in (top, bottom):
                     time_axis(ax, dates)
                     draw_markers(ax, dates, marks, numbered=True, labelled=ax is top and c == 0)
@@ -129,4 +193,4 @@ def _milestones_figure(pair: Pair, out_dir: Path, marks: list[tuple[str, np.date
         fig.suptitle(f"{title}: milestones\nshare of {runs} paired runs with 90% intervals "
                      f"(Wilson for each arm, Newcombe for the paired change)"
                      f"{_marker_key(marks, fig.get_figwidth())}")
-        return save_figure(fig, out_dir, "milestones")
+        return save_figure(fig, out_dir, "milestones", strict=True)
