@@ -22,6 +22,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import socket
 import time
 from collections.abc import Iterable, Iterator
@@ -283,11 +284,36 @@ def report(folder: Path, record: dict[str, Any]) -> tuple[list[str], set[int]]:
 @contextmanager
 def finalizing(folder: Path) -> Iterator[None]:
     """Hold the folder's merge lock: one process at a time assembles the final files (``flock``; works on
-    local disks and on NFS, where Linux maps it to a byte-range lock)."""
+    local disks and on NFS, where Linux maps it to a byte-range lock).
+
+    Once the folder is complete (its manifest is in place) the lock file is deleted, so a finished sweep keeps
+    no lock file. A process that was waiting on the deleted file finds, once it holds the lock, that the path
+    no longer names its file, and locks the path again (the usual lock-then-check-identity dance).
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    with (folder / LOCK).open("a") as handle:
+    path = folder / LOCK
+    while True:
+        handle = path.open("a")
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            same = os.path.samestat(os.fstat(handle.fileno()), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        handle.close()
+    try:
+        yield
+    finally:
+        if (folder / MANIFEST).is_file():
+            path.unlink(missing_ok=True)
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def tidy_complete(folder: Path) -> None:
+    """Delete what a complete sweep folder no longer needs: chunks left by a merge killed after writing the
+    manifest, and the merge lock."""
+    if (folder / MANIFEST).is_file() and ((folder / CHUNKS).exists() or (folder / LOCK).exists()):
+        with finalizing(folder):
+            shutil.rmtree(folder / CHUNKS, ignore_errors=True)
