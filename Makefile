@@ -35,11 +35,14 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VPY) experiments/run.py
 
+# -n auto: one pytest-xdist worker per core; --dist loadfile keeps a test file on one worker, so a module's
+# fixtures (a replay ensemble, a finished run folder) are built once. See tests/conftest.py on keeping tests fast.
 test: $(STAMP)
-	$(VPY) -m pytest
+	$(VPY) -m pytest -n auto --dist loadfile
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check sim experiments tests
+	$(VPY) -m ruff check sim experiments tests
+	$(VPY) -m ruff format --check sim experiments tests
 
 clean-venv:
 	rm -rf $(VENV)
