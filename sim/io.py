@@ -76,7 +76,7 @@ def check_fresh(folder: Path) -> None:
         state = f"holds an INCOMPLETE result folder (results but no {MANIFEST}: the task that wrote it did not finish)"
     else:
         state = "is already used by another command"
-    raise OutputExistsError(f"{folder} {state} ({shown}); refusing to write into it: choose a new output folder")
+    raise OutputExistsError(f"{folder} {state} ({shown}); refusing to overwrite it: choose a new output folder")
 
 
 def output_path(key: str, value: object) -> Path:
