@@ -191,7 +191,8 @@ sweep:
     nci_jr: {stat: mean, variable: nci, dyad: JPN->RUS}
 """
 BAD_SWEEPS = {
-    "yaml_syntax": (b"# @package _global_\nsweep:\n  name: [unclosed\n", "line 3, column 9: YAML syntax error"),
+    "yaml_syntax": (b"# @package _global_\nsweep:\n  name: [unclosed\n",
+                    "line 4, column 1: YAML syntax error: expected ',' or ']'"),
     "no_header": (GOOD_SWEEP.split("\n", 1)[1].encode(), "line 1: missing '# @package _global_'"),
     "empty": (b"", "is empty"),
     "only_comments": (b"# @package _global_\n# nothing here\n", "is empty"),
