@@ -35,8 +35,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VPY) experiments/run.py
 
+# -n auto: one pytest-xdist worker per core; --dist loadfile keeps a test file on one worker, so a module's
+# fixtures (a replay ensemble, a finished run folder) are built once. See tests/conftest.py on keeping tests fast.
 test: $(STAMP)
-	$(VPY) -m pytest
+	$(VPY) -m pytest -n auto --dist loadfile
 
 # The dashboard (sim/app.py) on http://localhost:8765, offline: the viz extra pins a solara that serves its own
 # assets, and telemetry and the version check are off.
@@ -51,7 +53,8 @@ dashboard: $(VIZ_STAMP)
 	  --port $(DASHBOARD_PORT) --production --no-open --no-check-version
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check sim experiments tests
+	$(VPY) -m ruff check sim experiments tests
+	$(VPY) -m ruff format --check sim experiments tests
 
 clean-venv:
 	rm -rf $(VENV)

@@ -9,7 +9,8 @@ Uses the folder's saved composed config (``.hydra/config.yaml``) and overrides, 
 new folder (by default ``<folder>-reproduced-<time>_<id>`` beside it) and compares every result file's sha256
 with the folder's manifest, and the folder's own files too. Exit status: 0 when every file is identical, 1
 when some file differs (each is named, with the first differing row of a table), 2 when the folder cannot be
-reproduced (no manifest, no saved config).
+reproduced (no manifest, no saved config, an incomplete folder, a saved config that no longer validates, a
+manifest naming files outside the folder); all of these are checked before anything is re-run.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def main(argv: list[str]) -> int:
         return EXIT_USAGE
     except ConfigError as err:
         print(f"error: cannot re-run {args.folder}: {err}", file=sys.stderr)
-        return 1
+        return EXIT_USAGE
     out_dir = (args.out or default_out_dir(saved.folder)).resolve()
     for warning in warnings_for(saved):
         print(f"warning: {warning}", file=sys.stderr)

@@ -28,23 +28,40 @@ from sim.config import to_container, validate
 from sim.config.load import register_resolvers
 from sim.sweep import folder
 from sim.sweep.engine import default_workers, make_plan
-from sim.sweep.task import run_sweep
+from sim.sweep.task import check_values, run_sweep
 
-# The sweep folders a command writes into (found by the preflight), for the report at the end of a multirun.
+# The sweep folders a command writes into (found by the preflight), for the report at the end of a multirun,
+# and those of them that are complete already (a rerun touches nothing there, not even Hydra's .hydra/).
 FOLDERS: list[Path] = []
+COMPLETE: dict[Path, dict] = {}
 
 
 def check_sweep(cfg: dict) -> None:
     if not cfg.get("sweep"):
         fail("sweep = None: choose a sweep, e.g. sweep=sanctions_vs_alliance (files in conf/sweep/)")
-    make_plan(cfg)
+    check_values(make_plan(cfg))
 
 
 def check_folder(cfg: dict, out_dir: Path) -> None:
     """Refuse, before anything is written, a folder that holds a different sweep or other results."""
-    folder.check(out_dir, cfg)
+    record = folder.check(out_dir, cfg)
     if out_dir not in FOLDERS:
         FOLDERS.append(out_dir)
+    if record is not None and (out_dir / folder.MANIFEST).is_file():
+        COMPLETE[out_dir] = record
+
+
+def finished() -> bool:
+    """If every folder the command would write into holds its finished sweep: say so, and tidy what a killed
+    merge left, without starting Hydra (which would rewrite the folder's .hydra/)."""
+    if not FOLDERS or any(out_dir not in COMPLETE for out_dir in FOLDERS):
+        return False
+    for out_dir in FOLDERS:
+        folder.tidy_complete(out_dir)
+        record = COMPLETE[out_dir]
+        print(f"{record['name']}: already complete, nothing to run (fingerprint {record['fingerprint'][:12]})")
+        print(f"output: {out_dir}")
+    return True
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="sweep_config")
@@ -106,6 +123,8 @@ def report_folders() -> None:
 if __name__ == "__main__":
     register_resolvers()
     preflight(sys.argv[1:], config_name="sweep_config", check=check_sweep, folder_check=check_folder)
+    if finished():
+        sys.exit(0)
     try:
         main()
     finally:

@@ -6,6 +6,7 @@ inside the model it is an integer index from the horizon's first month.
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 
@@ -19,6 +20,12 @@ def parse_month(text: str) -> int:
     m = _MONTH.match(str(text).strip())
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise ValueError(f"not a month: {text!r} (expected YYYY-MM)")
+    if m.group(3) is not None:  # a day is allowed, but it must exist: 2014-02-30 is a typo, not March
+        try:
+            datetime.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            raise ValueError(f"not a calendar date: {text!r} ({m.group(1)}-{m.group(2)} has no day {m.group(3)})"
+                             ) from None
     return int(m.group(1)) * 12 + int(m.group(2)) - 1
 
 

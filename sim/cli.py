@@ -9,13 +9,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import yaml
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.config import ConfigError, compose_config, to_container, validate
-from sim.io import OutputExistsError
+from sim.config.files import check_group_files
+from sim.config.memory import check_memory
+from sim.io import OutputExistsError, check_fresh, check_writable, output_path
 
 EXIT_USAGE = 2
 # Flags after which Hydra prints something instead of running: nothing to check then.
@@ -38,9 +41,9 @@ def _one_line(err: BaseException) -> str:
     if cause is not None and str(cause).strip():
         parts.append(str(cause).strip().splitlines()[0])
     text = ": ".join(p.rstrip(".") for p in parts if p)
-    key = getattr(err, "key", None) or _quoted_key(parts[0])
-    if "not in struct" in text and key:
-        text += f" (no such key; use +{key}=... to add a key)"
+    key = getattr(err, "full_key", None) or getattr(err, "key", None)
+    if key and str(key) not in text:
+        text = f"{key}: {text}"
     return text
 
 
@@ -96,29 +99,71 @@ def _jobs(overrides: list[str], multirun: bool, keep_hydra: bool = False) -> lis
     return [list(job) for job in itertools.islice(itertools.product(*choices), MAX_PREFLIGHT_JOBS)]
 
 
+def _unknown_key(job: list[str], err: BaseException, config_name: str) -> str | None:
+    """Hydra refuses ``a.b=1`` for a key the schema lacks; compose it as ``+a.b=1`` instead, so the schema walk
+    (``sim.config.keys``) names the key's full path, its value and the closest allowed name."""
+    text = str(err)
+    if "Could not override" not in text and "not in struct" not in text:
+        return None
+    bad = _quoted_key(text)
+    plussed = [f"+{o}" if bad and o.split("=", 1)[0] == bad else o for o in job]
+    if plussed == job:
+        return None
+    try:
+        validate(to_container(compose_config(plussed, config_name=config_name)))
+    except ConfigError as found:
+        return str(found)
+    except (HydraException, OmegaConfBaseException, ValueError):
+        return None
+    return None
+
+
+def _searchpath(overrides: list[str]) -> list[str]:
+    for override in OverridesParser.create().parse_overrides(overrides):
+        if override.get_key_element().lstrip("+~") == "hydra.searchpath":
+            value = override.value()
+            return [str(v) for v in (value if isinstance(value, list) else [value])]
+    return []
+
+
 def preflight(argv: list[str], config_name: str = "config", check: Callable[[dict], object] | None = None,
-              folder_check: Callable[[dict, Path], object] | None = None) -> None:
+              folder_check: Callable[[dict, Path], object] | None = None, ensembles: int = 1) -> None:
     """Compose and validate the config of every job the command line asks for; exit 2 on the first error.
 
-    ``check`` adds a script's own checks of the validated config (a sweep's declaration); ``folder_check``
-    also gets the folder the job will write into (Hydra's ``hydra.run.dir``, or ``hydra.sweep.dir`` under
-    ``-m``, composed with the command's ``hydra`` overrides and launcher). Runs before Hydra creates an
-    output folder, so a bad config writes nothing.
+    Before anything is composed, every config-group file the command names (``sweep=x`` and the like) is read
+    whole and checked (text, YAML, a ``# @package _global_`` header where the group needs one). Then, per job:
+    the schema and the meaning of every value (``sim.config.validate``), ``check`` (a script's own checks of the
+    validated config, e.g. a sweep's declaration), the memory the ensemble needs (``ensembles`` of
+    ``replicates`` runs each), and the output folder (Hydra's ``hydra.run.dir``, or ``hydra.sweep.dir`` under
+    ``-m``): it must be a folder that can be created or written and, unless ``folder_check`` decides instead
+    (a sweep resumes its own folder), hold nothing yet. Runs before Hydra creates or writes an output folder,
+    so a refused command changes no byte on disk.
     """
     overrides, multirun, info = _split(argv)
     if info:
         return
+    job: list[str] = []
     try:
-        for job in _jobs(overrides, multirun, keep_hydra=folder_check is not None):
-            composed = compose_config(job, config_name=config_name, return_hydra_config=folder_check is not None)
+        check_group_files(overrides, _searchpath(overrides))
+        for job in _jobs(overrides, multirun, keep_hydra=True):
+            composed = compose_config(job, config_name=config_name, return_hydra_config=True)
             task = OmegaConf.masked_copy(composed, [key for key in composed if key != "hydra"])
             cfg = validate(to_container(task))
             if check is not None:
                 check(cfg)
+            check_memory(cfg, ensembles)
+            key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+            out_dir = output_path(key, OmegaConf.select(composed, key))
             if folder_check is not None:
-                folder_check(cfg, Path(str(OmegaConf.select(composed, "hydra.sweep.dir" if multirun
-                                                            else "hydra.run.dir"))))
+                folder_check(cfg, out_dir)
+            else:
+                check_fresh(out_dir)
+            check_writable(key, out_dir)
     except (ConfigError, OutputExistsError) as err:
         fail(str(err))
-    except (HydraException, OmegaConfBaseException, ValueError) as err:
+    except (HydraException, OmegaConfBaseException) as err:
+        fail(_unknown_key(job, err, config_name) or _one_line(err))
+    except yaml.YAMLError as err:
+        fail(" ".join(str(err).split()))
+    except ValueError as err:
         fail(_one_line(err))

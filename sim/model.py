@@ -13,6 +13,7 @@ from omegaconf import DictConfig
 from sim import pairs
 from sim.agents import Country
 from sim.config import ConfigError, compose_config, to_container, validate
+from sim.config.validate import validate_ranges
 from sim.mechanisms import events, structure
 from sim.mechanisms.target import TERMS
 from sim.mechanisms.trust import logistic
@@ -131,10 +132,8 @@ class RelationsModel(mesa.Model):
             raise ConfigError("runs", list(runs), "must name at least one run index")
         cfg["seed"] = _seed_of(rng)
         validate(cfg)
-        for path, value in overrides.items():  # per-run values must be valid at both ends of their range
-            _set_path(cfg, path, float(np.max(value)))
-            validate(cfg)
-            _set_path(cfg, path, float(np.min(value)))
+        # per-run values must be valid at both ends of their ranges, jointly (k_ij and k_ji both at their highest)
+        validate_ranges(cfg, {path: (float(np.min(v)), float(np.max(v))) for path, v in overrides.items()})
         super().__init__(rng=cfg["seed"])
 
         if runs is None:

@@ -10,6 +10,7 @@ material conflict; MODEL-NOTES §3.1, ``data/cameo-goldstein-root.csv``).
 from __future__ import annotations
 
 import csv
+import io
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -38,9 +39,10 @@ _DERIVED = ("line", "precision", "goldstein", "quad_class")
 class ObservedDataError(ValueError):
     """A bad observed event file: names the file, its 1-based line (header = 1), the reason and the value."""
 
-    def __init__(self, path: str | Path, line: int, reason: str, value: object, allowed: str):
+    def __init__(self, path: str | Path, line: int | None, reason: str, value: object, allowed: str):
         self.path, self.line, self.reason, self.value, self.allowed = str(path), line, reason, value, allowed
-        super().__init__(f"{path}:{line}: {reason} (got {value!r}; allowed: {allowed})")
+        where = f"{path}:{line}" if line is not None else str(path)  # None: the whole file (a folder, unreadable)
+        super().__init__(f"{where}: {reason} (got {value!r}; allowed: {allowed})")
 
 
 _Bad = Callable[[str, object, str], ObservedDataError]  # reason, value, allowed -> the row's error
@@ -85,7 +87,7 @@ def read_events(path: str | Path, *, skip_malformed: bool = False) -> ObservedEv
     path = Path(path)
     rows: list[list[object]] = []
     problems: list[str] = []
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    with io.StringIO(_text(path), newline="") as handle:
         records = _records(path, handle)
         header = _header(path, next(records, None))
         extra = [header.index(name) for name in header if name not in (*REQUIRED, *_DERIVED)]
@@ -102,6 +104,29 @@ def read_events(path: str | Path, *, skip_malformed: bool = False) -> ObservedEv
     types = {"line": "int64", "date": "datetime64[ns]", "goldstein": "float64", "quad_class": "int64"}
     frame = frame.astype({name: types.get(name, "str") for name in columns})
     return ObservedEvents(events=frame, path=path, skipped=len(problems), problems=problems)
+
+
+def _text(path: Path) -> str:
+    """The file's text (UTF-8, with or without a byte-order mark); ``ObservedDataError`` naming the file and the
+    line of the first byte that is not UTF-8 text, or why the file cannot be read (a missing file stays
+    ``FileNotFoundError``)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise
+    except IsADirectoryError:
+        raise ObservedDataError(path, None, "is a folder", str(path), "a CSV event file") from None
+    except OSError as err:
+        raise ObservedDataError(path, None, "cannot be read", err.strerror or str(err), "a readable CSV file") from None
+    if b"\0" in data:
+        line = data[:data.index(b"\0")].count(b"\n") + 1
+        raise ObservedDataError(path, line, "binary data (a NUL byte)", "\\x00", "a UTF-8 CSV text file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        raise ObservedDataError(path, line, "not UTF-8 text", f"byte 0x{data[err.start]:02x}",
+                                "UTF-8 (re-save the file as UTF-8, e.g. iconv -f latin1 -t utf-8)") from None
 
 
 def _records(path: Path, handle: TextIO) -> Iterator[tuple[int, list[str]]]:

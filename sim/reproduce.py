@@ -16,7 +16,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pandas as pd
@@ -29,7 +29,7 @@ from omegaconf.errors import OmegaConfBaseException
 from sim.config import ConfigError, compose_config, to_container, validate
 from sim.config.load import PROJECT_ROOT, run_id
 from sim.config.schema import Config
-from sim.io import sha256
+from sim.io import incomplete, sha256
 from sim.manifest import TASKS, git_state, versions
 
 MANIFEST = "manifest.json"
@@ -82,12 +82,22 @@ def read_saved(folder: Path) -> Saved:
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise FolderError(f"{folder} holds no {MANIFEST}: not a finished run or sweep folder (an unfinished "
-                          "sweep resumes with its own command, or merges with experiments/merge.py)") from None
+        if (folder / "sweep.json").is_file():
+            raise FolderError(f"{folder} holds no {MANIFEST}: an unfinished sweep (it resumes with its own "
+                              "command, or merges with experiments/merge.py)") from None
+        if incomplete(folder):
+            raise FolderError(f"{folder} is INCOMPLETE: it holds results but no {MANIFEST} (the task that wrote "
+                              "it was killed or failed before finishing); its files are not a finished result: "
+                              "run the task again into a new folder") from None
+        raise FolderError(f"{folder} holds no {MANIFEST}: not a finished result folder") from None
     except (OSError, ValueError) as err:
         raise FolderError(f"{folder / MANIFEST} is unreadable: {err}") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
         raise FolderError(f"{folder / MANIFEST} lists no result files: not a manifest of this project")
+    for name in manifest["files"]:
+        if not _inside(folder, name):
+            raise FolderError(f"{folder / MANIFEST} lists {name!r}, which is not a file inside the folder: "
+                              "refusing to read or compare it (the manifest was edited or is not this project's)")
     # a sweep run as shards saved each shard job's config beside its status; any one of them describes the sweep
     candidates = [folder / HYDRA, *sorted((folder / "shards").glob(f"shard-*-of-*/{HYDRA}"))]
     hydra_dir = next((d for d in candidates if (d / "config.yaml").is_file()), None)
@@ -126,6 +136,16 @@ def _saved_discovery(folder: Path, manifest: dict[str, Any], hydra_dir: Path, lo
     cfg = OmegaConf.to_container(loaded, resolve=True)
     check_discovery(cfg)  # the sweep folder it read must still be there
     return Saved(folder, manifest, hydra_dir / "config.yaml", cfg, overrides, False, "discovery")
+
+
+def _inside(folder: Path, name: object) -> bool:
+    """A manifest key names a file under the folder: relative, no '..', not through a link out of it."""
+    if not isinstance(name, str) or not name or "\0" in name:
+        return False
+    relative = PurePosixPath(name)
+    if relative.is_absolute() or ".." in relative.parts or "\\" in name:
+        return False
+    return (folder / relative).resolve().is_relative_to(folder.resolve())
 
 
 def default_out_dir(folder: Path) -> Path:

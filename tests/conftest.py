@@ -1,4 +1,23 @@
-"""Shared fixtures: the composed default config as a plain dict, and a short-horizon variant."""
+"""Shared fixtures: the composed default config as a plain dict, a short-horizon variant, a small replay ensemble.
+
+Keeping the suite fast (``make test`` runs it with pytest-xdist, ``-n auto --dist loadfile``: one worker per
+core, each test file on one worker; budget: at most 4 minutes on 2 cores):
+
+- Measure first: ``.venv/bin/python -m pytest --durations=20 -q tests/test_yours.py``.
+- Build an ensemble once: a ``scope="module"`` fixture for what one file needs, or the session fixture
+  ``replay_ensemble`` below (the default replay, ``REPLAY_RUNS`` runs) when its size serves your claim. Never
+  rebuild the same model in several tests.
+- Use the smallest ensemble and horizon that still tests the claim: ``short_overrides("2013-06")`` stops the
+  replay early; ``report.figures=false`` skips drawing when figures are not what is tested; a property of every
+  run needs a few runs, not 200. Keep the large ensembles only where a claim is statistical (validation
+  patterns at MODEL-NOTES thresholds).
+- Prefer calling a script's function in-process (``sim.cli.preflight``, a task's ``run_*``) over a subprocess;
+  keep a subprocess (``run_script``) per behaviour the real command line must show (exit status, one-line
+  errors, what Hydra writes), mark it ``@pytest.mark.slow`` and keep its run tiny.
+- Be xdist-safe: write only under ``tmp_path`` / ``tmp_path_factory`` (pass ``paths.output=`` or
+  ``hydra.run.dir=`` to scripts), never into the repository's ``outputs/`` or ``conf/``; no test may depend on
+  another test having run first.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +41,19 @@ os.environ.setdefault("SIM_FIGURE_GUARDS", "strict")
 @pytest.fixture(scope="session")
 def base_cfg() -> dict:
     return validate(to_container(compose_config()))
+
+
+REPLAY_RUNS = 12
+
+
+@pytest.fixture(scope="session")
+def replay_ensemble(base_cfg):
+    """The default 2012-2017 replay, ``REPLAY_RUNS`` runs (seed of conf/config.yaml), built once per worker.
+    Read-only: copy what you change."""
+    from sim.model import RelationsModel
+    from sim.results import Ensemble
+
+    return Ensemble.from_model(RelationsModel(copy.deepcopy(base_cfg), replicates=REPLAY_RUNS).run())
 
 
 @pytest.fixture

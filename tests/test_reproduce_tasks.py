@@ -34,4 +34,7 @@ def test_reproduce_reruns_the_folder_through_its_own_task(tmp_path, script, args
     done = run_script("reproduce.py", str(folder), "--out", str(tmp_path / "again"))
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert f"({task}," in done.stdout
+    # an untouched folder of this checkout composes again from its own overrides: no warning that it does not
+    assert "conf/ no longer composes" not in done.stderr and "composes a different config" not in done.stderr, \
+        done.stderr
     assert f"{len(manifest['files'])} of {len(manifest['files'])} result files identical" in done.stdout

@@ -4,6 +4,7 @@ with the files of an uninterrupted sweep; half-written chunks never count; a dif
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -136,10 +137,45 @@ def test_a_sweep_killed_at_several_points_resumes_to_the_uninterrupted_result(tm
     assert result_hashes(out) == expected
     assert not chunks.exists()
     assert not [p for p in out.rglob("*") if ".tmp" in p.name], "temporary files left behind"
+    assert not (out / folder.LOCK).exists(), "a finished sweep keeps no lock file"
 
+    before = {str(p): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     rerun = run("sweep.py", *args)
     assert rerun.returncode == 0 and "already complete" in rerun.stdout, rerun.stdout + rerun.stderr
     assert result_hashes(out) == expected
+    # a finished sweep rerun touches nothing: Hydra's .hydra/*.yaml are not rewritten, no lock file appears
+    assert {str(p): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.slow
+def test_a_run_killed_after_writing_results_is_reported_incomplete(tmp_path):
+    """SIGKILL after the results are on disk but before the manifest: the folder says it is incomplete (results,
+    no manifest), the next run into it and reproduce.py both name it INCOMPLETE, and neither changes a byte."""
+    out = tmp_path / "run"
+    args = [f"hydra.run.dir={out}", "replicates=2", "stop=2013-06", "report=basic",
+            "report.milestone_dates=[2013-06]", "report.trust_matrix_dates=[2012-12,2013-06]"]
+    for _ in range(5):  # the figures take seconds after the tables: the kill nearly always lands there
+        proc = subprocess.Popen(script("run.py", *args), cwd=ROOT, env=env(), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            while proc.poll() is None and not (out / "summary.json").exists():
+                time.sleep(0.005)
+            proc.kill()
+            proc.wait()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        if (out / "summary.json").exists() and not (out / "manifest.json").exists():
+            break
+        shutil.rmtree(out)
+    assert (out / "summary.json").exists() and not (out / "manifest.json").exists()
+    before = {str(p): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    again = run("run.py", *args)
+    assert again.returncode == 2 and "INCOMPLETE" in again.stderr, again.stderr
+    check = run("reproduce.py", str(out))
+    assert check.returncode == 2 and "INCOMPLETE" in check.stderr, check.stderr
+    assert {str(p): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 
 @pytest.mark.slow

@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from sim.cli import preflight
 from tests.conftest import run_script, short_overrides
 
 pytestmark = pytest.mark.slow
@@ -84,7 +85,7 @@ def test_same_seed_gives_byte_identical_results(tmp_path):
 def test_existing_results_are_never_overwritten(run_dir):
     before = (run_dir / "manifest.json").read_bytes()
     proc = run_script("run.py", "replicates=2", f"hydra.run.dir={run_dir}", *short_overrides())
-    assert proc.returncode != 0
+    assert proc.returncode == 2
     assert "refusing to overwrite" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
     assert (run_dir / "manifest.json").read_bytes() == before
@@ -112,13 +113,26 @@ BAD_INPUT = [
     (["mode=sideways"], "mode"),
     (["scenario.sanctions.USA.RUS.scal=0.5"], "scal"),
     (["+scenario.sanctions.USA.USA={steps:[]}"], "never sanctions itself"),
-    (["scenario.sanctions.CHN.CHN.scale=0.5"], "use +scenario.sanctions.CHN.CHN.scale=... to add a key"),
+    (["scenario.sanctions.CHN.CHN.scale=0.5"], "scenario.sanctions.CHN.CHN = 'CHN': a country never sanctions itself"),
     (["scenario.channels.JPN_RUS.initial_openness=-0.1"], "initial_openness"),
 ]
 
 
 @pytest.mark.parametrize(("overrides", "named"), BAD_INPUT)
-def test_bad_config_gives_one_line_and_writes_nothing(tmp_path, overrides, named):
+def test_bad_config_gives_one_line_and_writes_nothing(tmp_path, capsys, overrides, named):
+    """In-process: the preflight run.py calls before Hydra starts (the real script: the test below)."""
+    with pytest.raises(SystemExit) as stop:
+        preflight([f"paths.output={tmp_path}", *overrides])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: ") and named in lines[0]
+    assert not any(tmp_path.iterdir()), "a bad config must write nothing"
+
+
+@pytest.mark.parametrize(("overrides", "named"), [BAD_INPUT[0], BAD_INPUT[5]])
+def test_the_script_gives_one_line_and_writes_nothing(tmp_path, overrides, named):
     proc = run_script("run.py", f"paths.output={tmp_path}", *overrides)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     lines = proc.stderr.strip().splitlines()

@@ -6,9 +6,6 @@
 
 from __future__ import annotations
 
-import os
-import time
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -16,23 +13,13 @@ from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig, OmegaConf
 
 import sim.config.schema  # noqa: F401  (registers the schema in Hydra's ConfigStore)
+from sim.config.fingerprint import folder_name, run_id
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONF_DIR = PROJECT_ROOT / "conf"
 
 
-@cache
-def run_id() -> str:
-    """A suffix that keeps two runs started in the same second (Hydra's timestamps) in different folders.
-
-    Fixed for the life of a process, so every job of one multirun shares its sweep folder.
-    """
-    return f"{time.time_ns() % 1_000_000_000:09d}-{os.getpid()}"
-
-
 def _sweep_folder(*, _root_: DictConfig) -> str:
-    from sim.sweep.folder import folder_name  # the sweep package imports the model; only sweeps need it
-
     return folder_name(_root_)
 
 

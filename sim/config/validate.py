@@ -8,6 +8,7 @@ found is raised as a one-line ``ConfigError``.
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -19,10 +20,15 @@ from omegaconf.errors import OmegaConfBaseException
 from sim import cameo
 from sim.calendar import Calendar, parse_month
 from sim.config.errors import ConfigError
-from sim.config.schema import InvestmentFlow, SanctionSchedule
+from sim.config.keys import check_keys
+from sim.config.schema import Config, InvestmentFlow, SanctionSchedule
 from sim.timeline import matches
 
 _CODE = re.compile(r"^[A-Z]{2,4}$")
+# A name that becomes a folder name: portable characters, no separators, no leading dot (no "..", no hidden file).
+_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
+NAMES = ("sweep.name", "compare.name", "calibration.name")
+SEED_MAX = 2**64 - 1  # sim.rng keys runs with the seed's 64 bits: a larger seed would alias a smaller one
 MODES = ("endogenous", "forced")
 RULES = ("schedule", "alignment")
 ROLES = ("forcing", "endogenous")
@@ -96,6 +102,9 @@ class _Checker:
         try:
             return self.calendar.index(str(text))
         except ValueError as err:
+            if "not a calendar date" in str(err):
+                raise ConfigError(path, text, "must be a real date, YYYY-MM or YYYY-MM-DD "
+                                  + str(err).rsplit(" (", 1)[-1].join("()")[:-1]) from None
             raise ConfigError(path, text, str(err).split(": ", 1)[-1] if "not a month" in str(err)
                               else f"must be a month inside the horizon {self.calendar.label(0)}.."
                                    f"{self.calendar.label(self.calendar.n_steps - 1)}") from None
@@ -112,14 +121,27 @@ class _Checker:
         cfg, sc = self.cfg, self.cfg["scenario"]
         _check(cfg["mode"] in MODES, "mode", cfg["mode"], f"allowed: {', '.join(MODES)}")
         _check(cfg["replicates"] >= 1, "replicates", cfg["replicates"], "must be >= 1")
-        _check(cfg["seed"] >= 0, "seed", cfg["seed"], "must be >= 0")
+        _check(0 <= cfg["seed"] <= SEED_MAX, "seed", cfg["seed"], f"must be an integer in [0, 2**64 - 1 = {SEED_MAX}]")
         _check(cfg["first_run"] >= 0, "first_run", cfg["first_run"], "must be >= 0")
+        _check(cfg["first_run"] + cfg["replicates"] - 1 <= SEED_MAX, "first_run", cfg["first_run"],
+               "run indices first_run .. first_run + replicates - 1 must stay below 2**64")
+        self.names(cfg)
         _check(cfg["workers"] >= 0, "workers", cfg["workers"], "must be >= 0 (0: one per core)")
         self.horizon(sc)
         self.scenario(sc)
         self.params(cfg["params"])
         self.stop(cfg)
         self.report(cfg["report"])
+
+    def names(self, cfg: Mapping[str, Any]) -> None:
+        """Names that become folder names stay one plain folder name inside the output folder."""
+        for path in NAMES:
+            section, key = path.split(".")
+            if isinstance(cfg.get(section), Mapping) and key in cfg[section]:
+                name = cfg[section][key]
+                _check(isinstance(name, str) and bool(_NAME.match(name)), path, name,
+                       "must be a plain name of 1-100 characters: letters, digits, '_', '-', '.', not starting "
+                       "with '.' or '-' (it becomes a folder name)")
 
     def stop(self, cfg: Mapping[str, Any]) -> None:
         """A run may stop before the scenario's end; what it reports must lie inside what it simulates."""
@@ -340,6 +362,7 @@ def _typed(path: str, schema: type, entry: Any) -> dict[str, Any]:
     ``dict[str, dict[str, Dataclass]]`` itself) and filled with its defaults."""
     if not isinstance(entry, Mapping):
         raise ConfigError(path, entry, f"must be a mapping of {schema.__name__} fields")
+    check_keys(entry, schema, path)
     try:
         return OmegaConf.to_container(OmegaConf.merge(OmegaConf.structured(schema), entry))
     except OmegaConfBaseException as err:
@@ -369,6 +392,44 @@ def validate(cfg: dict[str, Any]) -> dict[str, Any]:
     Returns the same config with the entries of two-level tables (sanctions, investment flows) typed
     and filled with their defaults.
     """
+    check_keys(cfg, Config)
     _fill_tables(cfg)
     _Checker(cfg).run()
     return cfg
+
+
+def _set(cfg: dict[str, Any], path: str, value: Any) -> None:
+    node: Any = cfg
+    parts = path.split(".")
+    for part in parts[:-1]:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    if isinstance(node, list):
+        node[int(parts[-1])] = value
+    else:
+        node[parts[-1]] = value
+
+
+def validate_ranges(cfg: dict[str, Any], ranges: Mapping[str, tuple[float, float]]) -> None:
+    """Check a config whose values at ``ranges`` (dotted path -> (lowest, highest)) vary from run to run.
+
+    Each value is checked at both ends, and jointly: every value at its lowest, every value at its highest,
+    and each at one end with all others at the other. The rules that join values (``k_ij * k_ji < 1``, a scaled
+    step level <= 1) grow with each of their non-negative factors, so the all-highest corner is their worst
+    case; checking one path at a time with the others at their lowest would miss it. ``cfg`` is restored.
+    """
+    if not ranges:
+        return
+    work = copy.deepcopy(cfg)
+    low = {path: lo for path, (lo, _) in ranges.items()}
+    high = {path: hi for path, (_, hi) in ranges.items()}
+    corners = [low, high]
+    for path in ranges:
+        corners += [{**low, path: high[path]}, {**high, path: low[path]}]
+    for corner in corners:
+        for path, value in corner.items():
+            _set(work, path, value)
+        try:
+            validate(work)
+        except ConfigError as err:
+            shown = ", ".join(f"{p} = {v:g}" for p, v in corner.items())
+            raise ConfigError(err.path, err.value, f"{err.allowed} (with per-run values {shown})") from None

@@ -17,21 +17,18 @@ sweep folder, and each records how it went in ``shards/shard-<k>-of-<n>/status.j
 
 from __future__ import annotations
 
-import copy
 import fcntl
-import hashlib
 import json
 import os
+import shutil
 import socket
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
-
-from sim.config.errors import ConfigError
+from sim.config.fingerprint import ID_LENGTH, IGNORED, IGNORED_SWEEP, fingerprint, result_config
 from sim.io import OutputExistsError, atomic_write_text
 
 RECORD = "sweep.json"
@@ -40,56 +37,8 @@ SHARDS = "shards"
 STATUS = "status.json"
 MANIFEST = "manifest.json"
 LOCK = ".finalize.lock"
-ID_LENGTH = 12
-# Settings that decide where and how fast a sweep runs, never what it computes.
-IGNORED = ("workers", "paths")
-IGNORED_SWEEP = ("shards", "shard")
 # What Hydra and the launchers put into a sweep folder before the sweep task starts: not results.
 LAUNCHER_FILES = frozenset({"multirun.yaml", SHARDS})
-
-
-def result_config(cfg: dict[str, Any]) -> dict[str, Any]:
-    """The part of a resolved config that decides a sweep's results."""
-    data = {key: copy.deepcopy(value) for key, value in cfg.items() if key not in IGNORED and key != "hydra"}
-    if isinstance(data.get("sweep"), dict):
-        for key in IGNORED_SWEEP:
-            data["sweep"].pop(key, None)
-    return data
-
-
-def fingerprint(cfg: dict[str, Any]) -> str:
-    """sha256 of a sweep's result configuration as JSON: equal fingerprints, equal results.
-
-    Keys keep their order (unlike the manifest's ``config_hash``): the order of a sweep's parameters and
-    outcomes decides the order of its design points and columns.
-    """
-    canonical = json.dumps(result_config(cfg), separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def folder_name(root: DictConfig) -> str:
-    """The ``${sweep_folder:}`` resolver: ``<sweep name>/<id>`` for the config it sits in.
-
-    The base config of a multirun over several sweeps (``-m sweep=a,b``) has no sweep: its folder (Hydra's
-    ``multirun.yaml``) is ``multirun-<run id>``, while each job's config names its own sweep's folder.
-    """
-    if root.get("sweep") is None:
-        from sim.config.load import run_id
-
-        return f"multirun-{run_id()}"
-    return f"{root.sweep.name}/{folder_id(root)}"
-
-
-def folder_id(root: DictConfig) -> str:
-    """The first characters of the fingerprint of a (composed, unresolved) config."""
-    from sim.config.validate import validate
-
-    data = OmegaConf.to_container(OmegaConf.masked_copy(root, [k for k in root if k != "hydra"]), resolve=True)
-    # validation fills defaults in place, exactly as the sweep task's will before it fingerprints; a bad config
-    # is reported by the task, and its folder name does not matter then
-    with suppress(ConfigError):
-        validate(data)
-    return fingerprint(data)[:ID_LENGTH]
 
 
 def first_difference(ours: Any, theirs: Any, path: str = "") -> tuple[str, Any, Any] | None:
@@ -283,11 +232,36 @@ def report(folder: Path, record: dict[str, Any]) -> tuple[list[str], set[int]]:
 @contextmanager
 def finalizing(folder: Path) -> Iterator[None]:
     """Hold the folder's merge lock: one process at a time assembles the final files (``flock``; works on
-    local disks and on NFS, where Linux maps it to a byte-range lock)."""
+    local disks and on NFS, where Linux maps it to a byte-range lock).
+
+    Once the folder is complete (its manifest is in place) the lock file is deleted, so a finished sweep keeps
+    no lock file. A process that was waiting on the deleted file finds, once it holds the lock, that the path
+    no longer names its file, and locks the path again (the usual lock-then-check-identity dance).
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    with (folder / LOCK).open("a") as handle:
+    path = folder / LOCK
+    while True:
+        handle = path.open("a")
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            same = os.path.samestat(os.fstat(handle.fileno()), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        handle.close()
+    try:
+        yield
+    finally:
+        if (folder / MANIFEST).is_file():
+            path.unlink(missing_ok=True)
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def tidy_complete(folder: Path) -> None:
+    """Delete what a complete sweep folder no longer needs: chunks left by a merge killed after writing the
+    manifest, and the merge lock."""
+    if (folder / MANIFEST).is_file() and ((folder / CHUNKS).exists() or (folder / LOCK).exists()):
+        with finalizing(folder):
+            shutil.rmtree(folder / CHUNKS, ignore_errors=True)

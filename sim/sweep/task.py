@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sim.config.load import PROJECT_ROOT
+from sim.config.validate import validate_ranges
 from sim.io import atomic_write, atomic_write_text, sha256
 from sim.manifest import build_manifest
 from sim.report import write_report
@@ -40,6 +41,14 @@ class IncompleteSweepError(RuntimeError):
     """A merge was asked for before every chunk of the sweep was finished."""
 
 
+def check_values(plan: engine.Plan) -> None:
+    """Every design point's values are valid together, checked over the extremes of the design before a folder
+    is made (``ConfigError`` otherwise): a grid value out of range, or k_ij and k_ji that are each fine alone
+    but unstable when both are at their highest."""
+    validate_ranges(plan.cfg, {name: (float(plan.design[name].min()), float(plan.design[name].max()))
+                               for name in plan.sweep.names})
+
+
 def run_sweep(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrides: list[str] | None = None,
               progress: bool = True) -> dict[str, Any]:
     """Run the sweep of ``cfg`` (validated, plain dict) into ``out_dir`` and describe what happened.
@@ -51,15 +60,14 @@ def run_sweep(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrides: li
     Raises ``OutputExistsError`` for a folder that holds anything else.
     """
     plan = engine.make_plan(cfg)
+    check_values(plan)
     shards, shard = cfg["sweep"]["shards"], cfg["sweep"]["shard"]
     chunks = plan.chunks()
     record = folder.claim(out_dir, cfg, runs=plan.runs, chunks=len(chunks), overrides=list(overrides or []))
     base = {"name": plan.sweep.name, "folder": str(out_dir), "runs": plan.runs, "points": len(plan.design),
             "chunks": len(chunks), "shards": shards, "shard": shard, "fingerprint": record["fingerprint"]}
     if (out_dir / MANIFEST).is_file():
-        if (out_dir / folder.CHUNKS).exists():  # the sweep was killed after writing its manifest
-            with folder.finalizing(out_dir):
-                engine.cleanup(out_dir / folder.CHUNKS)
+        folder.tidy_complete(out_dir)  # a sweep killed after writing its manifest left its chunks
         return {**base, "state": "complete", "ran_runs": 0, "seconds": 0.0}
 
     own = folder.shard_chunks(len(chunks), shards, shard)
