@@ -61,8 +61,12 @@ from sim.model import RelationsModel
 from sim.sweep import engine
 from sim.sweep.outcomes import measure
 
-OPTIONS = {"--runs": 20_000, "--mesa-runs": 200, "--replay-runs": 200,
-           "--workers": 0}  # --workers 0: the config's, else one per core
+OPTIONS = {
+    "--runs": 20_000,
+    "--mesa-runs": 200,
+    "--replay-runs": 200,
+    "--workers": 0,
+}  # --workers 0: the config's, else one per core
 RUN_DIR = "hydra.run.dir=${paths.output}/bench/${sweep.name}/${now:%Y-%m-%d_%H-%M-%S}_${run_id:}"
 RESULT = "bench.json"
 TARGET_SPEEDUP = 500.0  # the engine at least this many times faster than batch_run
@@ -138,8 +142,14 @@ def chunk_streams(plan: engine.Plan, start: int, stop: int) -> np.ndarray:
 
 def chunk_model(plan: engine.Plan, start: int, stop: int, record: tuple[str, ...] = ()) -> RelationsModel:
     """Sweep runs ``start..stop-1`` as one vectorised model, run to the end (the engine's model of a chunk)."""
-    return RelationsModel(plan.cfg, runs=chunk_streams(plan, start, stop), settings=chunk_settings(plan, start, stop),
-                          record=record, record_events=False, rng=plan.cfg["seed"]).run()
+    return RelationsModel(
+        plan.cfg,
+        runs=chunk_streams(plan, start, stop),
+        settings=chunk_settings(plan, start, stop),
+        record=record,
+        record_events=False,
+        rng=plan.cfg["seed"],
+    ).run()
 
 
 def state_digest(model: RelationsModel) -> str:
@@ -167,6 +177,7 @@ def timed(label: str, measure: Callable[[], int]) -> dict[str, float]:
 
 
 # ---- (a) the sweep engine ------------------------------------------------------------------------------------
+
 
 def engine_runs(plan: FirstRuns, workers: int, scratch: Path) -> int:
     """The real engine: every chunk written to ``scratch``, then the outcome files merged."""
@@ -201,13 +212,15 @@ def bare_runs(plan: FirstRuns, workers: int, digests: list[str]) -> int:
     if workers <= 1 or len(chunks) <= 1:
         digests.extend(bare_chunk(plan, a, b) for a, b in chunks)
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=engine._pool_context(), initializer=_init_bare,
-                                 initargs=(plan.cfg,)) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=engine._pool_context(), initializer=_init_bare, initargs=(plan.cfg,)
+        ) as pool:
             digests.extend(pool.map(_bare_worker, *zip(*chunks, strict=True)))
     return plan.runs
 
 
 # ---- what is timed is the same computation -------------------------------------------------------------------
+
 
 def check_same_runs(plan: FirstRuns, outcomes: Path, digests: list[str]) -> dict[str, Any]:
     """The first chunk, recorded: its outcomes are the engine's rows and its final state the bare loop's."""
@@ -216,12 +229,18 @@ def check_same_runs(plan: FirstRuns, outcomes: Path, digests: list[str]) -> dict
     measured = measure(model, plan.sweep)
     table = pq.read_table(outcomes).slice(start, stop - start)
     engine_equal = np.array_equal(table.column("run").to_numpy(), np.arange(start, stop)) and all(
-        np.array_equal(table.column(name).to_numpy(), values, equal_nan=True) for name, values in measured.items())
-    return {"runs": [start, stop], "outcomes": sorted(measured), "engine_outcomes_equal": bool(engine_equal),
-            "bare_loop_state_equal": state_digest(model) == digests[0]}
+        np.array_equal(table.column(name).to_numpy(), values, equal_nan=True) for name, values in measured.items()
+    )
+    return {
+        "runs": [start, stop],
+        "outcomes": sorted(measured),
+        "engine_outcomes_equal": bool(engine_equal),
+        "bare_loop_state_equal": state_digest(model) == digests[0],
+    }
 
 
 # ---- a replay, and the compiled kernels' one-off cost ----------------------------------------------------------
+
 
 def replay_runs(cfg: dict[str, Any], runs: int) -> int:
     """The scenario's replay as ``run.py`` simulates it (everything recorded, the event log kept), no files."""
@@ -251,13 +270,21 @@ def compile_seconds() -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="numba-cache-") as cache:
         env = {**os.environ, "NUMBA_CACHE_DIR": cache}
         for label in ("cold_cache", "warm_cache"):
-            proc = subprocess.run([sys.executable, "-c", _COMPILE_PROBE], capture_output=True, text=True, env=env,
-                                  cwd=Path(__file__).resolve().parents[1], timeout=1800, check=True)
+            proc = subprocess.run(
+                [sys.executable, "-c", _COMPILE_PROBE],
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=Path(__file__).resolve().parents[1],
+                timeout=1800,
+                check=True,
+            )
             out[f"{label}_seconds"] = round(float(proc.stdout.strip().splitlines()[-1]), 3)
     return out
 
 
 # ---- (b) Mesa's batch_run -----------------------------------------------------------------------------------
+
 
 def mesa_grid(plan: engine.Plan, runs: int) -> tuple[list[dict[str, float]], list[int]]:
     """Design points × seeds with exactly ``runs`` combinations: as many points as possible (a divisor of
@@ -276,10 +303,21 @@ def mesa_runs(plan: engine.Plan, runs: int, workers: int) -> int:
     variables (a tuple) go in as one-element lists; ``rng`` gives each run its seed.
     """
     settings, seeds = mesa_grid(plan, runs)
-    parameters = {"config": [plan.cfg], "settings": settings, "record": [plan.sweep.recorded_variables()],
-                  "record_events": False}
-    rows = mesa.batch_run(RelationsModel, parameters=parameters, rng=seeds, number_processes=workers,
-                          max_steps=plan.calendar.n_steps, data_collection_period=-1, display_progress=False)
+    parameters = {
+        "config": [plan.cfg],
+        "settings": settings,
+        "record": [plan.sweep.recorded_variables()],
+        "record_events": False,
+    }
+    rows = mesa.batch_run(
+        RelationsModel,
+        parameters=parameters,
+        rng=seeds,
+        number_processes=workers,
+        max_steps=plan.calendar.n_steps,
+        data_collection_period=-1,
+        display_progress=False,
+    )
     done = len({row["RunId"] for row in rows})  # one row per country and run: the agent reporters
     if done != runs or any(row["Step"] != plan.calendar.n_steps for row in rows):
         raise RuntimeError(f"batch_run returned {done} runs, not {runs} runs of {plan.calendar.n_steps} steps")
@@ -288,15 +326,19 @@ def mesa_runs(plan: engine.Plan, runs: int, workers: int) -> int:
 
 # ---- report --------------------------------------------------------------------------------------------------
 
+
 def peak_rss_mb() -> dict[str, float]:
     """Peak resident memory of this process and of its largest finished child, in MB (Linux: ru_maxrss in KiB)."""
     scale = 1 / 1024 if sys.platform.startswith("linux") else 1 / 1024**2
-    return {"self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale,
-            "children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale}
+    return {
+        "self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale,
+        "children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale,
+    }
 
 
-def benchmark(cfg: dict[str, Any], runs: int, mesa_count: int, replay_count: int, workers: int,
-              out_dir: Path) -> dict[str, Any]:
+def benchmark(
+    cfg: dict[str, Any], runs: int, mesa_count: int, replay_count: int, workers: int, out_dir: Path
+) -> dict[str, Any]:
     """All measurements (batch_run last: it switches multiprocessing's default start method to spawn)."""
     load_before = os.getloadavg()
     compiled = compile_seconds()
@@ -311,19 +353,33 @@ def benchmark(cfg: dict[str, Any], runs: int, mesa_count: int, replay_count: int
     timings["batch_run"] = timed("batch_run", lambda: mesa_runs(plan, mesa_count, workers))
     a, b, c = (timings[k]["runs_per_second"] for k in ("engine", "batch_run", "bare loop"))
     return {
-        "sweep": plan.sweep.name, "design_points": len(plan.design), "months": plan.calendar.n_steps,
-        "chunk_size": plan.sweep.chunk_size, "workers": workers,
+        "sweep": plan.sweep.name,
+        "design_points": len(plan.design),
+        "months": plan.calendar.n_steps,
+        "chunk_size": plan.sweep.chunk_size,
+        "workers": workers,
         "methods": {name: {k: round(v, 3) for k, v in t.items()} for name, t in timings.items()},
-        "speedup_over_batch_run": round(a / b, 2), "engine_over_bare_loop_time": round(c / a, 3),
-        "replay_seconds": round(timings["replay"]["seconds"], 3), "compile": compiled, "check": same,
+        "speedup_over_batch_run": round(a / b, 2),
+        "engine_over_bare_loop_time": round(c / a, 3),
+        "replay_seconds": round(timings["replay"]["seconds"], 3),
+        "compile": compiled,
+        "check": same,
         "bare_loop_digests": digests,
-        "targets": {"speedup_over_batch_run": TARGET_SPEEDUP, "engine_over_bare_loop_time": TARGET_OVERHEAD,
-                    "replay_seconds": TARGET_REPLAY_SECONDS},
-        "load_average": {"before": [round(x, 2) for x in load_before],
-                         "after": [round(x, 2) for x in os.getloadavg()]},
+        "targets": {
+            "speedup_over_batch_run": TARGET_SPEEDUP,
+            "engine_over_bare_loop_time": TARGET_OVERHEAD,
+            "replay_seconds": TARGET_REPLAY_SECONDS,
+        },
+        "load_average": {"before": [round(x, 2) for x in load_before], "after": [round(x, 2) for x in os.getloadavg()]},
         "peak_rss_mb": {k: round(v, 1) for k, v in peak_rss_mb().items()},
-        "machine": {"cpus": engine.default_workers(), "cpu_count": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform(), "mesa": mesa.__version__, "numpy": np.__version__},
+        "machine": {
+            "cpus": engine.default_workers(),
+            "cpu_count": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "mesa": mesa.__version__,
+            "numpy": np.__version__,
+        },
     }
 
 
@@ -335,15 +391,21 @@ def table(result: dict[str, Any]) -> str:
     speedup, overhead = result["speedup_over_batch_run"], result["engine_over_bare_loop_time"]
     lines.append(f"speed-up over batch_run: {speedup:,.1f}× (target ≥ {TARGET_SPEEDUP:g}×)")
     lines.append(f"engine time / bare loop time: {overhead:.2f}× (target ≤ {TARGET_OVERHEAD:g}×)")
-    lines.append(f"replay of {result['methods']['replay']['runs']:,} runs: {result['replay_seconds']:.2f} s "
-                 f"(target for 200 runs ≤ {TARGET_REPLAY_SECONDS:g} s)")
+    lines.append(
+        f"replay of {result['methods']['replay']['runs']:,} runs: {result['replay_seconds']:.2f} s "
+        f"(target for 200 runs ≤ {TARGET_REPLAY_SECONDS:g} s)"
+    )
     compiled = result["compile"]
-    lines.append(f"compiled kernels, once per process: {compiled['cold_cache_seconds']:.2f} s to compile, "
-                 f"{compiled['warm_cache_seconds']:.2f} s to load from the cache (not in the times above)")
+    lines.append(
+        f"compiled kernels, once per process: {compiled['cold_cache_seconds']:.2f} s to compile, "
+        f"{compiled['warm_cache_seconds']:.2f} s to load from the cache (not in the times above)"
+    )
     check = result["check"]
-    lines.append(f"same computation (runs {check['runs'][0]}..{check['runs'][1] - 1}): engine outcomes "
-                 f"{'equal' if check['engine_outcomes_equal'] else 'DIFFER'}, bare-loop final state "
-                 f"{'equal' if check['bare_loop_state_equal'] else 'DIFFERS'}")
+    lines.append(
+        f"same computation (runs {check['runs'][0]}..{check['runs'][1] - 1}): engine outcomes "
+        f"{'equal' if check['engine_outcomes_equal'] else 'DIFFER'}, bare-loop final state "
+        f"{'equal' if check['bare_loop_state_equal'] else 'DIFFERS'}"
+    )
     load = result["load_average"]
     lines.append(f"load average (1, 5, 15 min): {load['before']} before, {load['after']} after")
     rss = result["peak_rss_mb"]
@@ -364,8 +426,10 @@ def main(cfg: DictConfig) -> None:
         workers = OPTS["--workers"] or data["workers"] or engine.default_workers()
         result = benchmark(data, OPTS["--runs"], OPTS["--mesa-runs"], OPTS["--replay-runs"], workers, out_dir)
     (out_dir / RESULT).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    print(f"{result['sweep']}: {result['design_points']:,} design points, {result['months']} months, "
-          f"chunks of {result['chunk_size']:,}, {workers} worker(s)")
+    print(
+        f"{result['sweep']}: {result['design_points']:,} design points, {result['months']} months, "
+        f"chunks of {result['chunk_size']:,}, {workers} worker(s)"
+    )
     print(table(result))
     print(f"output: {out_dir}")
     if not (result["check"]["engine_outcomes_equal"] and result["check"]["bare_loop_state_equal"]):

@@ -33,23 +33,34 @@ def main(cfg: DictConfig) -> None:
     hc = HydraConfig.get()
     with guard():
         data = validate(to_container(cfg))
-        result = run_calibration(data, Path(hc.runtime.output_dir), workers=data["workers"] or default_workers(),
-                                 overrides=list(hc.overrides.task), progress=_progress)
+        result = run_calibration(
+            data,
+            Path(hc.runtime.output_dir),
+            workers=data["workers"] or default_workers(),
+            overrides=list(hc.overrides.task),
+            progress=_progress,
+        )
     p = result["provenance"]
-    print(f"calibration {p['name']} ({p['mode']} mode, split {p['split']}): {p['optimiser']['candidates']:,} "
-          f"candidates x {p['replicates']} runs, seed {p['seeds']['fit']} ({p['optimiser']['runs_with_scoring']:,} "
-          f"runs with scoring) in {result['seconds']:.1f} s")
+    print(
+        f"calibration {p['name']} ({p['mode']} mode, split {p['split']}): {p['optimiser']['candidates']:,} "
+        f"candidates x {p['replicates']} runs, seed {p['seeds']['fit']} ({p['optimiser']['runs_with_scoring']:,} "
+        f"runs with scoring) in {result['seconds']:.1f} s"
+    )
     w = p["windows"]
     print(f"skill = 1 - SSE_model/SSE_flat, seed {p['seeds']['score']}, {p['seeds']['score_replicates']} runs per row:")
     rows = list(p["skill"]["fit"])
-    print(f"  {'row':<12} {'fit ' + w['fit']['first'] + '..' + w['fit']['last']:>22} "
-          f"{'held out ' + str(w['held_out']['first']) + '..' + str(w['held_out']['last']):>27}  moments (median)")
+    print(
+        f"  {'row':<12} {'fit ' + w['fit']['first'] + '..' + w['fit']['last']:>22} "
+        f"{'held out ' + str(w['held_out']['first']) + '..' + str(w['held_out']['last']):>27}  moments (median)"
+    )
     for row in rows:
         moments = ", ".join(f"{m} {v}" for m, v in p["moments"]["simulated"].get(row, {}).items())
         fit, held = ("n/a" if v is None else f"{v:.3f}" for v in (p["skill"]["fit"][row], p["skill"]["held_out"][row]))
         print(f"  {row:<12} {fit:>22} {held:>27}  {moments}")
-    print(f"  ({w['fit']['targets']} fit targets, {w['held_out']['targets']} held-out targets; flat = each dyad's "
-          "fit-window mean)")
+    print(
+        f"  ({w['fit']['targets']} fit targets, {w['held_out']['targets']} held-out targets; flat = each dyad's "
+        "fit-window mean)"
+    )
     print(result["table"].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     if result["refused"]:
         print(result["refused"])

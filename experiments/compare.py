@@ -1,9 +1,9 @@
 """Run a scenario against its baseline with common random numbers and write the comparison's folder.
 
-    python experiments/compare.py experiment=japan_never_sanctions          # conf/experiment/*.yaml
-    python experiments/compare.py experiment=north_korea_crisis_2017 replicates=1000 seed=3
-    python experiments/compare.py experiment=projection_2018_2025 params.wedge_weight=2
-    python experiments/compare.py -m experiment=japan_never_sanctions,japan_breaks_sanctions_2017
+python experiments/compare.py experiment=japan_never_sanctions          # conf/experiment/*.yaml
+python experiments/compare.py experiment=north_korea_crisis_2017 replicates=1000 seed=3
+python experiments/compare.py experiment=projection_2018_2025 params.wedge_weight=2
+python experiments/compare.py -m experiment=japan_never_sanctions,japan_breaks_sanctions_2017
 """
 
 from __future__ import annotations
@@ -30,8 +30,10 @@ def main(cfg: DictConfig) -> None:
         summary = run_comparison(data, out_dir=Path(hc.runtime.output_dir), overrides=list(hc.overrides.task))
     spec = data["compare"]
     variable = "nci" if "nci" in spec["variables"] else spec["variables"][0]
-    print(f"{spec['name']}: {summary['scenario']} vs {summary['baseline']} ({data['mode']}): {summary['runs']} "
-          f"paired runs, seed {data['seed']}, {summary['seconds']['total']:.1f} s")
+    print(
+        f"{spec['name']}: {summary['scenario']} vs {summary['baseline']} ({data['mode']}): {summary['runs']} "
+        f"paired runs, seed {data['seed']}, {summary['seconds']['total']:.1f} s"
+    )
     print(headline(summary, spec["dyads"][0], variable))
     print(f"output: {hc.runtime.output_dir}")
 

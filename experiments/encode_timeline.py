@@ -119,8 +119,19 @@ def encode(row: dict[str, str], dropped: list[str]) -> list[tuple[object, ...]]:
                     continue
                 if ONE_SIDED.get((date, code), source) != source:
                     continue
-                out.append((date, source, target, code, value, row["event"], role(row["replay_role"], source),
-                            row["confidence"], row["refs"]))
+                out.append(
+                    (
+                        date,
+                        source,
+                        target,
+                        code,
+                        value,
+                        row["event"],
+                        role(row["replay_role"], source),
+                        row["confidence"],
+                        row["refs"],
+                    )
+                )
     return out
 
 

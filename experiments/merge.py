@@ -36,8 +36,10 @@ def main(argv: list[str]) -> int:
     try:
         merged = finalize(out_dir, record=record)
     except IncompleteSweepError as err:
-        print(f"{err}\nnot merged: rerun the sweep's command (it runs only the missing chunks), then merge",
-              file=sys.stderr)
+        print(
+            f"{err}\nnot merged: rerun the sweep's command (it runs only the missing chunks), then merge",
+            file=sys.stderr,
+        )
         return 1
     except RuntimeError as err:
         print(f"error: {err}", file=sys.stderr)

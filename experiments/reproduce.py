@@ -27,8 +27,11 @@ from sim.sweep.engine import default_workers
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("folder", type=Path, help="a run, sweep, validation, calibration or comparison folder "
-                        "that holds manifest.json and .hydra/")
+    parser.add_argument(
+        "folder",
+        type=Path,
+        help="a run, sweep, validation, calibration or comparison folder that holds manifest.json and .hydra/",
+    )
     parser.add_argument("--out", type=Path, help="folder for the re-run (must be new or empty)")
     parser.add_argument("--workers", type=int, default=0, help="sweep worker processes (0: one per core)")
     args = parser.parse_args(argv)
@@ -43,8 +46,10 @@ def main(argv: list[str]) -> int:
     out_dir = (args.out or default_out_dir(saved.folder)).resolve()
     for warning in warnings_for(saved):
         print(f"warning: {warning}", file=sys.stderr)
-    print(f"reproducing {saved.folder} ({saved.kind}, seed {saved.cfg.get('seed')}, overrides: "
-          f"{' '.join(saved.overrides) or 'none'})")
+    print(
+        f"reproducing {saved.folder} ({saved.kind}, seed {saved.cfg.get('seed')}, overrides: "
+        f"{' '.join(saved.overrides) or 'none'})"
+    )
     try:
         rerun(saved, out_dir, workers=args.workers or default_workers(), progress=sys.stderr.isatty())
     except FolderError as err:
@@ -55,8 +60,10 @@ def main(argv: list[str]) -> int:
         if not check.ok:
             print(f"  DIFFERENT  {check.name}: {check.problem}" + (f"; {check.detail}" if check.detail else ""))
     same = sum(c.ok for c in checks)
-    print(f"{same} of {len(checks)} result files identical to the manifest's sha256"
-          + ("" if same == len(checks) else f"; {len(checks) - same} differ"))
+    print(
+        f"{same} of {len(checks)} result files identical to the manifest's sha256"
+        + ("" if same == len(checks) else f"; {len(checks) - same} differ")
+    )
     print(f"output: {out_dir}")
     return 0 if checks and same == len(checks) else 1
 

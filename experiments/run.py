@@ -1,9 +1,9 @@
 """Run one scenario as an ensemble and write its result folder.
 
-    python experiments/run.py                                        # the 2012-2017 replay, 200 runs
-    python experiments/run.py replicates=1000 seed=3 mode=forced
-    python experiments/run.py scenario.sanctions.USA.RUS.scale=0.5 scenario.investment.flows.JPN.RUS.baseline_flow=0.04
-    python experiments/run.py -m params.wedge_weight=0,2,4           # Hydra multirun, one folder per job
+python experiments/run.py                                        # the 2012-2017 replay, 200 runs
+python experiments/run.py replicates=1000 seed=3 mode=forced
+python experiments/run.py scenario.sanctions.USA.RUS.scale=0.5 scenario.investment.flows.JPN.RUS.baseline_flow=0.04
+python experiments/run.py -m params.wedge_weight=0,2,4           # Hydra multirun, one folder per job
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ def main(cfg: DictConfig) -> None:
     hc = HydraConfig.get()
     with guard():
         data = validate(to_container(cfg))
-        summary = run_replay(data, out_dir=Path(hc.runtime.output_dir),
-                             overrides=list(hc.overrides.task))
-    print(f"{data['scenario']['name']} ({data['mode']}): {summary['runs']} runs, seed {data['seed']}, "
-          f"{summary['seconds']['total']:.1f} s")
+        summary = run_replay(data, out_dir=Path(hc.runtime.output_dir), overrides=list(hc.overrides.task))
+    print(
+        f"{data['scenario']['name']} ({data['mode']}): {summary['runs']} runs, seed {data['seed']}, "
+        f"{summary['seconds']['total']:.1f} s"
+    )
     print(headline(summary))
     print(f"output: {hc.runtime.output_dir}")
 

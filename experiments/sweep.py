@@ -73,8 +73,7 @@ def main(cfg: DictConfig) -> None:
         data = validate(to_container(cfg))
         check_sweep(data)
         workers = data["workers"] or default_workers()
-        result = run_sweep(data, out_dir, workers=workers, overrides=list(hc.overrides.task),
-                           progress=not multirun)
+        result = run_sweep(data, out_dir, workers=workers, overrides=list(hc.overrides.task), progress=not multirun)
     print(describe(result))
     print(f"output: {out_dir}")
 
@@ -87,20 +86,28 @@ def describe(result: dict) -> str:
         return f"{name}: already complete, nothing to run (fingerprint {result['fingerprint'][:12]})"
     lines = []
     if result["ran_runs"]:
-        lines.append(f"{name}: {result['ran_runs']:,} runs in {result['simulation_seconds']:.1f} s, "
-                     f"{result['runs_per_second']:,.0f} runs/s on {result['workers']} worker(s)")
-        lines.append(f"peak memory: {result['peak_rss_mb_main']:,.0f} MB (main process), "
-                     f"{result['peak_rss_mb_largest_worker']:,.0f} MB (largest worker)")
+        lines.append(
+            f"{name}: {result['ran_runs']:,} runs in {result['simulation_seconds']:.1f} s, "
+            f"{result['runs_per_second']:,.0f} runs/s on {result['workers']} worker(s)"
+        )
+        lines.append(
+            f"peak memory: {result['peak_rss_mb_main']:,.0f} MB (main process), "
+            f"{result['peak_rss_mb_largest_worker']:,.0f} MB (largest worker)"
+        )
     else:
         lines.append(f"{name}: its chunks were already finished")
     if result.get("resumed"):
         lines.append(f"resumed: {result['runs'] - result['ran_runs']:,} of {result['runs']:,} runs were on disk")
     if state == "merged":
-        lines.append(f"{result['name']}: {result['runs']:,} runs ({result['points']:,} design points) merged "
-                     f"in {result['seconds']:.1f} s")
+        lines.append(
+            f"{result['name']}: {result['runs']:,} runs ({result['points']:,} design points) merged "
+            f"in {result['seconds']:.1f} s"
+        )
     elif state == "partial":
-        lines.append("other shards' chunks are still missing: the last shard to finish merges "
-                     f"(or: python experiments/merge.py {result['folder']})")
+        lines.append(
+            "other shards' chunks are still missing: the last shard to finish merges "
+            f"(or: python experiments/merge.py {result['folder']})"
+        )
     else:
         lines.append(f"{result['name']}: merged meanwhile by another process")
     return "\n".join(lines)

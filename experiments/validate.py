@@ -49,14 +49,22 @@ def main(cfg: DictConfig) -> None:
     share, low, high = result["joint"]
     print(f"\nJoint: every pattern holds in {share:.3f} of runs [{low:.3f}, {high:.3f}]")
     print("\nComparative statics (common random numbers; paired 95% intervals):")
-    print(result["statics"][["static", "quantity", "predicted", "paired difference", "low", "high", "result"]]
-          .to_markdown(index=False))
+    print(
+        result["statics"][
+            ["static", "quantity", "predicted", "paired difference", "low", "high", "result"]
+        ].to_markdown(index=False)
+    )
     print("\nDiscriminating or not (share of LHS runs where the pattern holds, §5.8 ranges):")
-    print(result["discrimination"][["pattern", "lhs_runs", "holds", "holds_low", "holds_high", "points_always",
-                                    "label"]].to_markdown(index=False))
+    print(
+        result["discrimination"][
+            ["pattern", "lhs_runs", "holds", "holds_low", "holds_high", "points_always", "label"]
+        ].to_markdown(index=False)
+    )
     failed = [name for name, ok in result["checks"].items() if not ok]
-    print(f"\n{'PASS: every goal holds' if result['passed'] else 'FAIL: ' + ', '.join(failed)}"
-          f" ({result['seconds']:.1f} s: {', '.join(f'{k} {v:.1f} s' for k, v in result['timings'].items())})")
+    print(
+        f"\n{'PASS: every goal holds' if result['passed'] else 'FAIL: ' + ', '.join(failed)}"
+        f" ({result['seconds']:.1f} s: {', '.join(f'{k} {v:.1f} s' for k, v in result['timings'].items())})"
+    )
     print(f"output: {hc.runtime.output_dir}")
     if not result["passed"]:
         raise SystemExit(1)

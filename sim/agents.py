@@ -55,9 +55,12 @@ class Country(mesa.Agent):
             reference = w.alignment_reference[t][:, i, j]
             falling = reference < w.alignment_reference[max(t - 1, 0)][:, i, j]
             value = sanctions.relationship_value(
-                p.relationship_value_base[:, 0], p.relationship_value_investment[:, 0],
-                p.relationship_value_trust[:, 0], prev.investment_stock[:, i, j],
-                trust.logistic(prev.log_odds[:, i, j]))
+                p.relationship_value_base[:, 0],
+                p.relationship_value_investment[:, 0],
+                p.relationship_value_trust[:, 0],
+                prev.investment_stock[:, i, j],
+                trust.logistic(prev.log_odds[:, i, j]),
+            )
             target = sanctions.alignment_target(reference, w.commitment[:, i], w.pressure[t][:, w.patron[i]], value)
             row[:, j] = sanctions.ratchet(prev.sanctions[:, i, j], target, falling)
             rose = row[:, j] - prev.sanctions[:, i, j] > p.sanction_step_threshold[:, 0]
@@ -66,13 +69,17 @@ class Country(mesa.Agent):
         for c in np.flatnonzero(w.channel_owner == i):
             j = w.channel_partner[c]
             target = diplomacy.channel_target(
-                trust.mutual_trust(prev.log_odds, i, j), prev.rapport[:, i, j], m.structure.wedge[:, i, j],
+                trust.mutual_trust(prev.log_odds, i, j),
+                prev.rapport[:, i, j],
+                m.structure.wedge[:, i, j],
                 m.structure.penalty[:, i, j] / p.alliance_penalty_scale[:, 0],
-                channel_intercept=p.channel_intercept[:, 0], channel_trust_slope=p.channel_trust_slope[:, 0],
+                channel_intercept=p.channel_intercept[:, 0],
+                channel_trust_slope=p.channel_trust_slope[:, 0],
                 channel_trust_reference=p.channel_trust_reference[:, 0],
                 channel_rapport_slope=p.channel_rapport_slope[:, 0],
                 channel_wedge_slope=p.channel_wedge_slope[:, 0],
-                channel_penalty_slope=p.channel_penalty_slope[:, 0])
+                channel_penalty_slope=p.channel_penalty_slope[:, 0],
+            )
             target = np.maximum(target, prev.mandate[:, c])  # leaders' mandate: a floor (S3)
             before = prev.openness[:, i, j]
             after = diplomacy.adjust(before, target, p.channel_speed[:, 0], p.channel_close_speed[:, 0])
@@ -136,8 +143,9 @@ class Country(mesa.Agent):
         n, nxt, rs = w.n, m.next, m.streams
         others = self._others()
         level = nxt.intended[:, i, :] + p.implementation_noise * rs.normal("implementation", t, (n,), offset=i * n)
-        total, counts, costly, first = events.month_events(rs, t, i, level, p.events_per_month, p.event_noise,
-                                                           m.max_events)
+        total, counts, costly, first = events.month_events(
+            rs, t, i, level, p.events_per_month, p.event_noise, m.max_events
+        )
         inj = w.injected
         scale = w.sanction_scale[:, i, :]
         injected_wg = inj.weighted_goldstein[t][i] + scale * inj.sanction_weighted_goldstein[t][i]
@@ -163,11 +171,18 @@ class Country(mesa.Agent):
         sender_sanctions = nxt.sanctions[:, u, :] if u >= 0 and u != i else np.zeros((m.n_runs, w.n))
         exposure = w.exposure[:, i, None]
         flow = investment.investment_flow(
-            w.investment_baseline[:, i, :], busting=w.busting[:, i, :], sender_sanctions=sender_sanctions,
-            exposure=exposure, channel_push=w.channel_push[:, i, :], openness=nxt.openness[:, i, :],
-            trust=trust.logistic(prev.log_odds[:, i, :]), rapport=nxt.rapport[:, i, :],
-            host_stress=w.stress[t], friction=w.sanction_friction,
-            effective_sanctions=investment.effective_friction(nxt.sanctions[:, i, :], exposure, sender_sanctions))
+            w.investment_baseline[:, i, :],
+            busting=w.busting[:, i, :],
+            sender_sanctions=sender_sanctions,
+            exposure=exposure,
+            channel_push=w.channel_push[:, i, :],
+            openness=nxt.openness[:, i, :],
+            trust=trust.logistic(prev.log_odds[:, i, :]),
+            rapport=nxt.rapport[:, i, :],
+            host_stress=w.stress[t],
+            friction=w.sanction_friction,
+            effective_sanctions=investment.effective_friction(nxt.sanctions[:, i, :], exposure, sender_sanctions),
+        )
         nxt.investment_flow[:, i, :] = flow
         nxt.investment_stock[:, i, :] = investment.accumulate(prev.investment_stock[:, i, :], flow, w.depreciation)
 
@@ -180,8 +195,15 @@ class Country(mesa.Agent):
         signal = nxt.realised[:, :, j]
         noise = m.streams.normal("perception", t, (n,), offset=j * n)
         read = perception.perceive(
-            signal, prev.baseline[:, :, j], own_trust, nxt.rapport[:, :, j], noise, mistrust_bias=p.mistrust_bias,
-            perception_noise=p.perception_noise, rapport_clarity=p.rapport_clarity)
+            signal,
+            prev.baseline[:, :, j],
+            own_trust,
+            nxt.rapport[:, :, j],
+            noise,
+            mistrust_bias=p.mistrust_bias,
+            perception_noise=p.perception_noise,
+            rapport_clarity=p.rapport_clarity,
+        )
         read = np.where(sources, read, 0.0)
         nxt.perceived[:, :, j] = read
         log_odds = prev.log_odds[:, j, :]
@@ -192,8 +214,13 @@ class Country(mesa.Agent):
             return
         baseline = prev.baseline[:, :, j]
         cost = nxt.visit[:, :, j] * m.structure.penalty[:, :, j] / p.alliance_penalty_scale
-        sigma = trust.signal_noise(nxt.costly[:, :, j], cost, cheap_signal_noise=p.cheap_signal_noise,
-                                   costly_signal_noise=p.costly_signal_noise, cost_sensitivity=p.cost_sensitivity)
+        sigma = trust.signal_noise(
+            nxt.costly[:, :, j],
+            cost,
+            cheap_signal_noise=p.cheap_signal_noise,
+            costly_signal_noise=p.costly_signal_noise,
+            cost_sensitivity=p.cost_sensitivity,
+        )
         updated = trust.bayes_update(log_odds, read, baseline, sigma, signal_separation=p.signal_separation)
         shock_w, shock_wg = w.shock_weight[t][j], w.shock_weighted_goldstein[t][j]
         updated = updated + p.signal_separation / p.costly_signal_noise**2 * (shock_wg - shock_w * baseline)

@@ -27,8 +27,12 @@ from sim.dashboard.figures import difference_figure, marker_legend, nci_figure, 
 
 DEFAULT_SCENARIO = "replay_2012_2017"
 DEFAULT_RUNS = int(os.environ.get("RELATIONS_DASHBOARD_RUNS", "50"))  # the browser test starts smaller
-GROUP_TITLES = {"sanctions": "Sanctions", "alliance": "Alliance and US pressure", "investment": "Investment",
-                "behaviour": "Behaviour"}
+GROUP_TITLES = {
+    "sanctions": "Sanctions",
+    "alliance": "Alliance and US pressure",
+    "investment": "Investment",
+    "behaviour": "Behaviour",
+}
 
 engine = Engine()
 
@@ -62,8 +66,9 @@ def Controls(controls: list[ctl.Control]):
         params = {}
         for c in (c for c in controls if c.group == group):
             value = values.value.get(c.path, c.default)
-            params[c.path] = Slider(f"{c.label} {value:g}", value=value, min=c.low, max=c.high, step=c.step,
-                                    dtype=float)
+            params[c.path] = Slider(
+                f"{c.label} {value:g}", value=value, min=c.low, max=c.high, step=c.step, dtype=float
+            )
         with solara.Details(title, expand=group != "behaviour"):
             UserInputs(params, on_change=_set_value)
     solara.Button("reset to the scenario", on_click=lambda: values.set({}), text=True)
@@ -76,14 +81,18 @@ def SaveOverlay(cfg: dict, settings: dict[str, float]):
             if save_group.value == "scenario":
                 text = export.scenario_overlay(save_name.value, scenario.value, cfg, settings)
             else:
-                text = export.experiment_overlay(save_name.value, scenario.value, cfg, settings, replicates.value,
-                                                 seed.value)
+                text = export.experiment_overlay(
+                    save_name.value, scenario.value, cfg, settings, replicates.value, seed.value
+                )
             if save_name.value == scenario.value:
                 raise export.ExportError("a scenario cannot be saved over the one it inherits")
             path = export.save(save_group.value, save_name.value, text, overwrite=save_overwrite.value)
-            run = (f"python experiments/run.py scenario={save_name.value} " + " ".join(
-                f"{k}={v:g}" for k, v in settings.items() if k.startswith("params.")) if save_group.value == "scenario"
-                   else f"python experiments/compare.py experiment={save_name.value}")
+            run = (
+                f"python experiments/run.py scenario={save_name.value} "
+                + " ".join(f"{k}={v:g}" for k, v in settings.items() if k.startswith("params."))
+                if save_group.value == "scenario"
+                else f"python experiments/compare.py experiment={save_name.value}"
+            )
             save_message.value = f"saved {path.relative_to(export.CONF_DIR.parent)}; run it: {run.strip()}"
         except export.ExportError as err:
             save_message.value = f"not saved: {err}"
@@ -105,11 +114,19 @@ def Views(cfg: dict, controls: list[ctl.Control]):
     request = Request(scenario.value, tuple(settings.items()), int(replicates.value), int(seed.value))
     result = solara.use_thread(lambda: engine.update(request), dependencies=[request], intrusive_cancel=False)
     solara.Text("Reproduce this arm:")
-    solara.v.Html(tag="pre", children=[export.command(scenario.value, settings, request.replicates, request.seed)],
-                  class_="relations-command", style_="white-space: pre-wrap; background: #f4f4f4; padding: 6px")
+    solara.v.Html(
+        tag="pre",
+        children=[export.command(scenario.value, settings, request.replicates, request.seed)],
+        class_="relations-command",
+        style_="white-space: pre-wrap; background: #f4f4f4; padding: 6px",
+    )
     SaveOverlay(cfg, settings)
-    solara.SelectMultiple("dyads", values=dyads.value, all_values=dyad_names(cfg["scenario"]["countries"]),
-                          on_value=lambda v: dyads.set(v or ["JPN->RUS"]))
+    solara.SelectMultiple(
+        "dyads",
+        values=dyads.value,
+        all_values=dyad_names(cfg["scenario"]["countries"]),
+        on_value=lambda v: dyads.set(v or ["JPN->RUS"]),
+    )
     shown = result.value
     if result.state == solara.ResultState.ERROR:
         solara.Error(f"{result.error}")
@@ -117,30 +134,47 @@ def Views(cfg: dict, controls: list[ctl.Control]):
         solara.Text("running the ensemble…", classes=["relations-status"])
         return
     busy = result.state == solara.ResultState.RUNNING
-    solara.Text(("updating… " if busy else "") + f"{len(shown.arm.runs)} runs, seed {shown.request.seed}: updated "
-                f"in {shown.seconds:.2f} s", classes=["relations-status"])
+    solara.Text(
+        ("updating… " if busy else "") + f"{len(shown.arm.runs)} runs, seed {shown.request.seed}: updated "
+        f"in {shown.seconds:.2f} s",
+        classes=["relations-status"],
+    )
     markers = cfg["scenario"]["markers"]
     chosen = [d for d in dyads.value if d in dyad_names(shown.arm.countries)][:4] or ["JPN->RUS"]
     with solara.Div(classes=["relations-nci"]):
-        solara.FigureMatplotlib(nci_figure(shown.arm, shown.baseline, chosen, markers), format="png",
-                                dependencies=[shown.request, tuple(chosen)])
+        solara.FigureMatplotlib(
+            nci_figure(shown.arm, shown.baseline, chosen, markers),
+            format="png",
+            dependencies=[shown.request, tuple(chosen)],
+        )
     solara.Text(f"Key events: {marker_legend(markers)}")
-    solara.FigureMatplotlib(state_figure(shown.arm, shown.baseline, chosen[0], markers), format="png",
-                            dependencies=[shown.request, chosen[0]])
-    solara.FigureMatplotlib(difference_figure(shown.arm, shown.baseline, chosen, markers), format="png",
-                            dependencies=[shown.request, tuple(chosen)])
+    solara.FigureMatplotlib(
+        state_figure(shown.arm, shown.baseline, chosen[0], markers),
+        format="png",
+        dependencies=[shown.request, chosen[0]],
+    )
+    solara.FigureMatplotlib(
+        difference_figure(shown.arm, shown.baseline, chosen, markers),
+        format="png",
+        dependencies=[shown.request, tuple(chosen)],
+    )
     rows = milestone_probabilities(shown.arm, shown.baseline)
-    table = "\n".join(f"| {r['channel']} | {r['milestone']} | {r['p']:.2f} | {r['p_baseline']:.2f} | "
-                      f"{r['change']:+.2f} |" for r in rows)
-    solara.Markdown(f"**Milestones by {shown.arm.calendar.labels()[-1]}** (share of {len(shown.arm.runs)} runs)\n\n"
-                    "| channel | milestone | this setting | as shipped | change |\n|---|---|---|---|---|\n" + table)
+    table = "\n".join(
+        f"| {r['channel']} | {r['milestone']} | {r['p']:.2f} | {r['p_baseline']:.2f} | {r['change']:+.2f} |"
+        for r in rows
+    )
+    solara.Markdown(
+        f"**Milestones by {shown.arm.calendar.labels()[-1]}** (share of {len(shown.arm.runs)} runs)\n\n"
+        "| channel | milestone | this setting | as shipped | change |\n|---|---|---|---|---|\n" + table
+    )
 
 
 @solara.component
 def Page():
     solara.Title("Relations simulator")
-    loaded = solara.use_thread(lambda: engine.config(scenario.value), dependencies=[scenario.value],
-                               intrusive_cancel=False)
+    loaded = solara.use_thread(
+        lambda: engine.config(scenario.value), dependencies=[scenario.value], intrusive_cancel=False
+    )
     if loaded.state == solara.ResultState.ERROR:
         solara.Error(f"{loaded.error}")
         return

@@ -48,8 +48,9 @@ def term_variable(term: str) -> str:
 def window_terms(ens: Ensemble, source: int, target: int, window: tuple[str, str]) -> pd.DataFrame:
     """Each run's window mean of every term for ``source → target``: (runs × terms)."""
     first, last = window
-    return pd.DataFrame({term: ens.window_mean(term_variable(term), first, last)[:, source, target]
-                         for term in TERMS}, index=ens.runs)
+    return pd.DataFrame(
+        {term: ens.window_mean(term_variable(term), first, last)[:, source, target] for term in TERMS}, index=ens.runs
+    )
 
 
 def change(ens: Ensemble, source: int, target: int, before: tuple[str, str], after: tuple[str, str]) -> pd.DataFrame:
@@ -61,12 +62,14 @@ def change(ens: Ensemble, source: int, target: int, before: tuple[str, str], aft
     """
     delta = window_terms(ens, source, target, after) - window_terms(ens, source, target, before)
     total = delta.sum(axis=1)
-    rows = pd.DataFrame({
-        "mean": delta.mean(),
-        "median": delta.median(),
-        "q05": delta.quantile(0.05),
-        "q95": delta.quantile(0.95),
-    })
+    rows = pd.DataFrame(
+        {
+            "mean": delta.mean(),
+            "median": delta.median(),
+            "q05": delta.quantile(0.05),
+            "q95": delta.quantile(0.95),
+        }
+    )
     denominator = total.mean()
     rows["share"] = rows["mean"] / denominator if abs(denominator) > 1e-12 else np.nan
     rows = rows.reindex(rows["mean"].abs().sort_values(ascending=False).index)
@@ -84,8 +87,9 @@ def carriers(table: pd.DataFrame, count: int = 3) -> str:
     return ", ".join(f"{term} {value:+.2f}" for term, value in top["mean"].items()) or "none"
 
 
-def write_attribution_figures(ens: Ensemble, out_dir: Path, *, markers: dict[str, str],
-                              dyads: list[tuple[int, int]] | None = None) -> list[Path]:
+def write_attribution_figures(
+    ens: Ensemble, out_dir: Path, *, markers: dict[str, str], dyads: list[tuple[int, int]] | None = None
+) -> list[Path]:
     """One figure per directed dyad: the mean contribution of each term by quarter over the runs, stacked
     (positive terms above zero, negative below), with the mean cooperation target and intended cooperation.
 
@@ -114,11 +118,13 @@ def _quarterly_mean(series: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return means.mean(axis=1)
 
 
-def _dyad_figure(ens: Ensemble, source: int, target: int, dates: np.ndarray, starts: np.ndarray,
-                 marks: list, out_dir: Path) -> list[Path]:
+def _dyad_figure(
+    ens: Ensemble, source: int, target: int, dates: np.ndarray, starts: np.ndarray, marks: list, out_dir: Path
+) -> list[Path]:
     src, tgt = ens.countries[source], ens.countries[target]
-    contributions = {term: _quarterly_mean(ens.series[term_variable(term)][:, :, source, target], starts)
-                     for term in TERMS}
+    contributions = {
+        term: _quarterly_mean(ens.series[term_variable(term)][:, :, source, target], starts) for term in TERMS
+    }
     lefts = dates[starts]
     ends = np.r_[dates[starts[1:]], dates[-1] + np.timedelta64(31, "D")].astype("datetime64[D]")
     widths = (ends - lefts.astype("datetime64[D]")).astype(float) * 0.85
@@ -131,20 +137,38 @@ def _dyad_figure(ens: Ensemble, source: int, target: int, dates: np.ndarray, sta
             if not np.any(np.abs(value) > 1e-9):
                 continue
             base = np.where(value >= 0, up, down)
-            ax.bar(lefts, value, width=widths, bottom=base, align="edge", color=_COLOURS[term],
-                   label=LABELS[term], linewidth=0)
+            ax.bar(
+                lefts,
+                value,
+                width=widths,
+                bottom=base,
+                align="edge",
+                color=_COLOURS[term],
+                label=LABELS[term],
+                linewidth=0,
+            )
             up += np.maximum(value, 0.0)
             down += np.minimum(value, 0.0)
         for name, style in (("cooperation_target", "-"), ("intended_cooperation", "--")):
             if name in ens.series:
-                ax.plot(dates, ens.series[name][:, :, source, target].mean(axis=1), color="black",
-                        linestyle=style, linewidth=1.0, label=name.replace("_", " ") + " (monthly mean)")
+                ax.plot(
+                    dates,
+                    ens.series[name][:, :, source, target].mean(axis=1),
+                    color="black",
+                    linestyle=style,
+                    linewidth=1.0,
+                    label=name.replace("_", " ") + " (monthly mean)",
+                )
         ax.axhline(0.0, color="0.4", linewidth=0.6)
         ax.set_ylabel(f"contribution to the target ({axis_label('cooperation_target').split('(')[-1]}")
         time_axis(ax, dates)
         draw_markers(ax, dates, marks)
         ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
         runs = f"{len(ens.runs)} run{'' if len(ens.runs) == 1 else 's'}"
-        fig.suptitle(f"{src} → {tgt} cooperation target, by term\nbars: quarterly mean of each term over {runs} "
-                     "(positive terms above zero, negative below; they add up to the target)", x=0.02, ha="left")
+        fig.suptitle(
+            f"{src} → {tgt} cooperation target, by term\nbars: quarterly mean of each term over {runs} "
+            "(positive terms above zero, negative below; they add up to the target)",
+            x=0.02,
+            ha="left",
+        )
         return save_figure(fig, out_dir, f"attribution_{src}_{tgt}", strict=True)

@@ -24,8 +24,9 @@ def parse_month(text: str) -> int:
         try:
             datetime.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         except ValueError:
-            raise ValueError(f"not a calendar date: {text!r} ({m.group(1)}-{m.group(2)} has no day {m.group(3)})"
-                             ) from None
+            raise ValueError(
+                f"not a calendar date: {text!r} ({m.group(1)}-{m.group(2)} has no day {m.group(3)})"
+            ) from None
     return int(m.group(1)) * 12 + int(m.group(2)) - 1
 
 

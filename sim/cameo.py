@@ -15,8 +15,7 @@ import numpy as np
 from numba import njit
 
 # Roots 18-20 (assault, fight, mass violence) are disabled: the model has no war regime (MODEL-NOTES S4).
-GENERATED_ROOTS = ("01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "14",
-                   "15", "16", "17")
+GENERATED_ROOTS = ("01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "14", "15", "16", "17")
 # Codes whose events are costly signals (Kydd 2000): material cooperation, force, reducing relations,
 # coercion, formal agreements and sanctions (MODEL-NOTES S6).
 COSTLY_ROOTS = frozenset({"06", "07", "08", "15", "16", "17"})
@@ -90,8 +89,9 @@ def coding_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 
 @njit(cache=True)
-def map_level(value: float, u: float, ladder: np.ndarray, rung_below: np.ndarray,
-              inverse_gap: np.ndarray) -> tuple[int, int]:
+def map_level(
+    value: float, u: float, ladder: np.ndarray, rung_below: np.ndarray, inverse_gap: np.ndarray
+) -> tuple[int, int]:
     """Rung index of an event whose intended Goldstein level is ``value`` (already clipped to the ladder).
 
     The event takes one of the two neighbouring root values ``g_lo <= v <= g_hi``, choosing ``g_hi`` with
@@ -110,8 +110,9 @@ def map_level(value: float, u: float, ladder: np.ndarray, rung_below: np.ndarray
 
 
 @njit(cache=True)
-def _map_many(value: np.ndarray, u: np.ndarray, ladder: np.ndarray, rung_below: np.ndarray,
-              inverse_gap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _map_many(
+    value: np.ndarray, u: np.ndarray, ladder: np.ndarray, rung_below: np.ndarray, inverse_gap: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     rung, second = np.empty(value.size, np.int64), np.empty(value.size, np.int64)
     for k in range(value.size):
         rung[k], second[k] = map_level(value[k], u[k], ladder, rung_below, inverse_gap)

@@ -22,10 +22,30 @@ from sim.io import OutputExistsError, check_fresh, check_writable, output_path
 
 EXIT_USAGE = 2
 # Flags after which Hydra prints something instead of running: nothing to check then.
-_INFO_FLAGS = {"--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--resolve", "--version",
-               "--shell-completion", "-sc"}
-_VALUE_FLAGS = {"--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd", "--package", "-p",
-                "--experimental-rerun"}
+_INFO_FLAGS = {
+    "--help",
+    "-h",
+    "--hydra-help",
+    "--info",
+    "-i",
+    "--cfg",
+    "-c",
+    "--resolve",
+    "--version",
+    "--shell-completion",
+    "-sc",
+}
+_VALUE_FLAGS = {
+    "--config-path",
+    "-cp",
+    "--config-name",
+    "-cn",
+    "--config-dir",
+    "-cd",
+    "--package",
+    "-p",
+    "--experimental-rerun",
+}
 MAX_PREFLIGHT_JOBS = 256
 
 
@@ -50,7 +70,7 @@ def _one_line(err: BaseException) -> str:
 def _quoted_key(line: str) -> str | None:
     start = line.find("'")
     end = line.find("'", start + 1)
-    return line[start + 1:end] if 0 <= start < end else None
+    return line[start + 1 : end] if 0 <= start < end else None
 
 
 @contextmanager
@@ -90,8 +110,7 @@ def _jobs(overrides: list[str], multirun: bool, keep_hydra: bool = False) -> lis
             continue
         if override.is_sweep_override():
             if not multirun:
-                raise ConfigError(override.input_line, override.input_line,
-                                  "a sweep of values needs -m (multirun)")
+                raise ConfigError(override.input_line, override.input_line, "a sweep of values needs -m (multirun)")
             key = override.get_key_element()
             choices.append([f"{key}={v}" for v in override.sweep_string_iterator()])
         else:
@@ -126,8 +145,13 @@ def _searchpath(overrides: list[str]) -> list[str]:
     return []
 
 
-def preflight(argv: list[str], config_name: str = "config", check: Callable[[dict], object] | None = None,
-              folder_check: Callable[[dict, Path], object] | None = None, ensembles: int = 1) -> None:
+def preflight(
+    argv: list[str],
+    config_name: str = "config",
+    check: Callable[[dict], object] | None = None,
+    folder_check: Callable[[dict, Path], object] | None = None,
+    ensembles: int = 1,
+) -> None:
     """Compose and validate the config of every job the command line asks for; exit 2 on the first error.
 
     Before anything is composed, every config-group file the command names (``sweep=x`` and the like) is read

@@ -46,8 +46,10 @@ def ensure_fresh(folder: Path, names: list[str]) -> None:
     """Refuse a folder that already holds any of ``names`` (results are never overwritten)."""
     taken = [name for name in names if (folder / name).exists()]
     if taken:
-        raise OutputExistsError(f"{folder} already holds results ({', '.join(taken)}); "
-                                "refusing to overwrite them: choose a new output folder")
+        raise OutputExistsError(
+            f"{folder} already holds results ({', '.join(taken)}); "
+            "refusing to overwrite them: choose a new output folder"
+        )
 
 
 MANIFEST = "manifest.json"
@@ -84,13 +86,14 @@ def output_path(key: str, value: object) -> Path:
     ``OutputExistsError`` in one line: an empty value, a name too long for a file system, a file."""
     text = "" if value is None else str(value)
     if not text.strip():
-        raise OutputExistsError(f"{key} = {text!r}: must name a folder (empty would write into the working "
-                                "directory)")
+        raise OutputExistsError(f"{key} = {text!r}: must name a folder (empty would write into the working directory)")
     path = Path(text)
     for part in path.parts:
         if len(part.encode()) > NAME_MAX:
-            raise OutputExistsError(f"{key} = {text!r}: the folder name {part[:24]!r}... is {len(part.encode())} "
-                                    f"bytes, longer than the {NAME_MAX} a file system allows")
+            raise OutputExistsError(
+                f"{key} = {text!r}: the folder name {part[:24]!r}... is {len(part.encode())} "
+                f"bytes, longer than the {NAME_MAX} a file system allows"
+            )
     if path.exists() and not path.is_dir():
         raise OutputExistsError(f"{key} = {text!r}: is a file, not a folder")
     return path
@@ -109,5 +112,6 @@ def check_writable(key: str, path: Path) -> None:
         probe = Path(tempfile.mkdtemp(prefix=".write-probe-", dir=ancestor))
         probe.rmdir()
     except OSError as err:
-        raise OutputExistsError(f"{key} = {str(path)!r}: cannot create a folder in {ancestor} "
-                                f"({err.strerror or err})") from None
+        raise OutputExistsError(
+            f"{key} = {str(path)!r}: cannot create a folder in {ancestor} ({err.strerror or err})"
+        ) from None

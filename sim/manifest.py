@@ -23,10 +23,16 @@ def config_hash(cfg: dict[str, Any]) -> str:
 def git_state(root: Path) -> dict[str, Any]:
     """The commit the code was at and whether the working tree had uncommitted changes."""
     try:
-        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
-                                check=True, timeout=10).stdout.strip()
-        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                                capture_output=True, text=True, check=True, timeout=10).stdout
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=10
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return {"commit": None, "dirty": None}
     return {"commit": commit, "dirty": bool(status.strip())}
@@ -45,8 +51,9 @@ def versions() -> dict[str, str | None]:
 TASKS = ("run", "sweep", "validation", "calibration", "comparison", "discovery")
 
 
-def build_manifest(*, root: Path, cfg: dict[str, Any], overrides: list[str], files: dict[str, str],
-                   task: str = "run") -> dict[str, Any]:
+def build_manifest(
+    *, root: Path, cfg: dict[str, Any], overrides: list[str], files: dict[str, str], task: str = "run"
+) -> dict[str, Any]:
     """What made a result folder: ``task`` (which script's job it was, so ``experiments/reproduce.py`` can
     rerun it), code and package versions, seed, overrides, the config's hash and every file's sha256."""
     if task not in TASKS:

@@ -90,8 +90,9 @@ def _seed_of(rng: Any) -> int:
         return int(rng.generate_state(1, np.uint64)[0] >> np.uint64(1))
     if isinstance(rng, np.random.Generator):
         return int(rng.integers(2**63))
-    raise TypeError(f"rng must be an integer seed, a numpy SeedSequence or Generator, or None; "
-                    f"got {type(rng).__name__}")
+    raise TypeError(
+        f"rng must be an integer seed, a numpy SeedSequence or Generator, or None; got {type(rng).__name__}"
+    )
 
 
 class RelationsModel(mesa.Model):
@@ -113,10 +114,18 @@ class RelationsModel(mesa.Model):
         **params: behavioural parameters by name (``reciprocity=0.4``), as plain keyword parameters.
     """
 
-    def __init__(self, config: Mapping[str, Any] | DictConfig | None = None, *, replicates: int = 1,
-                 runs: Sequence[int] | np.ndarray | None = None, settings: Mapping[str, Any] | None = None,
-                 record_events: bool = True, record: Sequence[str] = DYAD_VARIABLES, rng: Any = None,
-                 **params: Any):
+    def __init__(
+        self,
+        config: Mapping[str, Any] | DictConfig | None = None,
+        *,
+        replicates: int = 1,
+        runs: Sequence[int] | np.ndarray | None = None,
+        settings: Mapping[str, Any] | None = None,
+        record_events: bool = True,
+        record: Sequence[str] = DYAD_VARIABLES,
+        rng: Any = None,
+        **params: Any,
+    ):
         cfg = self._resolve_config(config)
         overrides: dict[str, Any] = {}
         for path, value in {**{f"params.{k}": v for k, v in params.items()}, **dict(settings or {})}.items():
@@ -125,8 +134,9 @@ class RelationsModel(mesa.Model):
             else:
                 _set_path(cfg, path, float(np.min(value)))
                 overrides[path] = np.asarray(value, dtype=float)
-        if runs is None and (isinstance(replicates, bool) or not isinstance(replicates, int | np.integer)
-                             or replicates < 1):
+        if runs is None and (
+            isinstance(replicates, bool) or not isinstance(replicates, int | np.integer) or replicates < 1
+        ):
             raise ConfigError("replicates", replicates, "must be an integer >= 1 (the number of runs)")
         if runs is not None and len(runs) == 0:
             raise ConfigError("runs", list(runs), "must name at least one run index")
@@ -156,14 +166,18 @@ class RelationsModel(mesa.Model):
         self.history = {name: np.zeros(shape) for name in DYAD_VARIABLES if name in record}
         self.target = np.zeros(shape[1:])
         # this month's target, term by term: kept only when an attribution variable is recorded (sweeps skip it)
-        self.terms = {term: np.zeros(shape[1:]) for term in TERMS
-                      if f"target_{term}" in self.history} if set(ATTRIBUTION_VARIABLES) & set(self.history) else {}
+        self.terms = (
+            {term: np.zeros(shape[1:]) for term in TERMS if f"target_{term}" in self.history}
+            if set(ATTRIBUTION_VARIABLES) & set(self.history)
+            else {}
+        )
 
         Country.create_agents(self, self.world.n, code=self.world.countries, index=list(range(self.world.n)))
         self.countries = {a.code: a for a in self.agents}
         self._spin_up()
-        self.datacollector = mesa.DataCollector(model_reporters=self._model_reporters(),
-                                                agent_reporters=AGENT_REPORTERS)
+        self.datacollector = mesa.DataCollector(
+            model_reporters=self._model_reporters(), agent_reporters=AGENT_REPORTERS
+        )
         self.datacollector.collect(self)  # the initial state (after the spin-up), as Mesa models do
 
     SPIN_UP_TOLERANCE: ClassVar[float] = 1e-10
@@ -204,8 +218,13 @@ class RelationsModel(mesa.Model):
         return copy.deepcopy(dict(config))
 
     # DataCollector: ensemble means (the run's value when R = 1) of the state, one column per directed dyad.
-    REPORTED: ClassVar[dict[str, str]] = {"nci": "realised", "trust": "trust", "sanctions": "sanctions",
-                                          "investment_stock": "investment_stock", "rapport": "rapport"}
+    REPORTED: ClassVar[dict[str, str]] = {
+        "nci": "realised",
+        "trust": "trust",
+        "sanctions": "sanctions",
+        "investment_stock": "investment_stock",
+        "rapport": "rapport",
+    }
 
     def _model_reporters(self) -> dict[str, Any]:
         reporters = {}
@@ -215,8 +234,9 @@ class RelationsModel(mesa.Model):
                 for j, tgt in enumerate(codes):
                     if i != j:
                         reporters[f"{name}_{src}_{tgt}"] = self._reporter(attribute, i, j)
-        for name, i, j in zip(self.world.channel_names, self.world.channel_owner, self.world.channel_partner,
-                              strict=True):
+        for name, i, j in zip(
+            self.world.channel_names, self.world.channel_owner, self.world.channel_partner, strict=True
+        ):
             reporters[f"channel_openness_{name}"] = self._reporter("openness", int(i), int(j))
         return reporters
 
@@ -250,9 +270,11 @@ class RelationsModel(mesa.Model):
         """One month: policy, meetings, milestones, decisions, events, investment, perception, valence."""
         if self.t >= self.n_steps:
             cal = self.world.calendar
-            raise HorizonEndedError(f"the horizon {cal.label(0)}..{cal.label(self.n_steps - 1)} is over: all "
-                               f"{self.n_steps} months have run (check model.running; a longer horizon: "
-                               "scenario.end or stop)")
+            raise HorizonEndedError(
+                f"the horizon {cal.label(0)}..{cal.label(self.n_steps - 1)} is over: all "
+                f"{self.n_steps} months have run (check model.running; a longer horizon: "
+                "scenario.end or stop)"
+            )
         self.next = self.state.copy()
         self.next.visit[:] = False
         self.signals = MonthSignals.empty(self.n_runs, self.world.n)

@@ -98,8 +98,17 @@ def read_events(path: str | Path, *, skip_malformed: bool = False) -> ObservedEv
                 if not skip_malformed:
                     raise
                 problems.append(str(err))
-    columns = ["line", "date", "precision", "source", "target", "cameo_code", "goldstein", "quad_class",
-               *(header[k] for k in extra)]
+    columns = [
+        "line",
+        "date",
+        "precision",
+        "source",
+        "target",
+        "cameo_code",
+        "goldstein",
+        "quad_class",
+        *(header[k] for k in extra),
+    ]
     frame = pd.DataFrame(rows, columns=columns)
     types = {"line": "int64", "date": "datetime64[ns]", "goldstein": "float64", "quad_class": "int64"}
     frame = frame.astype({name: types.get(name, "str") for name in columns})
@@ -119,14 +128,19 @@ def _text(path: Path) -> str:
     except OSError as err:
         raise ObservedDataError(path, None, "cannot be read", err.strerror or str(err), "a readable CSV file") from None
     if b"\0" in data:
-        line = data[:data.index(b"\0")].count(b"\n") + 1
+        line = data[: data.index(b"\0")].count(b"\n") + 1
         raise ObservedDataError(path, line, "binary data (a NUL byte)", "\\x00", "a UTF-8 CSV text file")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        line = data[:err.start].count(b"\n") + 1
-        raise ObservedDataError(path, line, "not UTF-8 text", f"byte 0x{data[err.start]:02x}",
-                                "UTF-8 (re-save the file as UTF-8, e.g. iconv -f latin1 -t utf-8)") from None
+        line = data[: err.start].count(b"\n") + 1
+        raise ObservedDataError(
+            path,
+            line,
+            "not UTF-8 text",
+            f"byte 0x{data[err.start]:02x}",
+            "UTF-8 (re-save the file as UTF-8, e.g. iconv -f latin1 -t utf-8)",
+        ) from None
 
 
 def _records(path: Path, handle: TextIO) -> Iterator[tuple[int, list[str]]]:
@@ -155,8 +169,13 @@ def _header(path: Path, record: tuple[int, list[str]] | None) -> list[str]:
     line, names = record[0], [name.strip() for name in record[1]]
     for name in REQUIRED:
         if name not in names:
-            raise ObservedDataError(path, line, f"missing required column {name!r}", ",".join(names),
-                                    "a header naming at least " + ", ".join(REQUIRED))
+            raise ObservedDataError(
+                path,
+                line,
+                f"missing required column {name!r}",
+                ",".join(names),
+                "a header naming at least " + ", ".join(REQUIRED),
+            )
     if "line" in names:
         raise ObservedDataError(path, line, "reserved column name", "line", "any name but 'line' (the reader adds it)")
     duplicates = sorted({name for name in names if names.count(name) > 1})

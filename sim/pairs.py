@@ -28,8 +28,9 @@ def assess(model: RelationsModel) -> Structure:
     return Structure(
         balance=structure.balance_pressure(x),
         wedge=structure.wedge_incentive(x),
-        penalty=structure.alliance_penalty(x, w.patron, w.commitment, w.pressure[model.t],
-                                           p.alliance_penalty_scale[:, 0], model.state.sanctions),
+        penalty=structure.alliance_penalty(
+            x, w.patron, w.commitment, w.pressure[model.t], p.alliance_penalty_scale[:, 0], model.state.sanctions
+        ),
     )
 
 
@@ -38,11 +39,18 @@ def _bilateral_summit(model: RelationsModel, happened: np.ndarray, visitor: int,
     nxt, p, t = model.next, model.world.params, model.t
     gain = np.where(happened, p.rapport_gain_bilateral[:, 0], 0.0)
     nxt.rapport[:, visitor, host] = nxt.rapport[:, host, visitor] = diplomacy.gain_rapport(
-        nxt.rapport[:, visitor, host], gain)
+        nxt.rapport[:, visitor, host], gain
+    )
     nxt.visit[:, visitor, host] |= happened
     weight = p.scheduled_event_weight[:, 0]
-    for src, dst, code in ((visitor, host, "042"), (host, visitor, "043"), (visitor, host, "036"),
-                           (host, visitor, "036"), (visitor, host, "061"), (host, visitor, "061")):
+    for src, dst, code in (
+        (visitor, host, "042"),
+        (host, visitor, "043"),
+        (visitor, host, "036"),
+        (host, visitor, "036"),
+        (visitor, host, "061"),
+        (host, visitor, "061"),
+    ):
         emit(model.signals, model.log, t, happened, src, dst, code, weight)
 
 
@@ -61,19 +69,26 @@ def meet(model: RelationsModel) -> None:
     if w.mode == "forced":
         inj = w.injected
         nxt.visit |= inj.visit[t]
-        nxt.rapport[:] = diplomacy.gain_rapport(nxt.rapport, np.where(
-            inj.bilateral_meeting[t], p.rapport_gain_bilateral[..., None],
-            np.where(inj.sideline_meeting[t], p.rapport_gain_sideline[..., None], 0.0)))
+        nxt.rapport[:] = diplomacy.gain_rapport(
+            nxt.rapport,
+            np.where(
+                inj.bilateral_meeting[t],
+                p.rapport_gain_bilateral[..., None],
+                np.where(inj.sideline_meeting[t], p.rapport_gain_sideline[..., None], 0.0),
+            ),
+        )
         _mandate(model)
         return
     u = model.streams.uniform("meeting", t, (n, n))
     prev = model.state
     for a, b in zip(*np.nonzero(np.triu(w.summits[t])), strict=True):
-        chance = diplomacy.sideline_probability(nxt.rapport[:, a, b], trust.mutual_trust(prev.log_odds, a, b),
-                                                w.summits[t, a, b], p.sideline_slope[:, 0])
+        chance = diplomacy.sideline_probability(
+            nxt.rapport[:, a, b], trust.mutual_trust(prev.log_odds, a, b), w.summits[t, a, b], p.sideline_slope[:, 0]
+        )
         met = u[:, a, b] < chance
         nxt.rapport[:, a, b] = nxt.rapport[:, b, a] = diplomacy.gain_rapport(
-            nxt.rapport[:, a, b], np.where(met, p.rapport_gain_sideline[:, 0], 0.0))
+            nxt.rapport[:, a, b], np.where(met, p.rapport_gain_sideline[:, 0], 0.0)
+        )
         emit(model.signals, model.log, t, met, a, b, "044", p.scheduled_event_weight[:, 0])
         emit(model.signals, model.log, t, met, b, a, "044", p.scheduled_event_weight[:, 0])
     c_n = len(w.channel_names)
@@ -93,8 +108,13 @@ def meet(model: RelationsModel) -> None:
             # the partner invites out of economic need and to pull the owner away from its rivals (wedge)
             invited = u_invite[:, c] < p.invitation_rate[:, 0] * (w.stress[t][:, j] + st.wedge[:, j, i])
             accept = diplomacy.acceptance_probability(
-                openness, st.wedge[:, i, j], tau_ij, acceptance_slope=p.acceptance_slope[:, 0],
-                acceptance_openness=p.acceptance_openness[:, 0], visit_trust=p.visit_trust[:, 0])
+                openness,
+                st.wedge[:, i, j],
+                tau_ij,
+                acceptance_slope=p.acceptance_slope[:, 0],
+                acceptance_openness=p.acceptance_openness[:, 0],
+                visit_trust=p.visit_trust[:, 0],
+            )
             visit |= invited & (u_accept[:, c] < accept)
         _bilateral_summit(model, visit, i, j)
     _mandate(model)
@@ -110,8 +130,9 @@ def _mandate(model: RelationsModel) -> None:
     w, nxt, p = model.world, model.next, model.world.params
     nxt.mandate[:] = diplomacy.decay_mandate(nxt.mandate, p.mandate_half_life)
     for c, (i, j) in enumerate(zip(w.channel_owner, w.channel_partner, strict=True)):
-        nxt.mandate[:, c] = diplomacy.summit_mandate(nxt.mandate[:, c], _summit_now(model, i, j),
-                                                     p.summit_mandate[:, 0])
+        nxt.mandate[:, c] = diplomacy.summit_mandate(
+            nxt.mandate[:, c], _summit_now(model, i, j), p.summit_mandate[:, 0]
+        )
         nxt.openness[:, i, j] = nxt.openness[:, j, i] = np.maximum(nxt.openness[:, i, j], nxt.mandate[:, c])
 
 
@@ -127,6 +148,7 @@ def settle_milestones(model: RelationsModel) -> None:
     def announce(happened, src, dst, code, weight):
         if w.mode == "endogenous":
             emit(signals, log, t, happened, src, dst, code, weight)
+
     u = model.streams.uniform("treaty", t, (len(w.channel_names),))
     for c in np.flatnonzero(w.channel_milestones):
         i, j = w.channel_owner[c], w.channel_partner[c]
@@ -144,17 +166,31 @@ def settle_milestones(model: RelationsModel) -> None:
         announce(first_meeting, j, i, "046", weight)
         growing = prev.investment_stock[:, i, j] > prev.stock_history[0, :, c]
         # signed by leaders in person, with the rapport that summit leaves: Nagato, December 2016 [P81] [P90]
-        joint = ((nxt.joint_activity[:, c] < 0) & open_enough & growing & _summit_now(model, i, j)
-                 & (nxt.rapport[:, i, j] > p.joint_activity_rapport[:, 0]))
+        joint = (
+            (nxt.joint_activity[:, c] < 0)
+            & open_enough
+            & growing
+            & _summit_now(model, i, j)
+            & (nxt.rapport[:, i, j] > p.joint_activity_rapport[:, 0])
+        )
         nxt.joint_activity[:, c] = np.where(joint, t, nxt.joint_activity[:, c])
         announce(joint, i, j, "057", weight)
         announce(joint, j, i, "057", weight)
         m = w.patron[i]
-        veto = (milestones.patron_veto(w.commitment[:, i], w.pressure[t][:, m], prev.valence[:, m, j],
-                                       p.treaty_veto_slope[:, 0]) if m >= 0 else 0.0)
+        veto = (
+            milestones.patron_veto(
+                w.commitment[:, i], w.pressure[t][:, m], prev.valence[:, m, j], p.treaty_veto_slope[:, 0]
+            )
+            if m >= 0
+            else 0.0
+        )
         hazard = milestones.treaty_hazard(
-            min_trust, veto, treaty_base_hazard=p.treaty_base_hazard[:, 0],
-            treaty_threshold=p.treaty_threshold[:, 0], territorial_hardness=p.territorial_hardness[:, 0])
+            min_trust,
+            veto,
+            treaty_base_hazard=p.treaty_base_hazard[:, 0],
+            treaty_threshold=p.treaty_threshold[:, 0],
+            territorial_hardness=p.territorial_hardness[:, 0],
+        )
         signed = (nxt.treaty[:, c] < 0) & (u[:, c] < hazard)
         nxt.treaty[:, c] = np.where(signed, t, nxt.treaty[:, c])
         announce(signed, i, j, "057", weight)

@@ -139,8 +139,10 @@ def check_colour_scale(norm: Normalize, what: Quantity, *, tolerance: float = CO
     low, high = float(norm.vmin), float(norm.vmax)
     scale = what.scale if what.scale is not None else max(abs(low), abs(high))
     if not high - low > tolerance * scale:
-        raise FigureDefectError(f"colour scale {low:.6g}..{high:.6g} of {what.label!r} spans less than "
-                           f"{tolerance:g} of its natural scale {scale:.4g}: say 'no variation across points'")
+        raise FigureDefectError(
+            f"colour scale {low:.6g}..{high:.6g} of {what.label!r} spans less than "
+            f"{tolerance:g} of its natural scale {scale:.4g}: say 'no variation across points'"
+        )
 
 
 def require_counts(n: Any, total: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -221,26 +223,41 @@ def _trust(ensemble: Ensemble, out_dir: Path, marks: list[tuple[str, np.datetime
     return _dyad_grid(ensemble, out_dir, marks, "trust", "trust", title, ylim=(0.0, 1.0), zero_line=False)
 
 
-def _sanctions_investment(
-    ensemble: Ensemble, out_dir: Path, marks: list[tuple[str, np.datetime64]]
-) -> list[Path]:
+def _sanctions_investment(ensemble: Ensemble, out_dir: Path, marks: list[tuple[str, np.datetime64]]) -> list[Path]:
     """Sanction levels and investment stocks of the dyads where they are ever positive."""
     dates = ensemble.calendar.dates()
     with new_figure(figsize=(9.0, 6.5)) as fig:
         axes = fig.subplots(2, 1, sharex=True)
-        panels = (("sanctions", "Sanctions (source on target), a level held for each month"),
-                  ("investment_stock", "Investment stock (source in target)"))
+        panels = (
+            ("sanctions", "Sanctions (source on target), a level held for each month"),
+            ("investment_stock", "Investment stock (source in target)"),
+        )
         for ax, (variable, title) in zip(axes, panels, strict=True):
             series = ensemble.series[variable]
             active = [(i, j) for i, j in ensemble.dyads() if (series[:, :, i, j] > 0).any()]
             for k, (i, j) in enumerate(active):
-                band(ax, dates, series[:, :, i, j], color=f"C{k % 10}", label=_dyad_label(ensemble, i, j),
-                     widths=(0.9,), step=variable in STEP_VARIABLES)
+                band(
+                    ax,
+                    dates,
+                    series[:, :, i, j],
+                    color=f"C{k % 10}",
+                    label=_dyad_label(ensemble, i, j),
+                    widths=(0.9,),
+                    step=variable in STEP_VARIABLES,
+                )
             if active:
                 ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
             else:
-                ax.text(0.5, 0.25, "none in any run", transform=ax.transAxes, ha="center", va="center",
-                        color="0.4", bbox={"facecolor": "white", "edgecolor": "none"})
+                ax.text(
+                    0.5,
+                    0.25,
+                    "none in any run",
+                    transform=ax.transAxes,
+                    ha="center",
+                    va="center",
+                    color="0.4",
+                    bbox={"facecolor": "white", "edgecolor": "none"},
+                )
             ax.set_ylim(bottom=0.0)
             ax.set(ylabel=axis_label(variable))
             ax.set_title(title, loc="left")
@@ -260,7 +277,7 @@ def _trust_matrices(ensemble: Ensemble, out_dir: Path, steps: Sequence[int]) -> 
     diagonal = np.eye(n, dtype=bool)
     with new_figure(figsize=(side * cols + 1.0, side * rows + 0.6)) as fig:
         axes = fig.subplots(rows, cols, squeeze=False)
-        for ax in axes.flat[len(steps):]:
+        for ax in axes.flat[len(steps) :]:
             ax.set_axis_off()
         image = None
         for ax, step in zip(axes.flat, steps, strict=False):
@@ -268,8 +285,15 @@ def _trust_matrices(ensemble: Ensemble, out_dir: Path, steps: Sequence[int]) -> 
             image = ax.imshow(np.ma.masked_array(median, diagonal), cmap=cmap, vmin=0.0, vmax=1.0)
             for (i, j), value in np.ndenumerate(median):
                 if i != j:
-                    ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7,
-                            color="white" if value < 0.5 else "black")
+                    ax.text(
+                        j,
+                        i,
+                        f"{value:.2f}",
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color="white" if value < 0.5 else "black",
+                    )
             ax.set_xticks(range(n), ensemble.countries)
             ax.set_yticks(range(n), ensemble.countries)
             ax.tick_params(length=0)
@@ -292,8 +316,7 @@ def _jpn_rus_focus(ensemble: Ensemble, out_dir: Path, marks: list[tuple[str, np.
         top.axhline(0.0, color="0.5", linewidth=0.6)
         top.set_title("Net cooperation index", loc="left")
         top.set_ylabel(axis_label("nci"))
-        band(bottom, dates, ensemble.series["channel_openness"][:, :, j, r], color="C2",
-              label="channel openness")
+        band(bottom, dates, ensemble.series["channel_openness"][:, :, j, r], color="C2", label="channel openness")
         band(bottom, dates, ensemble.series["rapport"][:, :, j, r], color="C4", label="leaders' rapport")
         bottom.set_title("Channel openness and rapport, JPN–RUS", loc="left")
         bottom.set(ylabel="level [0, 1]", ylim=(0.0, 1.0))
@@ -353,8 +376,17 @@ def _dyad_grid(
             ax = axes[i, j]
             if i == j:
                 ax.set_axis_off()
-                ax.text(0.5, 0.5, ensemble.countries[i], transform=ax.transAxes, ha="center", va="center",
-                        fontsize=14, fontweight="bold", color="0.3")
+                ax.text(
+                    0.5,
+                    0.5,
+                    ensemble.countries[i],
+                    transform=ax.transAxes,
+                    ha="center",
+                    va="center",
+                    fontsize=14,
+                    fontweight="bold",
+                    color="0.3",
+                )
                 continue
             band(ax, dates, series[:, :, i, j], color="C0")
             if zero_line:
@@ -399,10 +431,17 @@ def band(
     """
     for width in widths:
         low, high = np.quantile(values, _QUANTILES[width], axis=1)
-        ax.fill_between(dates, low, high, color=color, alpha=BAND_ALPHA[width], linewidth=0,
-                        step="post" if step else None)
-    ax.plot(dates, np.median(values, axis=1), color=color, linewidth=1.2, label=label,
-            drawstyle="steps-post" if step else "default")
+        ax.fill_between(
+            dates, low, high, color=color, alpha=BAND_ALPHA[width], linewidth=0, step="post" if step else None
+        )
+    ax.plot(
+        dates,
+        np.median(values, axis=1),
+        color=color,
+        linewidth=1.2,
+        label=label,
+        drawstyle="steps-post" if step else "default",
+    )
 
 
 STEP_VARIABLES = frozenset({"sanctions"})  # levels that hold for a month and jump: drawn as steps
@@ -429,15 +468,22 @@ def marker_dates(calendar: Calendar, markers: dict[str, str]) -> list[tuple[str,
     """
     dates = calendar.dates()
     inside = [(parse_month(month), label) for label, month in markers.items()]
-    return [(label, dates[absolute - calendar.start]) for absolute, label in sorted(inside)
-            if calendar.start <= absolute <= calendar.end]
+    return [
+        (label, dates[absolute - calendar.start])
+        for absolute, label in sorted(inside)
+        if calendar.start <= absolute <= calendar.end
+    ]
 
 
 _MARKER_LABELS: weakref.WeakKeyDictionary[Axes, list[Annotation]] = weakref.WeakKeyDictionary()
 
 
 def draw_markers(
-    ax: Axes, dates: np.ndarray, marks: list[tuple[str, np.datetime64]], *, numbered: bool = False,
+    ax: Axes,
+    dates: np.ndarray,
+    marks: list[tuple[str, np.datetime64]],
+    *,
+    numbered: bool = False,
     labelled: bool = True,
 ) -> None:
     """Thin dashed vertical lines at the marker dates, each with a small label above the panel.
@@ -460,10 +506,20 @@ def draw_markers(
         ax.axvline(date, color="0.35", linewidth=0.6, linestyle="--", zorder=0.5)
         if not labelled:
             continue
-        labels.append(ax.annotate(
-            str(k + 1) if numbered else text, xy=(date, 1.0), xycoords=ax.get_xaxis_transform(),
-            xytext=(0.0, _LABEL_BASE), textcoords="offset points", ha="center" if numbered else "left",
-            va="bottom", fontsize=6, color="0.25", annotation_clip=False))
+        labels.append(
+            ax.annotate(
+                str(k + 1) if numbered else text,
+                xy=(date, 1.0),
+                xycoords=ax.get_xaxis_transform(),
+                xytext=(0.0, _LABEL_BASE),
+                textcoords="offset points",
+                ha="center" if numbered else "left",
+                va="bottom",
+                fontsize=6,
+                color="0.25",
+                annotation_clip=False,
+            )
+        )
 
 
 def marker_labels(ax: Axes) -> list[Annotation]:
@@ -554,8 +610,10 @@ def check_figure(fig: Figure) -> None:
                 raise FigureDefectError(f"{name}: marker label {text!r} overlaps the title of {where!r}")
             for other in range(k):
                 if _overlap(box, boxes[other]):
-                    raise FigureDefectError(f"{name}: marker labels {labels[other].get_text()!r} and "
-                                       f"{labels[k].get_text()!r} overlap in {where!r}")
+                    raise FigureDefectError(
+                        f"{name}: marker labels {labels[other].get_text()!r} and "
+                        f"{labels[k].get_text()!r} overlap in {where!r}"
+                    )
         for image in ax.images:
             what = _IMAGE_QUANTITY.get(image)
             if what is not None:
@@ -577,8 +635,9 @@ def _marker_key(fig: Figure, marks: list[tuple[str, np.datetime64]]) -> None:
     """Explain numbered markers in a line at the foot of ``fig`` (nothing without markers)."""
     if marks:
         # No-break spaces inside an entry, so that lines are only broken between entries.
-        entries = [f"{k}: {text} ({str(date)[:7]})".replace(" ", "\u00a0")
-                   for k, (text, date) in enumerate(marks, start=1)]
+        entries = [
+            f"{k}: {text} ({str(date)[:7]})".replace(" ", "\u00a0") for k, (text, date) in enumerate(marks, start=1)
+        ]
         key = textwrap.fill("   ".join(["Dashed\u00a0lines:", *entries]), width=int(fig.get_figwidth() * 16))
         fig.supxlabel(key, fontsize=7, color="0.25")
 

@@ -35,8 +35,20 @@ from sim.manifest import TASKS, git_state, versions
 MANIFEST = "manifest.json"
 HYDRA = ".hydra"
 # Columns that say where a table row belongs, in the order a reader names them.
-ROW_KEYS = ("run", "point", "replicate", "stream", "outcome", "parameter", "variable", "source", "target", "quarter",
-            "date", "kind")
+ROW_KEYS = (
+    "run",
+    "point",
+    "replicate",
+    "stream",
+    "outcome",
+    "parameter",
+    "variable",
+    "source",
+    "target",
+    "quarter",
+    "date",
+    "kind",
+)
 BATCH = 65_536
 
 
@@ -63,8 +75,12 @@ class Saved:
     @property
     def config_name(self) -> str:
         """The primary config the script composes (for the recomposition check)."""
-        return {"sweep": "sweep_config", "comparison": "compare", "validation": "validate",
-                "discovery": "discover"}.get(self.task, "config")
+        return {
+            "sweep": "sweep_config",
+            "comparison": "compare",
+            "validation": "validate",
+            "discovery": "discover",
+        }.get(self.task, "config")
 
 
 @dataclass
@@ -83,12 +99,16 @@ def read_saved(folder: Path) -> Saved:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
         if (folder / "sweep.json").is_file():
-            raise FolderError(f"{folder} holds no {MANIFEST}: an unfinished sweep (it resumes with its own "
-                              "command, or merges with experiments/merge.py)") from None
+            raise FolderError(
+                f"{folder} holds no {MANIFEST}: an unfinished sweep (it resumes with its own "
+                "command, or merges with experiments/merge.py)"
+            ) from None
         if incomplete(folder):
-            raise FolderError(f"{folder} is INCOMPLETE: it holds results but no {MANIFEST} (the task that wrote "
-                              "it was killed or failed before finishing); its files are not a finished result: "
-                              "run the task again into a new folder") from None
+            raise FolderError(
+                f"{folder} is INCOMPLETE: it holds results but no {MANIFEST} (the task that wrote "
+                "it was killed or failed before finishing); its files are not a finished result: "
+                "run the task again into a new folder"
+            ) from None
         raise FolderError(f"{folder} holds no {MANIFEST}: not a finished result folder") from None
     except (OSError, ValueError) as err:
         raise FolderError(f"{folder / MANIFEST} is unreadable: {err}") from None
@@ -96,8 +116,10 @@ def read_saved(folder: Path) -> Saved:
         raise FolderError(f"{folder / MANIFEST} lists no result files: not a manifest of this project")
     for name in manifest["files"]:
         if not _inside(folder, name):
-            raise FolderError(f"{folder / MANIFEST} lists {name!r}, which is not a file inside the folder: "
-                              "refusing to read or compare it (the manifest was edited or is not this project's)")
+            raise FolderError(
+                f"{folder / MANIFEST} lists {name!r}, which is not a file inside the folder: "
+                "refusing to read or compare it (the manifest was edited or is not this project's)"
+            )
     # a sweep run as shards saved each shard job's config beside its status; any one of them describes the sweep
     candidates = [folder / HYDRA, *sorted((folder / "shards").glob(f"shard-*-of-*/{HYDRA}"))]
     hydra_dir = next((d for d in candidates if (d / "config.yaml").is_file()), None)
@@ -116,8 +138,11 @@ def read_saved(folder: Path) -> Saved:
         typed = OmegaConf.merge(OmegaConf.structured(Config), loaded)
         cfg = to_container(typed)
     except OmegaConfBaseException as err:
-        raise ConfigError("config", str(hydra_dir / "config.yaml"),
-                          f"does not fit the current configuration schema: {str(err).splitlines()[0]}") from None
+        raise ConfigError(
+            "config",
+            str(hydra_dir / "config.yaml"),
+            f"does not fit the current configuration schema: {str(err).splitlines()[0]}",
+        ) from None
     is_sweep = bool(cfg.get("sweep"))
     task = manifest.get("task") or ("sweep" if is_sweep else "run")  # folders made before tasks were recorded
     if task not in TASKS:
@@ -129,8 +154,9 @@ def read_saved(folder: Path) -> Saved:
     return Saved(folder, manifest, hydra_dir / "config.yaml", validate(cfg), overrides, is_sweep, task)
 
 
-def _saved_discovery(folder: Path, manifest: dict[str, Any], hydra_dir: Path, loaded: Any,
-                     overrides: list[str]) -> Saved:
+def _saved_discovery(
+    folder: Path, manifest: dict[str, Any], hydra_dir: Path, loaded: Any, overrides: list[str]
+) -> Saved:
     from sim.discovery.spec import check_discovery
 
     cfg = OmegaConf.to_container(loaded, resolve=True)
@@ -165,8 +191,11 @@ def warnings_for(saved: Saved) -> list[str]:
     if now.get("dirty"):
         found.append("the working tree has uncommitted changes now")
     recorded, current = saved.manifest.get("packages", {}), versions()
-    changed = [f"{name} {recorded[name]} -> {current.get(name)}" for name in sorted(recorded)
-               if recorded[name] != current.get(name)]
+    changed = [
+        f"{name} {recorded[name]} -> {current.get(name)}"
+        for name in sorted(recorded)
+        if recorded[name] != current.get(name)
+    ]
     if changed:
         found.append("package versions differ: " + ", ".join(changed))
     found += _recompose_warning(saved)
@@ -184,16 +213,20 @@ def _recompose_warning(saved: Saved) -> list[str]:
         again = to_container(compose_config([*task, *searchpath], config_name=saved.config_name))
         again = again if saved.task == "discovery" else validate(again)
     except (ConfigError, HydraException, OmegaConfBaseException, ValueError, OSError) as err:
-        return [f"the current conf/ no longer composes these overrides ({str(err).splitlines()[0]}); "
-                "the saved config is used"]
+        return [
+            f"the current conf/ no longer composes these overrides ({str(err).splitlines()[0]}); "
+            "the saved config is used"
+        ]
     if saved.is_sweep:
         again["sweep"]["shards"], again["sweep"]["shard"] = 1, 0
     if saved.task == "calibration":
         again["calibration"]["install"] = False
     found = first_difference(result_config(again), result_config(saved.cfg))
     if found:
-        return [f"the current conf/ composes a different config from the same overrides ({found[0]} = "
-                f"{found[1]!r} now, {found[2]!r} saved); the saved config is used"]
+        return [
+            f"the current conf/ composes a different config from the same overrides ({found[0]} = "
+            f"{found[1]!r} now, {found[2]!r} saved); the saved config is used"
+        ]
     return []
 
 
@@ -253,14 +286,22 @@ def compare(saved: Saved, out_dir: Path) -> list[FileCheck]:
         elif kept is None:
             checks.append(FileCheck(name, False, "missing from the folder (the re-run matches the manifest)"))
         elif kept != expected[name]:
-            checks.append(FileCheck(name, False, "the folder's copy no longer matches its manifest (changed after "
-                                    "the run; the re-run matches the manifest)", first_difference(original, again)))
+            checks.append(
+                FileCheck(
+                    name,
+                    False,
+                    "the folder's copy no longer matches its manifest (changed after "
+                    "the run; the re-run matches the manifest)",
+                    first_difference(original, again),
+                )
+            )
         else:
             checks.append(FileCheck(name, True))
     return checks
 
 
 # ---- where two files first differ ------------------------------------------------------------------------
+
 
 def first_difference(a: Path, b: Path) -> str:
     """Where file ``a`` (the folder's) first differs from ``b`` (the re-run's), in words."""
@@ -281,8 +322,11 @@ def _json(a: Any, b: Any) -> str:
     from sim.sweep.folder import first_difference as path_difference
 
     found = path_difference(a, b)
-    return f"first difference at {found[0] or 'the top'}: {found[1]!r} in the folder, {found[2]!r} in the re-run" \
-        if found else "same content, different bytes"
+    return (
+        f"first difference at {found[0] or 'the top'}: {found[1]!r} in the folder, {found[2]!r} in the re-run"
+        if found
+        else "same content, different bytes"
+    )
 
 
 def _parquet_batches(path: Path) -> Iterator[pd.DataFrame]:
@@ -290,8 +334,9 @@ def _parquet_batches(path: Path) -> Iterator[pd.DataFrame]:
         yield batch.to_pandas()
 
 
-def _aligned(left: Iterator[pd.DataFrame], right: Iterator[pd.DataFrame]) -> Iterator[tuple[int, pd.DataFrame,
-                                                                                              pd.DataFrame]]:
+def _aligned(
+    left: Iterator[pd.DataFrame], right: Iterator[pd.DataFrame]
+) -> Iterator[tuple[int, pd.DataFrame, pd.DataFrame]]:
     """Pairs of equally long row blocks of two tables, with the row number each block starts at."""
     buffers = [pd.DataFrame(), pd.DataFrame()]
     sources, done, start = [left, right], [False, False], 0
@@ -331,9 +376,9 @@ def _tables(left: Iterator[pd.DataFrame], right: Iterator[pd.DataFrame]) -> str:
             k = int(differs.to_numpy().argmax())
             columns = [c for c in a.columns if per_column[c].iloc[k]]
             where = _row(a, k)
-            return (f"first difference at row {start + k:,} ({where}): " + "; ".join(
-                f"{c} = {_value(a[c].iloc[k])} in the folder, {_value(b[c].iloc[k])} in the re-run"
-                for c in columns))
+            return f"first difference at row {start + k:,} ({where}): " + "; ".join(
+                f"{c} = {_value(a[c].iloc[k])} in the folder, {_value(b[c].iloc[k])} in the re-run" for c in columns
+            )
     if rows[0] != rows[1]:
         return f"{rows[0]:,} rows in the folder, {rows[1]:,} in the re-run (equal up to the shorter)"
     return "same values, different bytes (types, metadata or layout)"

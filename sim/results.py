@@ -30,8 +30,10 @@ class Ensemble:
             countries=list(w.countries),
             runs=model.run_index.copy(),
             series=model.history,
-            channels=[(name, w.countries[o], w.countries[p]) for name, o, p in
-                      zip(w.channel_names, w.channel_owner, w.channel_partner, strict=True)],
+            channels=[
+                (name, w.countries[o], w.countries[p])
+                for name, o, p in zip(w.channel_names, w.channel_owner, w.channel_partner, strict=True)
+            ],
             milestones={name: getattr(model.state, name).copy() for name in MILESTONES},
             events=list(model.log.rows) if model.log is not None else [],
         )
@@ -43,7 +45,7 @@ class Ensemble:
     def window_mean(self, variable: str, first: str, last: str) -> np.ndarray:
         """Each run's mean of ``variable`` over the months ``first``..``last``: (R, N, N)."""
         a, b = self.calendar.index(first), self.calendar.index(last)
-        window = np.moveaxis(self.series[variable][a:b + 1], 0, -1)  # (R, N, N, months), months contiguous
+        window = np.moveaxis(self.series[variable][a : b + 1], 0, -1)  # (R, N, N, months), months contiguous
         return np.ascontiguousarray(window).mean(axis=-1)
 
 

@@ -43,12 +43,17 @@ def run_replay(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | None =
         write_quarterly(ens, out_dir / "nci_quarterly.csv"),
         write_events(ens, out_dir / "events.csv"),
     ]
-    summary = {"scenario": cfg["scenario"]["name"], "mode": cfg["mode"], "seed": cfg["seed"],
-               **summarise(ens, report["windows"], report["milestone_dates"])}
+    summary = {
+        "scenario": cfg["scenario"]["name"],
+        "mode": cfg["mode"],
+        "seed": cfg["seed"],
+        **summarise(ens, report["windows"], report["milestone_dates"]),
+    }
     written.append(atomic_write_text(out_dir / "summary.json", json.dumps(summary, indent=2) + "\n"))
     if report["figures"]:
-        written += write_figures(ens, out_dir / FIGURES, markers=cfg["scenario"]["markers"],
-                                 trust_matrix_dates=report["trust_matrix_dates"])
+        written += write_figures(
+            ens, out_dir / FIGURES, markers=cfg["scenario"]["markers"], trust_matrix_dates=report["trust_matrix_dates"]
+        )
         written += write_attribution_figures(ens, out_dir / FIGURES / "attribution", markers=cfg["scenario"]["markers"])
     written.append(write_report(out_dir, written, task="run", cfg=cfg, overrides=list(overrides or [])))
     files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
@@ -64,6 +69,8 @@ def headline(summary: dict[str, Any], dyad: str = "JPN->RUS") -> str:
     for name, window in summary["nci_windows"].items():
         stats = window["dyads"].get(dyad)
         if stats:
-            lines.append(f"  {dyad} NCI {name} ({window['from']}..{window['to']}): median {stats['median']:+.2f} "
-                         f"[90%: {stats['q05']:+.2f}, {stats['q95']:+.2f}]")
+            lines.append(
+                f"  {dyad} NCI {name} ({window['from']}..{window['to']}): median {stats['median']:+.2f} "
+                f"[90%: {stats['q05']:+.2f}, {stats['q95']:+.2f}]"
+            )
     return "\n".join(lines)

@@ -33,8 +33,16 @@ class EventLog:
         self.rows.append((step, source, target, code, goldstein, kind))
 
 
-def emit(signals: MonthSignals, log: EventLog | None, step: int, happened: np.ndarray, source: int,
-         target: int, code: str, weight) -> None:
+def emit(
+    signals: MonthSignals,
+    log: EventLog | None,
+    step: int,
+    happened: np.ndarray,
+    source: int,
+    target: int,
+    code: str,
+    weight,
+) -> None:
     """Add one event ``code`` on source→target in the runs where ``happened`` (R,) is True."""
     g = cameo.goldstein(code)
     w = np.where(happened, np.broadcast_to(weight, happened.shape), 0.0)

@@ -12,8 +12,14 @@ from sim.results import Ensemble
 
 def _stats(values: np.ndarray) -> dict[str, float]:
     q05, q25, q50, q75, q95 = np.quantile(values, (0.05, 0.25, 0.5, 0.75, 0.95))
-    return {"median": round(float(q50), 6), "mean": round(float(values.mean()), 6), "q05": round(float(q05), 6),
-            "q25": round(float(q25), 6), "q75": round(float(q75), 6), "q95": round(float(q95), 6)}
+    return {
+        "median": round(float(q50), 6),
+        "mean": round(float(values.mean()), 6),
+        "q05": round(float(q05), 6),
+        "q25": round(float(q25), 6),
+        "q75": round(float(q75), 6),
+        "q95": round(float(q95), 6),
+    }
 
 
 def summarise(ens: Ensemble, windows: Mapping[str, list[str]], milestone_dates: list[str]) -> dict[str, Any]:
@@ -22,8 +28,11 @@ def summarise(ens: Ensemble, windows: Mapping[str, list[str]], milestone_dates: 
     nci = {}
     for name, (first, last) in windows.items():
         per_run = ens.window_mean("nci", first, last)
-        nci[name] = {"from": first, "to": last, "dyads": {
-            f"{ens.countries[i]}->{ens.countries[j]}": _stats(per_run[:, i, j]) for i, j in ens.dyads()}}
+        nci[name] = {
+            "from": first,
+            "to": last,
+            "dyads": {f"{ens.countries[i]}->{ens.countries[j]}": _stats(per_run[:, i, j]) for i, j in ens.dyads()},
+        }
     milestones = {}
     labels = ens.calendar.labels()
     for c, (channel, owner, partner) in enumerate(ens.channels):
@@ -32,8 +41,9 @@ def summarise(ens: Ensemble, windows: Mapping[str, list[str]], milestone_dates: 
             step = steps[:, c]
             happened = step[step >= 0]
             entry[kind] = {
-                "probability_by": {d: round(float(((step >= 0) & (step <= ens.calendar.index(d))).mean()), 6)
-                                   for d in milestone_dates},
+                "probability_by": {
+                    d: round(float(((step >= 0) & (step <= ens.calendar.index(d))).mean()), 6) for d in milestone_dates
+                },
                 "median_date_when_it_happens": labels[int(np.median(happened))] if happened.size else None,
             }
         milestones[channel] = entry

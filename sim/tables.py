@@ -39,8 +39,14 @@ def timeseries_table(ens: Ensemble) -> pa.Table:
         for m, name in enumerate(milestone_names):
             step = ens.milestones[name][:, c]  # (R,)
             happened = (np.arange(n_t)[None, :] >= step[:, None]) & (step[:, None] >= 0)
-            blocks.append((len(variables) + m, happened.astype(float)[:, :, None],
-                           np.array([ens.countries.index(owner)]), np.array([ens.countries.index(partner)])))
+            blocks.append(
+                (
+                    len(variables) + m,
+                    happened.astype(float)[:, :, None],
+                    np.array([ens.countries.index(owner)]),
+                    np.array([ens.countries.index(partner)]),
+                )
+            )
     runs, dates, sources, targets, var_codes, values = [], [], [], [], [], []
     # first day of each month as a timestamp (not a date32): pandas reads datetime64, so df.date >= "2014-04-01" works
     month_starts = ens.calendar.dates().astype("datetime64[D]").astype("datetime64[s]").astype(np.int64)
@@ -52,14 +58,16 @@ def timeseries_table(ens: Ensemble) -> pa.Table:
         targets.append(np.tile(t, n_r * n_t))
         var_codes.append(np.full(block.size, v))
         values.append(block.reshape(-1))
-    return pa.table({
-        "run": pa.array(np.concatenate(runs).astype(np.int64)),
-        "date": pa.array(np.concatenate(dates), type=pa.timestamp("s")),
-        "source": _dictionary(np.concatenate(sources), ens.countries),
-        "target": _dictionary(np.concatenate(targets), ens.countries),
-        "variable": _dictionary(np.concatenate(var_codes), variables + milestone_names),
-        "value": pa.array(np.concatenate(values)),
-    })
+    return pa.table(
+        {
+            "run": pa.array(np.concatenate(runs).astype(np.int64)),
+            "date": pa.array(np.concatenate(dates), type=pa.timestamp("s")),
+            "source": _dictionary(np.concatenate(sources), ens.countries),
+            "target": _dictionary(np.concatenate(targets), ens.countries),
+            "variable": _dictionary(np.concatenate(var_codes), variables + milestone_names),
+            "value": pa.array(np.concatenate(values)),
+        }
+    )
 
 
 def write_timeseries(ens: Ensemble, path: Path) -> Path:
@@ -86,8 +94,10 @@ def write_quarterly(ens: Ensemble, path: Path) -> Path:
 def events_frame(ens: Ensemble) -> pd.DataFrame:
     """The simulated CAMEO-coded events of the batch's first run, in the order they happened."""
     labels = ens.calendar.labels()
-    rows = [(labels[t], ens.countries[i], ens.countries[j], code[:2], code, g, kind)
-            for t, i, j, code, g, kind in ens.events]
+    rows = [
+        (labels[t], ens.countries[i], ens.countries[j], code[:2], code, g, kind)
+        for t, i, j, code, g, kind in ens.events
+    ]
     return pd.DataFrame(rows, columns=["date", "source", "target", "cameo_root", "cameo_code", "goldstein", "kind"])
 
 

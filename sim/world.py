@@ -56,8 +56,12 @@ class RowValues:
     def check_all_read(self) -> None:
         """Refuse per-run values that the compiled world would not have honoured."""
         for path in sorted(set(self.overrides) - self.read):
-            raise ConfigError(path, "per-run values", "this key cannot vary between the runs of one batch "
-                              "(only parameters and scenario knobs can; see sim/world.py)")
+            raise ConfigError(
+                path,
+                "per-run values",
+                "this key cannot vary between the runs of one batch "
+                "(only parameters and scenario knobs can; see sim/world.py)",
+            )
 
 
 def _rows(*arrays: np.ndarray) -> int:
@@ -153,29 +157,54 @@ class World:
         n = calendar.n_steps
         inj = self.injected
         cut = {name: getattr(self, name)[:n] for name in _MONTHLY}
-        injected = InjectedEvents(inj.weighted_goldstein[:n], inj.weight[:n], inj.costly[:n],
-                                  inj.bilateral_meeting[:n], inj.sideline_meeting[:n], inj.visit[:n],
-                                  inj.sanction_weighted_goldstein[:n], inj.sanction_weight[:n],
-                                  inj.sanction_costly[:n], inj.log[:n])
+        injected = InjectedEvents(
+            inj.weighted_goldstein[:n],
+            inj.weight[:n],
+            inj.costly[:n],
+            inj.bilateral_meeting[:n],
+            inj.sideline_meeting[:n],
+            inj.visit[:n],
+            inj.sanction_weighted_goldstein[:n],
+            inj.sanction_weight[:n],
+            inj.sanction_costly[:n],
+            inj.log[:n],
+        )
         return replace(self, calendar=calendar, injected=injected, **cut)
 
 
-_MONTHLY = ("affinity", "pressure", "stress", "threat", "sanctions_scheduled", "alignment_reference",
-            "leader_change", "summits", "shock_weight", "shock_weighted_goldstein")
+_MONTHLY = (
+    "affinity",
+    "pressure",
+    "stress",
+    "threat",
+    "sanctions_scheduled",
+    "alignment_reference",
+    "leader_change",
+    "summits",
+    "shock_weight",
+    "shock_weighted_goldstein",
+)
 
 
-def _step_schedule(values: RowValues, path: str, steps: list[Mapping[str, Any]], calendar: Calendar,
-                   before: float = 0.0) -> np.ndarray:
+def _step_schedule(
+    values: RowValues, path: str, steps: list[Mapping[str, Any]], calendar: Calendar, before: float = 0.0
+) -> np.ndarray:
     """(T, R1) piecewise-constant levels; ``before`` holds until the first step."""
     levels = [values.num(f"{path}.{k}.level") for k in range(len(steps))]
     out = np.full((calendar.n_steps, _rows(*levels)), before)
     for k, step in enumerate(steps):
-        out[calendar.index(step["date"]):] = levels[k]
+        out[calendar.index(step["date"]) :] = levels[k]
     return out
 
 
-def _pair_matrix(values: RowValues, path: str, table: Mapping[str, Mapping[str, Any]], countries: list[str],
-                 default: np.ndarray, symmetric: bool) -> np.ndarray:
+def _pair_matrix(
+    values: RowValues,
+    path: str,
+    table: Mapping[str, Mapping[str, Any]],
+    countries: list[str],
+    default: np.ndarray,
+    symmetric: bool,
+) -> np.ndarray:
     """(R1, N, N) from a country -> country table; absent pairs take ``default`` (R1,), the diagonal 0."""
     n = len(countries)
     entries = {}
@@ -193,8 +222,7 @@ def _pair_matrix(values: RowValues, path: str, table: Mapping[str, Mapping[str, 
 
 
 def _param_rows(values: RowValues, params: Mapping[str, Any]) -> ParamRows:
-    return ParamRows({k: values.num(f"params.{k}")[:, None] for k, v in params.items()
-                      if not isinstance(v, Mapping)})
+    return ParamRows({k: values.num(f"params.{k}")[:, None] for k, v in params.items() if not isinstance(v, Mapping)})
 
 
 def _event_goldstein(item: Mapping[str, Any]) -> float:
@@ -218,8 +246,12 @@ def _injected(sc: Mapping[str, Any], mode: str, calendar: Calendar, countries: l
     bilateral, sideline = np.zeros((t_len, n, n), bool), np.zeros((t_len, n, n), bool)
     visit = np.zeros((t_len, n, n), bool)
     scheduled = {(s, tg) for s, row in sc["sanctions"].items() for tg, e in row.items() if e["rule"] == "schedule"}
-    lifted = {(s, tg): calendar.index(e["lifted"]) for s, row in sc["sanctions"].items() for tg, e in row.items()
-              if e.get("lifted")}
+    lifted = {
+        (s, tg): calendar.index(e["lifted"])
+        for s, row in sc["sanctions"].items()
+        for tg, e in row.items()
+        if e.get("lifted")
+    }
     log: list[list[tuple[int, int, str, float]]] = [[] for _ in range(t_len)]
     for ev in timeline(sc):
         if ev["role"] != "forcing" and mode != "forced":
@@ -267,10 +299,22 @@ def build_world(cfg: Mapping[str, Any], n_runs: int, overrides: Mapping[str, Any
     reciprocity = np.where(overridden, k, k_default) * (1 - np.eye(n))
     threat_weight = _pair_matrix(values, "params.threat_weights", prm["threat_weights"], countries, zero, True)
 
-    trust0 = _pair_matrix(values, "scenario.initial_trust", sc["initial_trust"], countries,
-                          values.num("scenario.default_initial_trust"), False)
-    rapport0 = _pair_matrix(values, "scenario.initial_rapport", sc["initial_rapport"], countries,
-                            values.num("scenario.default_initial_rapport"), True)
+    trust0 = _pair_matrix(
+        values,
+        "scenario.initial_trust",
+        sc["initial_trust"],
+        countries,
+        values.num("scenario.default_initial_trust"),
+        False,
+    )
+    rapport0 = _pair_matrix(
+        values,
+        "scenario.initial_rapport",
+        sc["initial_rapport"],
+        countries,
+        values.num("scenario.default_initial_rapport"),
+        True,
+    )
     affinity0 = _pair_matrix(values, "scenario.affinity", sc["affinity"], countries, zero, True)
     affinity = np.repeat(affinity0[None], t_len, axis=0)
     changes = sc["affinity_changes"]
@@ -293,8 +337,9 @@ def build_world(cfg: Mapping[str, Any], n_runs: int, overrides: Mapping[str, Any
         commitment[:, i] = v
 
     def per_country(key: str) -> np.ndarray:
-        series = {ix(code): _step_schedule(values, f"scenario.{key}.{code}", steps, cal)
-                  for code, steps in sc[key].items()}
+        series = {
+            ix(code): _step_schedule(values, f"scenario.{key}.{code}", steps, cal) for code, steps in sc[key].items()
+        }
         out = np.zeros((t_len, _rows(*[s.T for s in series.values()]), n))
         for i, s in series.items():
             out[:, :, i] = s
@@ -310,7 +355,7 @@ def build_world(cfg: Mapping[str, Any], n_runs: int, overrides: Mapping[str, Any
             path = f"scenario.sanctions.{sender}.{target}"
             series = _step_schedule(values, f"{path}.steps", s["steps"], cal) * values.num(f"{path}.scale")
             if s.get("lifted"):
-                series[cal.index(s["lifted"]):] = 0.0
+                series[cal.index(s["lifted"]) :] = 0.0
             schedules[(sender, target)] = series
     for sender, row in sc["sanctions"].items():
         if sender not in countries:
@@ -321,7 +366,7 @@ def build_world(cfg: Mapping[str, Any], n_runs: int, overrides: Mapping[str, Any
                 alignment[i, j] = True
                 reference = np.mean([schedules[(r, target)] for r in s["reference"]], axis=0)
                 if s.get("lifted"):  # nothing left to align with: the ratchet follows the fall to 0
-                    reference[cal.index(s["lifted"]):] = 0.0
+                    reference[cal.index(s["lifted"]) :] = 0.0
                 ref_entries[(i, j)] = reference
             else:
                 sched_entries[(i, j)] = schedules[(sender, target)]
@@ -329,8 +374,12 @@ def build_world(cfg: Mapping[str, Any], n_runs: int, overrides: Mapping[str, Any
     sanctions_scheduled = np.zeros((t_len, r1, n, n))
     for (i, j), s in sched_entries.items():
         sanctions_scheduled[:, :, i, j] = s
-    scales = {(ix(a), ix(b)): values.num(f"scenario.sanctions.{a}.{b}.scale")
-              for a, row in sc["sanctions"].items() if a in countries for b in row}
+    scales = {
+        (ix(a), ix(b)): values.num(f"scenario.sanctions.{a}.{b}.scale")
+        for a, row in sc["sanctions"].items()
+        if a in countries
+        for b in row
+    }
     sanction_scale = np.ones((_rows(*scales.values()), n, n))
     for (i, j), v in scales.items():
         sanction_scale[:, i, j] = v
@@ -339,8 +388,7 @@ def build_world(cfg: Mapping[str, Any], n_runs: int, overrides: Mapping[str, Any
         alignment_reference[:, :, i, j] = s
 
     inv = sc["investment"]
-    flows = {(ix(a), ix(b)): f"scenario.investment.flows.{a}.{b}"
-             for a, row in inv["flows"].items() for b in row}
+    flows = {(ix(a), ix(b)): f"scenario.investment.flows.{a}.{b}" for a, row in inv["flows"].items() for b in row}
 
     def flow_matrix(key: str) -> np.ndarray:
         entries = {ij: values.num(f"{path}.{key}") for ij, path in flows.items()}
@@ -393,23 +441,43 @@ def build_world(cfg: Mapping[str, Any], n_runs: int, overrides: Mapping[str, Any
             shock_wg[t, ix(obs), a] += w * _event_goldstein(shock)
 
     world = World(
-        calendar=cal, countries=countries, mode=mode, baseline_steps=cal.index(sc["baseline_end"]) + 1,
-        params=params, reciprocity=reciprocity, threat_weight=threat_weight, trust0=trust0, rapport0=rapport0,
-        affinity=affinity, patron=patron, commitment=commitment, pressure=pressure, stress=stress,
-        threat=threat, sanctions_scheduled=sanctions_scheduled, alignment=alignment,
-        alignment_reference=alignment_reference, sanction_scale=sanction_scale,
-        investment_baseline=flow_matrix("baseline_flow"), investment_initial=flow_matrix("initial_stock"),
-        channel_push=flow_matrix("channel_push"), busting=flow_matrix("busting"), exposure=exposure,
+        calendar=cal,
+        countries=countries,
+        mode=mode,
+        baseline_steps=cal.index(sc["baseline_end"]) + 1,
+        params=params,
+        reciprocity=reciprocity,
+        threat_weight=threat_weight,
+        trust0=trust0,
+        rapport0=rapport0,
+        affinity=affinity,
+        patron=patron,
+        commitment=commitment,
+        pressure=pressure,
+        stress=stress,
+        threat=threat,
+        sanctions_scheduled=sanctions_scheduled,
+        alignment=alignment,
+        alignment_reference=alignment_reference,
+        sanction_scale=sanction_scale,
+        investment_baseline=flow_matrix("baseline_flow"),
+        investment_initial=flow_matrix("initial_stock"),
+        channel_push=flow_matrix("channel_push"),
+        busting=flow_matrix("busting"),
+        exposure=exposure,
         secondary_sender=ix(inv["secondary_sanctions_sender"]) if inv["secondary_sanctions_sender"] else -1,
         sanction_friction=values.num("scenario.investment.sanction_friction")[:, None],
         depreciation=values.num("scenario.investment.depreciation")[:, None],
         channel_owner=np.array([ix(c["owner"]) for c in chans], int),
         channel_partner=np.array([ix(c["partner"]) for c in chans], int),
-        channel_names=channel_names, openness0=openness0,
+        channel_names=channel_names,
+        openness0=openness0,
         channel_visits=np.array([c["visits"] for c in chans], bool),
         channel_invitations=np.array([c["invitations"] for c in chans], bool),
         channel_milestones=np.array([c["milestones"] for c in chans], bool),
-        leader_change=leader_change, summits=summits, shock_weight=shock_weight,
+        leader_change=leader_change,
+        summits=summits,
+        shock_weight=shock_weight,
         shock_weighted_goldstein=shock_wg,
         injected=_injected(sc, mode, cal, countries),
     )

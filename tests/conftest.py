@@ -64,12 +64,23 @@ def cfg(base_cfg) -> dict:
 
 def short_overrides(end: str = "2014-12") -> list[str]:
     """Overrides that cut the replay at ``end`` and drop report dates beyond it (fast end-to-end runs)."""
-    return [f"stop={end}", "report=basic", f"report.milestone_dates=[{end}]",
-            f"report.trust_matrix_dates=[2012-12,{end}]"]
+    return [
+        f"stop={end}",
+        "report=basic",
+        f"report.milestone_dates=[{end}]",
+        f"report.trust_matrix_dates=[2012-12,{end}]",
+    ]
 
 
 def run_script(script: str, *args: str, cwd: Path | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
     """Run ``experiments/<script>`` with this interpreter as a real subprocess."""
     env = {**os.environ, "PYTHONHASHSEED": "0"}
-    return subprocess.run([sys.executable, str(ROOT / "experiments" / script), *args], capture_output=True,
-                          text=True, cwd=cwd or ROOT, env=env, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "experiments" / script), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )

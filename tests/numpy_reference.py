@@ -99,8 +99,9 @@ def month_events(streams: Streams, t, i, level, events_per_month, event_noise, s
     """The event part of ``Country.act`` before the kernel: (total, counts, costly, first-run events)."""
     runs, n = level.shape
     others = np.arange(n) != i
-    counts = (1 + poisson_inverse(streams.uniform("event_count", t, (n,), offset=i * n), events_per_month,
-                                  slots - 1)) * others
+    counts = (
+        1 + poisson_inverse(streams.uniform("event_count", t, (n,), offset=i * n), events_per_month, slots - 1)
+    ) * others
     flat = counts.reshape(-1)
     group = np.repeat(np.arange(flat.size), flat)
     starts = np.cumsum(flat) - flat
@@ -110,10 +111,10 @@ def month_events(streams: Streams, t, i, level, events_per_month, event_noise, s
     noise = np.broadcast_to(event_noise, (runs, 1))[run, 0]
     value = level[run, target] + noise * streams.normal_flat("event_noise", t, run, elements)
     ladder, _ = cameo.root_ladder()
-    rung, tie = map_unbiased(np.clip(value, ladder[0], ladder[-1]),
-                             streams.uniform_flat("event_code", t, run, elements))
+    rung, tie = map_unbiased(
+        np.clip(value, ladder[0], ladder[-1]), streams.uniform_flat("event_code", t, run, elements)
+    )
     total = np.bincount(group, weights=ladder[rung], minlength=runs * n)
     costly = np.bincount(group, weights=cameo.costly_rungs()[rung, tie], minlength=runs * n) > 0
     first = run == 0
-    return total.reshape(runs, n), counts, costly.reshape(runs, n), (target[first], k[first], rung[first],
-                                                                    tie[first])
+    return total.reshape(runs, n), counts, costly.reshape(runs, n), (target[first], k[first], rung[first], tie[first])

@@ -48,8 +48,7 @@ def tiny_sweep(base: Path) -> list[str]:
     conf = base / "conf" / "sweep"
     conf.mkdir(parents=True, exist_ok=True)
     (conf / "tiny.yaml").write_text(TINY)
-    return ["sweep=tiny", f"hydra.searchpath=[file://{base / 'conf'}]", f"paths.output={base / 'outputs'}",
-            "workers=1"]
+    return ["sweep=tiny", f"hydra.searchpath=[file://{base / 'conf'}]", f"paths.output={base / 'outputs'}", "workers=1"]
 
 
 def tiny_config(base: Path) -> tuple[dict, Path]:
@@ -69,8 +68,9 @@ def env() -> dict[str, str]:
 
 
 def run(name: str, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(script(name, *args), capture_output=True, text=True, cwd=ROOT, env=env(), timeout=timeout,
-                          check=False)
+    return subprocess.run(
+        script(name, *args), capture_output=True, text=True, cwd=ROOT, env=env(), timeout=timeout, check=False
+    )
 
 
 def output_folder(proc: subprocess.CompletedProcess) -> Path:

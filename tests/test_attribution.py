@@ -16,21 +16,53 @@ def ensemble(base_cfg) -> Ensemble:
     return Ensemble.from_model(RelationsModel(base_cfg, replicates=12, rng=base_cfg["seed"]).run())
 
 
-
 def test_every_term_is_recorded(ensemble):
     assert tuple(f"target_{t}" for t in TERMS) == ATTRIBUTION_VARIABLES
     assert all(name in ensemble.series for name in ATTRIBUTION_VARIABLES)
 
 
 # One dyad's inputs and each term worked out by hand from the S4 equation (sim.mechanisms.target's docstring).
-INPUTS = dict(affinity=1.0, perceived=-2.0, reciprocity=0.5, generosity=0.25, trust=0.75, trust_weight=2.0,
-              rapport=0.5, rapport_weight=1.5, balance=-0.2, balance_weight=0.5, wedge=0.1, wedge_weight=4.0,
-              penalty=0.3, sanctions_received=0.5, resentment=4.0, threat=0.2, threat_weight=1.5, stress=0.5,
-              stress_outreach=2.0, partner_invests=1.0, investment_flow=0.04, investment_baseline=0.02,
-              investment_signal=0.5, interdependence=2.0, damping=1.0)
-BY_HAND = {"affinity": 1.0, "reciprocity": 0.5 * (0.75 * -2.0), "trust": 2.0 * (2 * 0.75 - 1), "rapport": 0.75,
-           "balance": -0.1, "wedge": 0.4, "alliance_pressure": -0.3, "sanctions_resentment": -2.0,
-           "shared_threat": 0.3, "economic_stress": 1.0, "investment": 0.5 * np.log(3.0), "interdependence": 0.0}
+INPUTS = dict(
+    affinity=1.0,
+    perceived=-2.0,
+    reciprocity=0.5,
+    generosity=0.25,
+    trust=0.75,
+    trust_weight=2.0,
+    rapport=0.5,
+    rapport_weight=1.5,
+    balance=-0.2,
+    balance_weight=0.5,
+    wedge=0.1,
+    wedge_weight=4.0,
+    penalty=0.3,
+    sanctions_received=0.5,
+    resentment=4.0,
+    threat=0.2,
+    threat_weight=1.5,
+    stress=0.5,
+    stress_outreach=2.0,
+    partner_invests=1.0,
+    investment_flow=0.04,
+    investment_baseline=0.02,
+    investment_signal=0.5,
+    interdependence=2.0,
+    damping=1.0,
+)
+BY_HAND = {
+    "affinity": 1.0,
+    "reciprocity": 0.5 * (0.75 * -2.0),
+    "trust": 2.0 * (2 * 0.75 - 1),
+    "rapport": 0.75,
+    "balance": -0.1,
+    "wedge": 0.4,
+    "alliance_pressure": -0.3,
+    "sanctions_resentment": -2.0,
+    "shared_threat": 0.3,
+    "economic_stress": 1.0,
+    "investment": 0.5 * np.log(3.0),
+    "interdependence": 0.0,
+}
 
 
 def _terms(**changes):

@@ -54,33 +54,50 @@ def snapshot(folder: Path) -> dict[str, bytes | None]:
 
 # ---- unknown keys -------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("arg", "expected"), [
-    ("+params.wedge_wieght=2", "params.wedge_wieght = 2: unknown key; did you mean `wedge_weight`?"),
-    ("params.wedge_wieght=2", "params.wedge_wieght = 2: unknown key; did you mean `wedge_weight`?"),
-    ("+params.no_such_param=1", "params.no_such_param = 1: unknown key"),
-    ("+foo=1", "foo = 1: unknown key; allowed: seed, replicates"),
-    ("+scenario.alliances.JPN.comitment=0.5", "scenario.alliances.JPN.comitment = 0.5: unknown key; did you mean "
-                                              "`commitment`?"),
-    ("scenario.sanctions.USA.RUS.steps.0.colour=red",
-     "scenario.sanctions.USA.RUS.steps[0].colour = 'red': unknown key; allowed: date, level, note"),
-    ("+scenario.investment.flows.JPN.RUS.baseline_flw=0.1",
-     "scenario.investment.flows.JPN.RUS.baseline_flw = 0.1: unknown key; did you mean `baseline_flow`?"),
-    ("+report.figurs=false", "report.figurs = False: unknown key; did you mean `figures`?"),
-    ("+scenario.threat.shocks.0.sise=2", "scenario.threat.shocks[0].sise = 2: unknown key; did you mean `size`?"),
-])
+
+@pytest.mark.parametrize(
+    ("arg", "expected"),
+    [
+        ("+params.wedge_wieght=2", "params.wedge_wieght = 2: unknown key; did you mean `wedge_weight`?"),
+        ("params.wedge_wieght=2", "params.wedge_wieght = 2: unknown key; did you mean `wedge_weight`?"),
+        ("+params.no_such_param=1", "params.no_such_param = 1: unknown key"),
+        ("+foo=1", "foo = 1: unknown key; allowed: seed, replicates"),
+        (
+            "+scenario.alliances.JPN.comitment=0.5",
+            "scenario.alliances.JPN.comitment = 0.5: unknown key; did you mean `commitment`?",
+        ),
+        (
+            "scenario.sanctions.USA.RUS.steps.0.colour=red",
+            "scenario.sanctions.USA.RUS.steps[0].colour = 'red': unknown key; allowed: date, level, note",
+        ),
+        (
+            "+scenario.investment.flows.JPN.RUS.baseline_flw=0.1",
+            "scenario.investment.flows.JPN.RUS.baseline_flw = 0.1: unknown key; did you mean `baseline_flow`?",
+        ),
+        ("+report.figurs=false", "report.figurs = False: unknown key; did you mean `figures`?"),
+        ("+scenario.threat.shocks.0.sise=2", "scenario.threat.shocks[0].sise = 2: unknown key; did you mean `size`?"),
+    ],
+)
 def test_unknown_keys_are_refused_with_a_suggestion(refused, arg, expected):
     assert expected in refused([arg])
 
 
 # ---- dates --------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("arg", "key"), [
-    ("scenario.sanctions.USA.RUS.steps.0.date=2014-02-30", "scenario.sanctions.USA.RUS.steps[0].date = '2014-02-30'"),
-    ("scenario.summits.0.date=2015-04-31", "scenario.summits[0].date = '2015-04-31'"),
-    ("+scenario.markers.crisis=2015-02-29", "scenario.markers.crisis = '2015-02-29'"),
-    ("stop=2014-13", "stop = '2014-13'"),
-    ("scenario.threat.shocks.0.date=2013-00-10", "scenario.threat.shocks[0].date = '2013-00-10'"),
-])
+
+@pytest.mark.parametrize(
+    ("arg", "key"),
+    [
+        (
+            "scenario.sanctions.USA.RUS.steps.0.date=2014-02-30",
+            "scenario.sanctions.USA.RUS.steps[0].date = '2014-02-30'",
+        ),
+        ("scenario.summits.0.date=2015-04-31", "scenario.summits[0].date = '2015-04-31'"),
+        ("+scenario.markers.crisis=2015-02-29", "scenario.markers.crisis = '2015-02-29'"),
+        ("stop=2014-13", "stop = '2014-13'"),
+        ("scenario.threat.shocks.0.date=2013-00-10", "scenario.threat.shocks[0].date = '2013-00-10'"),
+    ],
+)
 def test_dates_are_real_calendar_dates(refused, arg, key):
     assert key in refused([arg])
 
@@ -91,14 +108,18 @@ def test_a_real_day_is_accepted():
 
 # ---- seeds and run indices ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("arg", "expected"), [
-    ("seed=18446744073709551616", "seed = 18446744073709551616: must be an integer in [0, 2**64 - 1"),
-    ("seed=-1", "seed = -1: must be an integer in [0, 2**64 - 1"),
-    ("seed=${oc.env:HOME}", "seed = "),
-    ("seed=1.5", "seed"),
-    ("seed=abc", "seed"),
-    ("first_run=18446744073709551615", "first_run = 18446744073709551615: run indices"),
-])
+
+@pytest.mark.parametrize(
+    ("arg", "expected"),
+    [
+        ("seed=18446744073709551616", "seed = 18446744073709551616: must be an integer in [0, 2**64 - 1"),
+        ("seed=-1", "seed = -1: must be an integer in [0, 2**64 - 1"),
+        ("seed=${oc.env:HOME}", "seed = "),
+        ("seed=1.5", "seed"),
+        ("seed=abc", "seed"),
+        ("first_run=18446744073709551615", "first_run = 18446744073709551615: run indices"),
+    ],
+)
 def test_seeds_fit_their_type(refused, arg, expected, monkeypatch):
     monkeypatch.setenv("HOME", "/home/someone")
     err = refused([arg])
@@ -113,22 +134,31 @@ def test_the_largest_seed_is_accepted():
 
 # ---- names that become paths ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("argv", "config_name", "key"), [
-    (["sweep=sanctions_vs_alliance", "sweep.name=../../../../x"], "sweep_config", "sweep.name = '../../../../x'"),
-    (["sweep=sanctions_vs_alliance", "sweep.name=a/b"], "sweep_config", "sweep.name = 'a/b'"),
-    (["sweep=sanctions_vs_alliance", f"sweep.name={'x' * 300}"], "sweep_config", "sweep.name = 'xxxx"),
-    (["sweep=sanctions_vs_alliance", "sweep.name=.hidden"], "sweep_config", "sweep.name = '.hidden'"),
-    (["sweep=sanctions_vs_alliance", "sweep.name=''"], "sweep_config", "sweep.name = ''"),
-    (["experiment=japan_never_sanctions", "compare.name=../../../../x"], "compare", "compare.name = '../../../../x'"),
-    (["experiment=japan_never_sanctions", "compare.name='a b'"], "compare", "compare.name = 'a b'"),
-    (["calibration=replay_2013_2017", "calibration.name=../up"], "config", "calibration.name = '../up'"),
-])
+
+@pytest.mark.parametrize(
+    ("argv", "config_name", "key"),
+    [
+        (["sweep=sanctions_vs_alliance", "sweep.name=../../../../x"], "sweep_config", "sweep.name = '../../../../x'"),
+        (["sweep=sanctions_vs_alliance", "sweep.name=a/b"], "sweep_config", "sweep.name = 'a/b'"),
+        (["sweep=sanctions_vs_alliance", f"sweep.name={'x' * 300}"], "sweep_config", "sweep.name = 'xxxx"),
+        (["sweep=sanctions_vs_alliance", "sweep.name=.hidden"], "sweep_config", "sweep.name = '.hidden'"),
+        (["sweep=sanctions_vs_alliance", "sweep.name=''"], "sweep_config", "sweep.name = ''"),
+        (
+            ["experiment=japan_never_sanctions", "compare.name=../../../../x"],
+            "compare",
+            "compare.name = '../../../../x'",
+        ),
+        (["experiment=japan_never_sanctions", "compare.name='a b'"], "compare", "compare.name = 'a b'"),
+        (["calibration=replay_2013_2017", "calibration.name=../up"], "config", "calibration.name = '../up'"),
+    ],
+)
 def test_names_that_become_paths_are_plain_names(refused, argv, config_name, key):
     err = refused(argv, config_name=config_name)
     assert key in err and "must be a plain name" in err
 
 
 # ---- output locations -------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("case", ["empty", "file", "under_a_file", "proc", "long", "sweep_proc"])
 def test_output_locations_are_checked_before_use(refused, tmp_path, case):
@@ -140,16 +170,23 @@ def test_output_locations_are_checked_before_use(refused, tmp_path, case):
         "under_a_file": ([f"hydra.run.dir={a_file}/run"], "config", "is a file, so no folder can be made under it"),
         "proc": (["paths.output=/proc/forbidden"], "config", "cannot create a folder in /proc"),
         "long": ([f"hydra.run.dir={tmp_path / ('y' * 300)}"], "config", "is 300 bytes, longer than the 255"),
-        "sweep_proc": (["sweep=sanctions_vs_alliance", "paths.output=/proc/forbidden"], "sweep_config",
-                       "cannot create a folder in /proc"),
+        "sweep_proc": (
+            ["sweep=sanctions_vs_alliance", "paths.output=/proc/forbidden"],
+            "sweep_config",
+            "cannot create a folder in /proc",
+        ),
     }[case]
-    kwargs = {"check": sweep_script.check_sweep, "folder_check": sweep_script.check_folder} \
-        if config_name == "sweep_config" else {}
+    kwargs = (
+        {"check": sweep_script.check_sweep, "folder_check": sweep_script.check_folder}
+        if config_name == "sweep_config"
+        else {}
+    )
     assert expected in refused(argv, config_name=config_name, **kwargs)
     assert a_file.read_text() == "not a folder\n"
 
 
 # ---- memory -----------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("replicates", [10**12, 10**7])
 def test_a_run_that_would_not_fit_in_memory_is_refused(refused, replicates):
@@ -169,10 +206,13 @@ def test_memory_estimate_against_a_given_limit(base_cfg):
         check_memory(cfg, ensembles=2, limit=need)
 
 
-@pytest.mark.parametrize(("arg", "expected"), [
-    ("replicates=0", "replicates = 0: must be >= 1"),
-    ("replicates=-5", "replicates = -5: must be >= 1"),
-])
+@pytest.mark.parametrize(
+    ("arg", "expected"),
+    [
+        ("replicates=0", "replicates = 0: must be >= 1"),
+        ("replicates=-5", "replicates = -5: must be >= 1"),
+    ],
+)
 def test_replicates_must_be_positive(refused, arg, expected):
     assert expected in refused([arg])
 
@@ -191,8 +231,10 @@ sweep:
     nci_jr: {stat: mean, variable: nci, dyad: JPN->RUS}
 """
 BAD_SWEEPS = {
-    "yaml_syntax": (b"# @package _global_\nsweep:\n  name: [unclosed\n",
-                    "line 4, column 1: YAML syntax error: expected ',' or ']'"),
+    "yaml_syntax": (
+        b"# @package _global_\nsweep:\n  name: [unclosed\n",
+        "line 4, column 1: YAML syntax error: expected ',' or ']'",
+    ),
     "no_header": (GOOD_SWEEP.split("\n", 1)[1].encode(), "line 1: missing '# @package _global_'"),
     "empty": (b"", "is empty"),
     "only_comments": (b"# @package _global_\n# nothing here\n", "is empty"),
@@ -209,41 +251,65 @@ def test_sweep_files_are_checked_whole_with_the_file_named(refused, tmp_path, ca
     conf = tmp_path / "conf" / "sweep"
     conf.mkdir(parents=True)
     (conf / "mine.yaml").write_bytes(content)
-    err = refused(["sweep=mine", f"hydra.searchpath=[file://{tmp_path / 'conf'}]",
-                   f"paths.output={tmp_path / 'outputs'}"], config_name="sweep_config",
-                  check=sweep_script.check_sweep, folder_check=sweep_script.check_folder)
+    err = refused(
+        ["sweep=mine", f"hydra.searchpath=[file://{tmp_path / 'conf'}]", f"paths.output={tmp_path / 'outputs'}"],
+        config_name="sweep_config",
+        check=sweep_script.check_sweep,
+        folder_check=sweep_script.check_folder,
+    )
     assert f"sweep = 'mine': {conf / 'mine.yaml'}: " in err and expected in err
 
 
-@pytest.mark.parametrize(("extra", "expected"), [
-    # an out-of-range grid value: found before the sweep folder exists
-    ("    scenario.sanctions.USA.RUS.scale: {values: [0.5, 1.5]}\n",
-     "scenario.sanctions.USA.RUS.scale = 1.5: scaled level of step"),
-    ("    params.trust_reversion: {values: [0.1, 1.2]}\n", "params.trust_reversion = 1.2: must be a level in [0, 1]"),
-    # k_JR and k_RJ each fine alone, unstable together at their highest (1.1 x 1.1 = 1.21)
-    ("    params.reciprocity_by_dyad.JPN.RUS: {values: [0.5, 1.1]}\n"
-     "    params.reciprocity_by_dyad.RUS.JPN: {values: [0.5, 1.1]}\n", "k_JPNRUS * k_RUSJPN = 1.21 must be < 1"),
-])
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        # an out-of-range grid value: found before the sweep folder exists
+        (
+            "    scenario.sanctions.USA.RUS.scale: {values: [0.5, 1.5]}\n",
+            "scenario.sanctions.USA.RUS.scale = 1.5: scaled level of step",
+        ),
+        (
+            "    params.trust_reversion: {values: [0.1, 1.2]}\n",
+            "params.trust_reversion = 1.2: must be a level in [0, 1]",
+        ),
+        # k_JR and k_RJ each fine alone, unstable together at their highest (1.1 x 1.1 = 1.21)
+        (
+            "    params.reciprocity_by_dyad.JPN.RUS: {values: [0.5, 1.1]}\n"
+            "    params.reciprocity_by_dyad.RUS.JPN: {values: [0.5, 1.1]}\n",
+            "k_JPNRUS * k_RUSJPN = 1.21 must be < 1",
+        ),
+    ],
+)
 def test_sweep_values_are_checked_jointly_before_a_folder_is_made(refused, tmp_path, extra, expected):
     conf = tmp_path / "conf" / "sweep"
     conf.mkdir(parents=True)
     text = GOOD_SWEEP.replace("  parameters:\n", "  parameters:\n" + extra)
     (conf / "mine.yaml").write_text(text)
-    err = refused(["sweep=mine", f"hydra.searchpath=[file://{tmp_path / 'conf'}]",
-                   "+params.reciprocity_by_dyad={JPN:{RUS:0.5},RUS:{JPN:0.5}}"], config_name="sweep_config",
-                  check=sweep_script.check_sweep, folder_check=sweep_script.check_folder)
+    err = refused(
+        [
+            "sweep=mine",
+            f"hydra.searchpath=[file://{tmp_path / 'conf'}]",
+            "+params.reciprocity_by_dyad={JPN:{RUS:0.5},RUS:{JPN:0.5}}",
+        ],
+        config_name="sweep_config",
+        check=sweep_script.check_sweep,
+        folder_check=sweep_script.check_folder,
+    )
     assert expected in err
 
 
 def test_per_run_values_are_checked_jointly_by_the_model(base_cfg):
-    cfg = {**base_cfg, "params": {**base_cfg["params"], "reciprocity_by_dyad": {"JPN": {"RUS": 0.5},
-                                                                               "RUS": {"JPN": 0.5}}}}
+    cfg = {
+        **base_cfg,
+        "params": {**base_cfg["params"], "reciprocity_by_dyad": {"JPN": {"RUS": 0.5}, "RUS": {"JPN": 0.5}}},
+    }
     settings = {"params.reciprocity_by_dyad.JPN.RUS": [0.5, 1.1], "params.reciprocity_by_dyad.RUS.JPN": [0.5, 1.1]}
     with pytest.raises(ConfigError, match=r"k_JPNRUS \* k_RUSJPN = 1.21"):
         RelationsModel(cfg, runs=[0, 1], settings=settings)
     with pytest.raises(ConfigError, match="k_JPNRUS"):  # the scalar form, for comparison
-        validate_ranges(cfg, {"params.reciprocity_by_dyad.JPN.RUS": (1.1, 1.1),
-                              "params.reciprocity_by_dyad.RUS.JPN": (1.1, 1.1)})
+        validate_ranges(
+            cfg, {"params.reciprocity_by_dyad.JPN.RUS": (1.1, 1.1), "params.reciprocity_by_dyad.RUS.JPN": (1.1, 1.1)}
+        )
 
 
 # ---- observed files -------------------------------------------------------------------------------------------
@@ -284,22 +350,27 @@ def test_calibration_observed_is_checked_in_the_preflight(refused, tmp_path, cas
 
 # ---- end to end: the real scripts, and the bytes of existing folders ----------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("finished") / "run"
-    made = run_script("run.py", f"hydra.run.dir={folder}", "replicates=2", "report.figures=false",
-                      *short_overrides("2013-06"))
+    made = run_script(
+        "run.py", f"hydra.run.dir={folder}", "replicates=2", "report.figures=false", *short_overrides("2013-06")
+    )
     assert made.returncode == 0, made.stderr
     return folder
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("script", "args"), [
-    ("run.py", []),
-    ("run.py", ["+params.wedge_wieght=2"]),
-    ("compare.py", ["experiment=japan_never_sanctions", "replicates=2"]),
-    ("validate.py", ["replicates=2"]),
-])
+@pytest.mark.parametrize(
+    ("script", "args"),
+    [
+        ("run.py", []),
+        ("run.py", ["+params.wedge_wieght=2"]),
+        ("compare.py", ["experiment=japan_never_sanctions", "replicates=2"]),
+        ("validate.py", ["replicates=2"]),
+    ],
+)
 def test_a_refused_command_changes_no_byte_of_an_existing_folder(finished_run, script, args):
     before = snapshot(finished_run)
     done = run_script(script, f"hydra.run.dir={finished_run}", *args)

@@ -22,9 +22,21 @@ def _output(proc) -> Path:
 
 def test_bench_measures_the_same_computation_three_ways(tmp_path):
     # the full horizon (the sweep's outcome windows need it), tiny sizes, three chunks
-    proc = run_script("bench.py", "sweep=sanctions_vs_alliance", "sweep.chunk_size=150", "--runs", "400",
-                      "--mesa-runs", "4", "--replay-runs", "5", "--workers", "1", f"paths.output={tmp_path}",
-                      timeout=1200)
+    proc = run_script(
+        "bench.py",
+        "sweep=sanctions_vs_alliance",
+        "sweep.chunk_size=150",
+        "--runs",
+        "400",
+        "--mesa-runs",
+        "4",
+        "--replay-runs",
+        "5",
+        "--workers",
+        "1",
+        f"paths.output={tmp_path}",
+        timeout=1200,
+    )
     assert proc.returncode == 0, proc.stderr
     out = _output(proc)
     assert out.is_relative_to(tmp_path / "bench" / "sanctions_vs_alliance")
@@ -32,19 +44,27 @@ def test_bench_measures_the_same_computation_three_ways(tmp_path):
     assert result["workers"] == 1 and result["sweep"] == "sanctions_vs_alliance"
     assert (result["design_points"], result["months"], result["chunk_size"]) == (30, 72, 150)
     methods = result["methods"]
-    assert {name: methods[name]["runs"] for name in METHODS} == {"engine": 400, "batch_run": 4, "bare loop": 400,
-                                                                 "replay": 5}
+    assert {name: methods[name]["runs"] for name in METHODS} == {
+        "engine": 400,
+        "batch_run": 4,
+        "bare loop": 400,
+        "replay": 5,
+    }
     for name in METHODS:  # each rate is its own runs over its own seconds
         m = methods[name]
         assert m["runs_per_second"] == pytest.approx(m["runs"] / m["seconds"], rel=2e-3), name
     # the ratios come from this invocation's timings, not from anywhere else
     engine, mesa, bare = (methods[k] for k in ("engine", "batch_run", "bare loop"))
-    assert result["speedup_over_batch_run"] == pytest.approx(engine["runs_per_second"] / mesa["runs_per_second"],
-                                                             rel=1e-2)
+    assert result["speedup_over_batch_run"] == pytest.approx(
+        engine["runs_per_second"] / mesa["runs_per_second"], rel=1e-2
+    )
     assert result["engine_over_bare_loop_time"] == pytest.approx(engine["seconds"] / bare["seconds"], rel=1e-2)
     assert result["replay_seconds"] == pytest.approx(methods["replay"]["seconds"], abs=1e-3)
-    assert result["targets"] == {"speedup_over_batch_run": 500.0, "engine_over_bare_loop_time": 1.2,
-                                 "replay_seconds": 0.3}
+    assert result["targets"] == {
+        "speedup_over_batch_run": 500.0,
+        "engine_over_bare_loop_time": 1.2,
+        "replay_seconds": 0.3,
+    }
     # the timed methods compute the same runs: the engine's outcomes and the bare loop's final state
     check = result["check"]
     assert check["runs"] == [0, 150]
@@ -58,19 +78,28 @@ def test_bench_measures_the_same_computation_three_ways(tmp_path):
     assert compiled["cold_cache_seconds"] > 3 * max(compiled["warm_cache_seconds"], 0.0)
     assert all(len(result["load_average"][k]) == 3 for k in ("before", "after"))
     assert result["peak_rss_mb"]["self"] > 50.0  # a Python process with numpy, pandas, numba: tens of MB at least
-    for line in ("speed-up over batch_run:", "engine time / bare loop time:", "replay of 5 runs:",
-                 "compiled kernels, once per process:", "engine outcomes equal, bare-loop final state equal",
-                 "load average", "peak RSS:"):
+    for line in (
+        "speed-up over batch_run:",
+        "engine time / bare loop time:",
+        "replay of 5 runs:",
+        "compiled kernels, once per process:",
+        "engine outcomes equal, bare-loop final state equal",
+        "load average",
+        "peak RSS:",
+    ):
         assert line in proc.stdout, line
     assert [p.name for p in out.iterdir() if not p.name.startswith(".")] == ["bench.json"], "scratch files left"
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["sweep=sanctions_vs_alliance", "--runs", "0"], "--runs must be >= 1"),
-    (["sweep=sanctions_vs_alliance", "--mesa-runs=many"], "--mesa-runs needs a whole number"),
-    (["sweep=sanctions_vs_alliance", "--replay-runs", "0"], "--replay-runs must be >= 1"),
-    ([], "choose a sweep"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["sweep=sanctions_vs_alliance", "--runs", "0"], "--runs must be >= 1"),
+        (["sweep=sanctions_vs_alliance", "--mesa-runs=many"], "--mesa-runs needs a whole number"),
+        (["sweep=sanctions_vs_alliance", "--replay-runs", "0"], "--replay-runs must be >= 1"),
+        ([], "choose a sweep"),
+    ],
+)
 def test_bench_rejects_bad_options_before_writing(tmp_path, args, message):
     proc = run_script("bench.py", *args, f"paths.output={tmp_path}", timeout=120)
     assert proc.returncode == 2, proc.stdout + proc.stderr

@@ -24,10 +24,19 @@ from sim.config.load import PROJECT_ROOT
 from sim.io import sha256
 from tests.conftest import run_script
 
-TINY = ["calibration.last=2014-12", "stop=2014-12", "calibration.split=2014-06", "report=basic",
-        "report.milestone_dates=[2014-12]", "report.trust_matrix_dates=[]", "calibration.replicates=3",
-        "calibration.chunk_size=4", "calibration.optimiser.popsize=1", "calibration.optimiser.maxiter=1",
-        "calibration.score_replicates=4"]
+TINY = [
+    "calibration.last=2014-12",
+    "stop=2014-12",
+    "calibration.split=2014-06",
+    "report=basic",
+    "report.milestone_dates=[2014-12]",
+    "report.trust_matrix_dates=[]",
+    "calibration.replicates=3",
+    "calibration.chunk_size=4",
+    "calibration.optimiser.popsize=1",
+    "calibration.optimiser.maxiter=1",
+    "calibration.score_replicates=4",
+]
 TWO = {"params.reciprocity": {"low": 0.2, "high": 0.8}, "params.trust_reversion": {"low": 0.02, "high": 0.15}}
 
 
@@ -36,8 +45,9 @@ def _cfg(*overrides: str) -> dict:
 
 
 def _spec(cfg: dict):
-    return read_calibration(cfg, Calendar.from_strings(cfg["scenario"]["start"], cfg["stop"] or cfg["scenario"]["end"]),
-                            PROJECT_ROOT)
+    return read_calibration(
+        cfg, Calendar.from_strings(cfg["scenario"]["start"], cfg["stop"] or cfg["scenario"]["end"]), PROJECT_ROOT
+    )
 
 
 def test_the_shipped_calibration_reads_the_observed_timeline():
@@ -56,13 +66,16 @@ def test_the_shipped_calibration_reads_the_observed_timeline():
     assert spec.baselines["notes_5_8"]["params.adjustment_speed"] == 0.30
 
 
-@pytest.mark.parametrize(("parameters", "key"), [
-    ({"params.nope": {"low": 0, "high": 1}}, "calibration.parameters.params.nope"),
-    ({"params.reciprocity": {"low": 0.8, "high": 0.2}}, "calibration.parameters.params.reciprocity.high"),
-    ({"params.reciprocity": {"low": 0.2}}, "calibration.parameters.params.reciprocity"),
-    ({"scenario.name": {"low": 0.2, "high": 0.3}}, "calibration.parameters.scenario.name"),
-    ({}, "calibration.parameters"),
-])
+@pytest.mark.parametrize(
+    ("parameters", "key"),
+    [
+        ({"params.nope": {"low": 0, "high": 1}}, "calibration.parameters.params.nope"),
+        ({"params.reciprocity": {"low": 0.8, "high": 0.2}}, "calibration.parameters.params.reciprocity.high"),
+        ({"params.reciprocity": {"low": 0.2}}, "calibration.parameters.params.reciprocity"),
+        ({"scenario.name": {"low": 0.2, "high": 0.3}}, "calibration.parameters.scenario.name"),
+        ({}, "calibration.parameters"),
+    ],
+)
 def test_bad_parameters_name_the_key(parameters, key):
     cfg = _cfg()
     cfg["calibration"]["parameters"] = parameters
@@ -71,29 +84,35 @@ def test_bad_parameters_name_the_key(parameters, key):
     assert str(err.value).startswith(f"{key} = ")
 
 
-@pytest.mark.parametrize(("override", "key"), [
-    ("calibration.frequency=W", "calibration.frequency"),
-    ("calibration.last=2019-12", "calibration.last"),
-    ("calibration.replicates=0", "calibration.replicates"),
-    ("+calibration.optimiser.workers=3", "calibration.optimiser.workers"),
-    ("calibration.optimiser.strategy=best9", "calibration.optimiser.strategy"),
-    ("calibration.dyads=['JPN->JPN']", "calibration.dyads"),
-    ("calibration.observed=nowhere.csv", "calibration.observed"),
-    ("calibration.split=2012-05", "calibration.split"),
-    ("calibration.moments.freeze_month.history=2016-05", "calibration.moments.freeze_month.history"),
-    ("+calibration.moments.reopening={}", "calibration.moments.reopening"),
-])
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("calibration.frequency=W", "calibration.frequency"),
+        ("calibration.last=2019-12", "calibration.last"),
+        ("calibration.replicates=0", "calibration.replicates"),
+        ("+calibration.optimiser.workers=3", "calibration.optimiser.workers"),
+        ("calibration.optimiser.strategy=best9", "calibration.optimiser.strategy"),
+        ("calibration.dyads=['JPN->JPN']", "calibration.dyads"),
+        ("calibration.observed=nowhere.csv", "calibration.observed"),
+        ("calibration.split=2012-05", "calibration.split"),
+        ("calibration.moments.freeze_month.history=2016-05", "calibration.moments.freeze_month.history"),
+        ("+calibration.moments.reopening={}", "calibration.moments.reopening"),
+    ],
+)
 def test_bad_declarations_name_the_key(override, key):
     with pytest.raises(ConfigError) as err:
         _spec(_cfg(override))
     assert str(err.value).startswith(f"{key} = ")
 
 
-@pytest.mark.parametrize(("rows", "key"), [
-    ({"notes_5_8": {"params.nope": 1.0}}, "calibration.baselines.notes_5_8.params.nope"),
-    ({"notes_5_8": {"scenario.name": 1.0}}, "calibration.baselines.notes_5_8.scenario.name"),
-    ({"default": {"params.reciprocity": 0.4}}, "calibration.baselines.default"),
-])
+@pytest.mark.parametrize(
+    ("rows", "key"),
+    [
+        ({"notes_5_8": {"params.nope": 1.0}}, "calibration.baselines.notes_5_8.params.nope"),
+        ({"notes_5_8": {"scenario.name": 1.0}}, "calibration.baselines.notes_5_8.scenario.name"),
+        ({"default": {"params.reciprocity": 0.4}}, "calibration.baselines.default"),
+    ],
+)
 def test_bad_baseline_rows_name_the_key(rows, key):
     cfg = _cfg()
     cfg["calibration"]["baselines"] = rows
@@ -109,9 +128,13 @@ def test_a_malformed_observed_file_is_a_config_error_with_its_line(tmp_path):
         _spec(_cfg(f"calibration.observed={bad}"))
 
 
-@pytest.mark.parametrize(("override", "key"), [
-    ("seed=20180101", "seed"), ("calibration.score_seed=20180105", "calibration.score_seed"),
-])
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("seed=20180101", "seed"),
+        ("calibration.score_seed=20180105", "calibration.score_seed"),
+    ],
+)
 def test_a_validation_seed_is_refused_as_a_calibration_seed(override, key):
     with pytest.raises(ConfigError) as err:
         _spec(_cfg(override))
@@ -126,9 +149,15 @@ def test_only_tuning_seeds_calibrate():
 
 def _hand_targets() -> pd.DataFrame:
     # dyad A: fit 1, 3 (mean 2: deviations -1, +1), held out 4 (+2); dyad B: fit 0, 2 (mean 1: -1, +1)
-    return pd.DataFrame({"source": ["A", "A", "A", "B", "B"], "target": ["X"] * 5,
-                         "observed": [1.0, 3.0, 4.0, 0.0, 2.0], "weight": [0.5] * 5,
-                         "window": ["fit", "fit", "held_out", "fit", "fit"]})
+    return pd.DataFrame(
+        {
+            "source": ["A", "A", "A", "B", "B"],
+            "target": ["X"] * 5,
+            "observed": [1.0, 3.0, 4.0, 0.0, 2.0],
+            "weight": [0.5] * 5,
+            "window": ["fit", "fit", "held_out", "fit", "fit"],
+        }
+    )
 
 
 def test_skill_on_a_hand_computed_case():
@@ -164,8 +193,10 @@ def test_the_objective_is_unchanged_when_a_post_split_observation_changes():
     spec = _spec(cfg)
     later = spec.targets["window"] == "held_out"
     assert later.sum() >= 10
-    moved = dataclasses.replace(spec, targets=spec.targets.assign(
-        observed=np.where(later, spec.targets["observed"] + 5.0, spec.targets["observed"])))
+    moved = dataclasses.replace(
+        spec,
+        targets=spec.targets.assign(observed=np.where(later, spec.targets["observed"] + 5.0, spec.targets["observed"])),
+    )
     calendar = Calendar.from_strings("2012-01", "2017-12")
     candidates = np.array([[0.3, 0.05], [0.6, 0.12]])
     with Evaluator(cfg, spec, calendar, workers=1) as ev:
@@ -176,25 +207,32 @@ def test_the_objective_is_unchanged_when_a_post_split_observation_changes():
     assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
     # ... while the held-out score of the same runs moves
     runs = np.zeros((1, 3, len(spec.targets))) + np.arange(len(spec.targets))
-    assert skill_by_window(spec.targets, runs)["held_out"]["skill"][0] != \
-        pytest.approx(skill_by_window(moved.targets, runs)["held_out"]["skill"][0])
+    assert skill_by_window(spec.targets, runs)["held_out"]["skill"][0] != pytest.approx(
+        skill_by_window(moved.targets, runs)["held_out"]["skill"][0]
+    )
 
 
 def test_a_run_cut_at_the_split_is_the_full_run_up_to_the_split():
     from sim.model import RelationsModel
 
     cfg = _cfg()
-    full = RelationsModel(copy.deepcopy(cfg), runs=np.arange(3), record_events=False, record=("nci",),
-                          rng=cfg["seed"]).run()
-    cut = RelationsModel(truncated(cfg, "2015-12"), runs=np.arange(3), record_events=False, record=("nci",),
-                         rng=cfg["seed"]).run()
+    full = RelationsModel(
+        copy.deepcopy(cfg), runs=np.arange(3), record_events=False, record=("nci",), rng=cfg["seed"]
+    ).run()
+    cut = RelationsModel(
+        truncated(cfg, "2015-12"), runs=np.arange(3), record_events=False, record=("nci",), rng=cfg["seed"]
+    ).run()
     months = cut.history["nci"].shape[0]
     assert months == 48 and np.array_equal(cut.history["nci"], full.history["nci"][:months])
 
 
 def test_the_fit_is_deterministic_given_the_seed():
-    cfg = _cfg("calibration.replicates=2", "calibration.chunk_size=8", "calibration.optimiser.popsize=2",
-               "calibration.optimiser.maxiter=1")
+    cfg = _cfg(
+        "calibration.replicates=2",
+        "calibration.chunk_size=8",
+        "calibration.optimiser.popsize=2",
+        "calibration.optimiser.maxiter=1",
+    )
     cfg["calibration"]["parameters"] = TWO
     spec = _spec(cfg)
     calendar = Calendar.from_strings("2012-01", "2017-12")
@@ -237,8 +275,7 @@ def test_calibration_reruns_from_its_config_to_the_same_result(tmp_path):
         assert done.returncode == 0, done.stderr[-2000:]
         assert "calibrated" in done.stdout
         runs.append(out)
-    for name in ("calibrated.yaml", "candidates.parquet", "fit.csv", "calibration.json",
-                 "figures/calibration_fit.png"):
+    for name in ("calibrated.yaml", "candidates.parquet", "fit.csv", "calibration.json", "figures/calibration_fit.png"):
         assert (runs[0] / name).read_bytes() == (runs[1] / name).read_bytes(), name
     provenance = json.loads((runs[0] / "calibration.json").read_text())
     assert provenance["optimiser"]["method"] == "scipy.optimize.differential_evolution"
@@ -256,10 +293,13 @@ def test_calibration_reruns_from_its_config_to_the_same_result(tmp_path):
     assert "defaults:\n  - default\n  - _self_" in text and "reciprocity: " in text
 
 
-@pytest.mark.parametrize(("override", "says"), [
-    ("calibration.optimiser.popsize=0", "calibration.optimiser.popsize = 0"),
-    ("seed=20180103", "seed = 20180103: a tuning seed (20161215, 1, 2, 3); 20180103 is a validation seed"),
-])
+@pytest.mark.parametrize(
+    ("override", "says"),
+    [
+        ("calibration.optimiser.popsize=0", "calibration.optimiser.popsize = 0"),
+        ("seed=20180103", "seed = 20180103: a tuning seed (20161215, 1, 2, 3); 20180103 is a validation seed"),
+    ],
+)
 def test_calibrate_refuses_a_bad_declaration_in_one_line(tmp_path, override, says):
     out = tmp_path / "cal"
     done = run_script("calibrate.py", f"hydra.run.dir={out}", override)

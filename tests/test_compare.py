@@ -83,8 +83,9 @@ def test_window_effects_are_per_run_paired_differences():
     pair = run_arms(arm_configs(cfg), ["nci"])
     table = window_effects(pair, {"crisis": ["2017-04", "2017-12"]}, ["nci"])
     assert len(table) == 12  # every directed dyad
-    diff = pair.scenario.window_mean("nci", "2017-04", "2017-12") - pair.baseline.window_mean("nci", "2017-04",
-                                                                                               "2017-12")
+    diff = pair.scenario.window_mean("nci", "2017-04", "2017-12") - pair.baseline.window_mean(
+        "nci", "2017-04", "2017-12"
+    )
     row = table[(table.source == "JPN") & (table.target == "RUS")].iloc[0]
     assert row.difference_median == pytest.approx(np.median(diff[:, 0, 1]), abs=1e-6)
     assert row.difference_se == pytest.approx(diff[:, 0, 1].std(ddof=1) / np.sqrt(5), abs=1e-6)
@@ -123,16 +124,20 @@ def test_differences_lists_changed_paths():
 BAD = [
     ([], "compare", "choose an experiment"),
     (["experiment=japan_never_sanctions", "scenario=projection_2018_2025"], "compare.baseline.end", "same"),
-    (["experiment=japan_never_sanctions", "compare.baseline.sanctions.USA.RUS.steps.0.level=1.5"],
-     "compare.baseline.sanctions.USA.RUS.steps[0].level", "[0, 1]"),
+    (
+        ["experiment=japan_never_sanctions", "compare.baseline.sanctions.USA.RUS.steps.0.level=1.5"],
+        "compare.baseline.sanctions.USA.RUS.steps[0].level",
+        "[0, 1]",
+    ),
     (["experiment=japan_never_sanctions", "compare.dyads=['JPN->XXX']"], "compare.dyads[0]", "SOURCE->TARGET"),
-    (["experiment=japan_never_sanctions", "compare.windows.year_2017=[2017-01,2019-01]"],
-     "compare.windows.year_2017[1]", "inside the simulated months"),
-    (["experiment=japan_never_sanctions", "stop=2016-12"], "compare.windows.thaw_2016Q3_2017Q4[1]",
-     "2012-01..2016-12"),
+    (
+        ["experiment=japan_never_sanctions", "compare.windows.year_2017=[2017-01,2019-01]"],
+        "compare.windows.year_2017[1]",
+        "inside the simulated months",
+    ),
+    (["experiment=japan_never_sanctions", "stop=2016-12"], "compare.windows.thaw_2016Q3_2017Q4[1]", "2012-01..2016-12"),
     (["experiment=japan_never_sanctions", "compare.variables=[nci,happiness]"], "compare.variables[1]", "allowed"),
-    (["experiment=japan_never_sanctions", "compare.milestone_dates=[2030-01]"], "compare.milestone_dates[0]",
-     "inside"),
+    (["experiment=japan_never_sanctions", "compare.milestone_dates=[2030-01]"], "compare.milestone_dates[0]", "inside"),
 ]
 
 
@@ -151,9 +156,16 @@ def test_comparison_folder_is_complete_deterministic_and_never_overwritten(tmp_p
         out = tmp_path / str(k)
         summary = run_comparison(copy.deepcopy(cfg), out, overrides=["replicates=3"])
         manifest = json.loads((out / "manifest.json").read_text())
-        assert set(manifest["files"]) >= {"timeseries.parquet", "window_effects.csv", "milestone_effects.csv",
-                                          "monthly_bands.csv", "summary.json", "figures/compare_nci.png",
-                                          "figures/compare_nci.svg", "figures/milestones.svg"}
+        assert set(manifest["files"]) >= {
+            "timeseries.parquet",
+            "window_effects.csv",
+            "milestone_effects.csv",
+            "monthly_bands.csv",
+            "summary.json",
+            "figures/compare_nci.png",
+            "figures/compare_nci.svg",
+            "figures/milestones.svg",
+        }
         for name, digest in manifest["files"].items():
             assert sha256(out / name) == digest
         assert not list(out.rglob(".*.tmp*")), "temporary files left behind"
@@ -170,8 +182,15 @@ def test_comparison_folder_is_complete_deterministic_and_never_overwritten(tmp_p
 @pytest.mark.slow
 def test_every_experiment_runs_as_a_multirun(tmp_path):
     """``compare.py -m experiment=<every conf/experiment/*.yaml>`` at small sizes, figures on."""
-    proc = run_script("compare.py", "-m", f"experiment={','.join(EXPERIMENTS)}", "replicates=4",
-                      "report.figures=true", f"paths.output={tmp_path}", timeout=600)
+    proc = run_script(
+        "compare.py",
+        "-m",
+        f"experiment={','.join(EXPERIMENTS)}",
+        "replicates=4",
+        "report.figures=true",
+        f"paths.output={tmp_path}",
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     folders = {json.loads(p.read_text())["compare"]["experiment"]: p.parent for p in tmp_path.rglob("manifest.json")}
     assert sorted(folders) == EXPERIMENTS
@@ -199,11 +218,14 @@ def test_every_experiment_runs_as_a_multirun(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("args", "named"), [
-    ([], "compare = None: choose an experiment"),
-    (["experiment=no_such_experiment"], "experiment"),
-    (["experiment=japan_never_sanctions", "scenario=projection_2018_2025"], "compare.baseline.end"),
-])
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        ([], "compare = None: choose an experiment"),
+        (["experiment=no_such_experiment"], "experiment"),
+        (["experiment=japan_never_sanctions", "scenario=projection_2018_2025"], "compare.baseline.end"),
+    ],
+)
 def test_bad_command_lines_give_one_line_and_write_nothing(tmp_path, args, named):
     proc = run_script("compare.py", f"paths.output={tmp_path}", *args)
     assert proc.returncode == 2, proc.stdout + proc.stderr

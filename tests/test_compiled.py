@@ -46,17 +46,33 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
 
 # ---- the inverse normal CDF ----------------------------------------------------------------------------------
 
+
 def test_ndtri_equals_scipy_bit_for_bit_over_millions_of_inputs():
     """Every input the model can draw is a cell midpoint ``(m + 0.5)/2**53``; also the far tails and edges."""
     g = np.random.default_rng(2026)
-    y = np.concatenate([
-        (g.integers(0, 2**53, 2_000_000).astype(np.float64) + 0.5) * 2.0**-53,  # the model's open-unit draws
-        np.exp(-g.uniform(0.0, 745.0, 500_000)),  # lower tail, down to subnormals
-        1.0 - np.exp(-g.uniform(0.0, 36.0, 500_000)),  # upper tail
-        (np.arange(2**16) + 0.5) * 2.0**-53, 1.0 - (np.arange(2**16) + 0.5) * 2.0**-53,  # the extreme cells
-        [0.0, 1.0, -0.0, -1e-300, 1.0 + 2**-52, np.nan, np.inf, 5e-324, 0.5, np.exp(-2.0), 1.0 - np.exp(-2.0),
-         np.exp(-32.0)],
-    ])
+    y = np.concatenate(
+        [
+            (g.integers(0, 2**53, 2_000_000).astype(np.float64) + 0.5) * 2.0**-53,  # the model's open-unit draws
+            np.exp(-g.uniform(0.0, 745.0, 500_000)),  # lower tail, down to subnormals
+            1.0 - np.exp(-g.uniform(0.0, 36.0, 500_000)),  # upper tail
+            (np.arange(2**16) + 0.5) * 2.0**-53,
+            1.0 - (np.arange(2**16) + 0.5) * 2.0**-53,  # the extreme cells
+            [
+                0.0,
+                1.0,
+                -0.0,
+                -1e-300,
+                1.0 + 2**-52,
+                np.nan,
+                np.inf,
+                5e-324,
+                0.5,
+                np.exp(-2.0),
+                1.0 - np.exp(-2.0),
+                np.exp(-32.0),
+            ],
+        ]
+    )
     compiled = _ndtri_array(y)
     reference = special.ndtri(y)
     mismatched = ~((compiled == reference) | (np.isnan(compiled) & np.isnan(reference)))
@@ -71,10 +87,16 @@ def test_ndtri_equals_scipy_on_any_probability(y):
 
 # ---- counter-based draws -------------------------------------------------------------------------------------
 
+
 @settings(max_examples=60, **FAST)
-@given(seed=st.integers(0, 2**64 - 1), runs=st.lists(st.integers(0, 2**40), min_size=1, max_size=12),
-       step=st.integers(0, 5000), stream=st.sampled_from(rng.STREAMS), size=st.integers(1, 64),
-       offset=st.integers(0, 2**20))
+@given(
+    seed=st.integers(0, 2**64 - 1),
+    runs=st.lists(st.integers(0, 2**40), min_size=1, max_size=12),
+    step=st.integers(0, 5000),
+    stream=st.sampled_from(rng.STREAMS),
+    size=st.integers(1, 64),
+    offset=st.integers(0, 2**20),
+)
 def test_streams_equal_the_numpy_reference(seed, runs, step, stream, size, offset):
     runs = np.array(runs)
     compiled, reference = rng.Streams(seed, runs), ref.Streams(seed, runs)
@@ -83,10 +105,10 @@ def test_streams_equal_the_numpy_reference(seed, runs, step, stream, size, offse
     assert _same(compiled.normal(stream, step, (size,), offset), reference.normal(stream, step, (size,), offset))
     row = np.arange(size) % runs.size
     elements = offset + np.arange(size) * 4099
-    assert _same(compiled.uniform_flat(stream, step, row, elements),
-                 reference.uniform_flat(stream, step, row, elements))
-    assert _same(compiled.normal_flat(stream, step, row, elements),
-                 reference.normal_flat(stream, step, row, elements))
+    assert _same(
+        compiled.uniform_flat(stream, step, row, elements), reference.uniform_flat(stream, step, row, elements)
+    )
+    assert _same(compiled.normal_flat(stream, step, row, elements), reference.normal_flat(stream, step, row, elements))
 
 
 def test_a_million_normals_equal_the_numpy_reference():
@@ -96,6 +118,7 @@ def test_a_million_normals_equal_the_numpy_reference():
 
 
 # ---- event count and CAMEO coding ----------------------------------------------------------------------------
+
 
 @settings(max_examples=200, **FAST)
 @given(lam=st.floats(0.0, 1000.0), cap=st.integers(0, 300), seed=st.integers(0, 2**32))
@@ -128,10 +151,19 @@ def test_map_unbiased_equals_the_numpy_reference_on_every_tenth_and_a_million_le
 
 # ---- the month's events --------------------------------------------------------------------------------------
 
+
 @settings(max_examples=80, **FAST)
-@given(seed=st.integers(0, 2**63 - 1), n_runs=st.integers(1, 40), n=st.integers(2, 6), data=st.data(),
-       step=st.integers(0, 400), lam=st.floats(0.0, 40.0), noise=st.floats(0.0, 5.0),
-       per_run=st.booleans(), level_scale=st.floats(0.0, 12.0))
+@given(
+    seed=st.integers(0, 2**63 - 1),
+    n_runs=st.integers(1, 40),
+    n=st.integers(2, 6),
+    data=st.data(),
+    step=st.integers(0, 400),
+    lam=st.floats(0.0, 40.0),
+    noise=st.floats(0.0, 5.0),
+    per_run=st.booleans(),
+    level_scale=st.floats(0.0, 12.0),
+)
 def test_month_events_equal_the_numpy_reference(seed, n_runs, n, data, step, lam, noise, per_run, level_scale):
     """Random batches, countries, months, rates and noise levels (per run or shared): every output identical."""
     source = data.draw(st.integers(0, n - 1))
@@ -141,10 +173,10 @@ def test_month_events_equal_the_numpy_reference(seed, n_runs, n, data, step, lam
     rate = g.uniform(0.0, lam, (n_runs, 1)) if per_run else np.array([[lam]])
     sigma = g.uniform(0.0, noise, (n_runs, 1)) if per_run else np.array([[noise]])
     slots = events.slots_needed(float(rate.max()))
-    total, count, costly, first = events.month_events(rng.Streams(seed, runs), step, source, level, rate, sigma,
-                                                      slots)
+    total, count, costly, first = events.month_events(rng.Streams(seed, runs), step, source, level, rate, sigma, slots)
     r_total, r_count, r_costly, (r_target, r_k, r_rung, r_tie) = ref.month_events(
-        ref.Streams(seed, runs), step, source, level, rate, sigma, slots)
+        ref.Streams(seed, runs), step, source, level, rate, sigma, slots
+    )
     assert _same(total, r_total)
     np.testing.assert_array_equal(count, r_count)
     np.testing.assert_array_equal(costly, r_costly)
@@ -181,8 +213,12 @@ print(json.dumps({name: [sum(k.stats.cache_hits.values()), sum(k.stats.cache_mis
 @pytest.mark.slow
 def test_compiled_code_is_cached_and_reused_by_a_fresh_process(tmp_path):
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
-    runs = [subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, cwd=ROOT, env=env,
-                           timeout=600, check=True) for _ in range(2)]
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", _PROBE], capture_output=True, text=True, cwd=ROOT, env=env, timeout=600, check=True
+        )
+        for _ in range(2)
+    ]
     first, second = (json.loads(r.stdout.strip().splitlines()[-1]) for r in runs)
     assert all(misses >= 1 and hits == 0 for hits, misses in first.values()), first  # compiled and saved
     assert all(misses == 0 and hits >= 1 for hits, misses in second.values()), second  # loaded, not compiled

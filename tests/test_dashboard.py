@@ -20,8 +20,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOT = ROOT / "docs" / "figures" / "dashboard.png"
 LOCAL = {"127.0.0.1", "localhost"}
 RUNS = 20  # the page's run count for the test (50 by default): the test checks behaviour, not speed
@@ -72,9 +78,25 @@ def server():
     port = _free_port()
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "RELATIONS_DASHBOARD_RUNS": str(RUNS)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "solara", "run", "sim/app.py", "--host", "127.0.0.1", "--port", str(port),
-         "--production", "--no-open", "--no-check-version"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "solara",
+            "run",
+            "sim/app.py",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--production",
+            "--no-open",
+            "--no-check-version",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         _wait_http(f"http://127.0.0.1:{port}/", proc, timeout=120)  # bounds for a busy CI machine
         yield f"http://127.0.0.1:{port}/"
@@ -97,7 +119,8 @@ def _settled(page, timeout_ms: int = 60_000) -> str:
     page.wait_for_function(
         "() => { const s = document.querySelector('.relations-status');"
         " return s && s.innerText.includes('updated in') && !s.innerText.includes('updating'); }",
-        timeout=timeout_ms)
+        timeout=timeout_ms,
+    )
     return page.inner_text(".relations-status")
 
 
@@ -109,28 +132,38 @@ def test_dashboard_slider_changes_plot_and_command(server):
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1300})
-            page.on("request", lambda r: outside.append(r.url) if urlparse(r.url).hostname not in LOCAL
-                    and not r.url.startswith(("data:", "blob:")) else None)
+            page.on(
+                "request",
+                lambda r: (
+                    outside.append(r.url)
+                    if urlparse(r.url).hostname not in LOCAL and not r.url.startswith(("data:", "blob:"))
+                    else None
+                ),
+            )
             page.goto(server, timeout=60_000)
             first = _settled(page, 120_000)
             assert f"{RUNS} runs" in first
             before = _nci_image(page)
             command = page.inner_text(".relations-command")
-            assert command.strip() == ("python experiments/run.py scenario=replay_2012_2017 "
-                                       f"replicates={RUNS} seed=20161215")
+            assert command.strip() == (
+                f"python experiments/run.py scenario=replay_2012_2017 replicates={RUNS} seed=20161215"
+            )
 
             slider = page.locator(".v-input", has_text="USA→RUS sanctions").locator(".v-slider").first
             box = slider.bounding_box()
             slider.click(position={"x": 2, "y": box["height"] / 2})  # the left end: scale 0
             page.wait_for_function(
                 "() => document.querySelector('.relations-command').innerText.includes('scenario.sanctions.USA.RUS')",
-                timeout=10_000)
+                timeout=10_000,
+            )
             command = page.inner_text(".relations-command")
             assert "scenario.sanctions.USA.RUS.scale=0 " in command + " "
             _settled(page)
             page.wait_for_function(
                 "(old) => { const i = document.querySelector('.relations-nci img'); return i && i.src !== old; }",
-                arg=before, timeout=30_000)
+                arg=before,
+                timeout=30_000,
+            )
             assert _nci_image(page) != before
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOT))

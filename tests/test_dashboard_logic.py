@@ -25,8 +25,11 @@ def engine() -> Engine:
 def short(engine) -> str:
     """The replay cut at 2014-12 (fast), registered in the engine under its own name."""
     cfg = engine.config("replay_2012_2017")
-    cut = {**cfg, "stop": "2014-12", "report": {**cfg["report"], "windows": {}, "milestone_dates": [],
-                                                "trust_matrix_dates": []}}
+    cut = {
+        **cfg,
+        "stop": "2014-12",
+        "report": {**cfg["report"], "windows": {}, "milestone_dates": [], "trust_matrix_dates": []},
+    }
     engine._configs["short"] = cut
     return "short"
 
@@ -34,11 +37,17 @@ def short(engine) -> str:
 def test_controls_cover_the_issue_list_at_the_scenario_values(engine):
     cfg = engine.config("replay_2012_2017")
     controls = {c.path: c for c in ctl.controls_for(cfg)}
-    for path, value in {"scenario.sanctions.USA.RUS.scale": 1.0, "scenario.sanctions.JPN.RUS.scale": 1.0,
-                        "scenario.alliances.JPN.commitment": 0.8, "scenario.pressure.USA.0.level": 1.0,
-                        "scenario.pressure.USA.1.level": 0.4, "scenario.investment.flows.JPN.RUS.baseline_flow": 0.02,
-                        "scenario.investment.exposure.JPN": 0.6, "params.reciprocity": 0.5,
-                        "params.wedge_weight": 4.0}.items():
+    for path, value in {
+        "scenario.sanctions.USA.RUS.scale": 1.0,
+        "scenario.sanctions.JPN.RUS.scale": 1.0,
+        "scenario.alliances.JPN.commitment": 0.8,
+        "scenario.pressure.USA.0.level": 1.0,
+        "scenario.pressure.USA.1.level": 0.4,
+        "scenario.investment.flows.JPN.RUS.baseline_flow": 0.02,
+        "scenario.investment.exposure.JPN": 0.6,
+        "params.reciprocity": 0.5,
+        "params.wedge_weight": 4.0,
+    }.items():
         assert controls[path].default == value, path
         assert controls[path].low <= value <= controls[path].high, path
     # a scaled schedule must stay a level <= 1: the US top step is 0.75, so the slider stops below 1/0.75
@@ -64,10 +73,13 @@ def test_changed_keeps_only_moved_sliders(engine):
 
 
 def test_command_is_the_run_that_reproduces_the_arm():
-    cmd = export.command("replay_2012_2017", {"scenario.sanctions.USA.RUS.scale": 0.5, "params.reciprocity": 0.35},
-                         50, 7)
-    assert cmd == ("python experiments/run.py scenario=replay_2012_2017 replicates=50 seed=7 "
-                   "scenario.sanctions.USA.RUS.scale=0.5 params.reciprocity=0.35")
+    cmd = export.command(
+        "replay_2012_2017", {"scenario.sanctions.USA.RUS.scale": 0.5, "params.reciprocity": 0.35}, 50, 7
+    )
+    assert cmd == (
+        "python experiments/run.py scenario=replay_2012_2017 replicates=50 seed=7 "
+        "scenario.sanctions.USA.RUS.scale=0.5 params.reciprocity=0.35"
+    )
 
 
 def test_unchanged_settings_give_a_zero_paired_difference(engine, short):
@@ -142,8 +154,12 @@ def _compose(conf, overrides, name="config"):
         return validate(to_container(compose(config_name=name, overrides=overrides)))
 
 
-SETTINGS = {"scenario.sanctions.USA.RUS.scale": 0.5, "scenario.pressure.USA.1.level": 0.2,
-            "scenario.investment.exposure.JPN": 0.3, "params.reciprocity": 0.35}
+SETTINGS = {
+    "scenario.sanctions.USA.RUS.scale": 0.5,
+    "scenario.pressure.USA.1.level": 0.2,
+    "scenario.investment.exposure.JPN": 0.3,
+    "params.reciprocity": 0.35,
+}
 
 
 def test_scenario_overlay_composes_to_the_dashboard_settings(engine, conf_copy):

@@ -27,25 +27,32 @@ OUTCOMES = ["nci_jr_thaw", "treaty_by_2025"]
 
 # ---- the condition --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "outcome", "op", "value"), [
-    ("treaty_by_2025 >= 0.5", "treaty_by_2025", ">=", 0.5),
-    ("nci_jr_thaw<1", "nci_jr_thaw", "<", 1.0),
-    ("  nci_jr_thaw <= -2.5e-1 ", "nci_jr_thaw", "<=", -0.25),
-    ("treaty_by_2025 > 0", "treaty_by_2025", ">", 0.0),
-])
+
+@pytest.mark.parametrize(
+    ("text", "outcome", "op", "value"),
+    [
+        ("treaty_by_2025 >= 0.5", "treaty_by_2025", ">=", 0.5),
+        ("nci_jr_thaw<1", "nci_jr_thaw", "<", 1.0),
+        ("  nci_jr_thaw <= -2.5e-1 ", "nci_jr_thaw", "<=", -0.25),
+        ("treaty_by_2025 > 0", "treaty_by_2025", ">", 0.0),
+    ],
+)
 def test_a_condition_is_an_outcome_an_operator_and_a_number(text, outcome, op, value):
     condition = parse_condition(text, OUTCOMES)
     assert (condition.outcome, condition.op, condition.value) == (outcome, op, value)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("treaty_by_2025 = 0.5", "must read '<outcome> <op> <number>' with <op> one of >=, >, <=, <"),
-    ("treaty_by_2025 >= __import__('os')", "is not a finite number"),
-    ("treaty_by_2025 >= nan", "'nan' is not a finite number"),
-    ("treaty_by_2025 >= 1 or 1", "must read"),
-    ("treaty >= 0.5", "unknown outcome 'treaty'; the sweep recorded: nci_jr_thaw, treaty_by_2025"),
-    (0.5, "must be a text"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("treaty_by_2025 = 0.5", "must read '<outcome> <op> <number>' with <op> one of >=, >, <=, <"),
+        ("treaty_by_2025 >= __import__('os')", "is not a finite number"),
+        ("treaty_by_2025 >= nan", "'nan' is not a finite number"),
+        ("treaty_by_2025 >= 1 or 1", "must read"),
+        ("treaty >= 0.5", "unknown outcome 'treaty'; the sweep recorded: nci_jr_thaw, treaty_by_2025"),
+        (0.5, "must be a text"),
+    ],
+)
 def test_a_bad_condition_is_one_line_naming_what_is_allowed(text, message):
     with pytest.raises(ConfigError) as err:
         parse_condition(text, OUTCOMES)
@@ -54,8 +61,11 @@ def test_a_bad_condition_is_one_line_naming_what_is_allowed(text, message):
     assert "\n" not in str(err.value)
 
 
-@given(st.lists(st.one_of(st.floats(-10, 10), st.just(math.nan)), min_size=1, max_size=30),
-       st.sampled_from(sorted(OPERATORS)), st.floats(-10, 10))
+@given(
+    st.lists(st.one_of(st.floats(-10, 10), st.just(math.nan)), min_size=1, max_size=30),
+    st.sampled_from(sorted(OPERATORS)),
+    st.floats(-10, 10),
+)
 def test_holds_is_the_comparison_and_nan_never_holds(values, op, threshold):
     condition = parse_condition(f"treaty_by_2025 {op} {threshold!r}", OUTCOMES)
     got = condition.holds(np.array(values))
@@ -64,6 +74,7 @@ def test_holds_is_the_comparison_and_nan_never_holds(values, op, threshold):
 
 
 # ---- PRIM -----------------------------------------------------------------------------------------------
+
 
 def test_prim_recovers_a_known_box(tmp_path):
     folder = synthetic_sweep(tmp_path / "sweep", points=2000, replicates=1)
@@ -105,15 +116,21 @@ def test_points_average_replicates_before_the_threshold_runs_do_not(tmp_path):
 
 # ---- bad input ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"cases": "replicates"}, "cases = 'replicates': one of points, runs"),
-    ({"min_density": 0}, "min_density = 0: must be a number in (0, 1]"),
-    ({"peel_alpha": 0.7}, "peel_alpha = 0.7: must be a number in (0, 0.5]"),
-    ({"colour": "red"}, "colour = 'red': unknown key; allowed: cases, condition, folder"),
-    ({"folder": "???"}, "folder = '???': give a finished sweep folder"),
-    ({"folder": "nowhere"}, "folder = 'nowhere': not a finished sweep folder (no design.parquet, outcomes.parquet, "
-                            "manifest.json"),
-])
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"cases": "replicates"}, "cases = 'replicates': one of points, runs"),
+        ({"min_density": 0}, "min_density = 0: must be a number in (0, 1]"),
+        ({"peel_alpha": 0.7}, "peel_alpha = 0.7: must be a number in (0, 0.5]"),
+        ({"colour": "red"}, "colour = 'red': unknown key; allowed: cases, condition, folder"),
+        ({"folder": "???"}, "folder = '???': give a finished sweep folder"),
+        (
+            {"folder": "nowhere"},
+            "folder = 'nowhere': not a finished sweep folder (no design.parquet, outcomes.parquet, manifest.json",
+        ),
+    ],
+)
 def test_bad_discovery_settings_are_refused_naming_the_key(tmp_path, change, message):
     synthetic_sweep(tmp_path / "sweep", points=50)
     with pytest.raises(ConfigError) as err:
@@ -138,6 +155,7 @@ def test_a_condition_that_holds_everywhere_or_nowhere_is_refused(tmp_path):
 
 # ---- the task -------------------------------------------------------------------------------------------
 
+
 def test_the_task_writes_a_new_folder_the_same_bytes_twice_and_leaves_the_sweep_alone(tmp_path):
     sweep = synthetic_sweep(tmp_path / "sweep", points=400)
     before = {p.name: sha256(p) for p in sweep.iterdir()}
@@ -148,16 +166,25 @@ def test_the_task_writes_a_new_folder_the_same_bytes_twice_and_leaves_the_sweep_
     assert {p.name: sha256(p) for p in sweep.iterdir()} == before
     manifest = json.loads((first / "manifest.json").read_text())
     assert manifest["task"] == "discovery"
-    assert sorted(manifest["files"]) == ["box.csv", "figures/box_scatter.png", "figures/box_scatter.svg",
-                                         "figures/peeling_trajectory.png", "figures/peeling_trajectory.svg",
-                                         "peeling_trajectory.csv", "report.html", "summary.json"]
+    assert sorted(manifest["files"]) == [
+        "box.csv",
+        "figures/box_scatter.png",
+        "figures/box_scatter.svg",
+        "figures/peeling_trajectory.png",
+        "figures/peeling_trajectory.svg",
+        "peeling_trajectory.csv",
+        "report.html",
+        "summary.json",
+    ]
     assert manifest["discovery"]["inputs"]["outcomes.parquet"] == before["outcomes.parquet"]
     for name, digest in manifest["files"].items():
         assert sha256(first / name) == digest
         assert sha256(second / name) == digest
     assert set(summary["box"]["limits"]) == {"x", "y"}
-    assert "python experiments/discover.py folder=sweep &#x27;condition=outcome &gt;= 0.5&#x27;" in \
-        (first / "report.html").read_text()
+    assert (
+        "python experiments/discover.py folder=sweep &#x27;condition=outcome &gt;= 0.5&#x27;"
+        in (first / "report.html").read_text()
+    )
     box = pd.read_csv(first / "box.csv")
     assert list(box["parameter"]) == ["x", "y", "z"]
     trajectory = pd.read_csv(first / "peeling_trajectory.csv")
@@ -169,18 +196,27 @@ def test_the_task_writes_a_new_folder_the_same_bytes_twice_and_leaves_the_sweep_
 
 # ---- end to end -----------------------------------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_discover_over_a_real_sweep_and_reproduce_it(tmp_path):
     sweep = tmp_path / "sweep"
-    made = run_script("sweep.py", "sweep=thaw_discovery", "sweep.points=24", "sweep.replicates=2", "workers=1",
-                      f"hydra.run.dir={sweep}")
+    made = run_script(
+        "sweep.py",
+        "sweep=thaw_discovery",
+        "sweep.points=24",
+        "sweep.replicates=2",
+        "workers=1",
+        f"hydra.run.dir={sweep}",
+    )
     assert (sweep / "manifest.json").is_file(), made.stderr[-2000:]
-    bad = run_script("discover.py", f"folder={sweep}", "condition=treaty_by_2030 >= 0.5",
-                     f"hydra.run.dir={tmp_path / 'refused'}")
+    bad = run_script(
+        "discover.py", f"folder={sweep}", "condition=treaty_by_2030 >= 0.5", f"hydra.run.dir={tmp_path / 'refused'}"
+    )
     assert bad.returncode == 2
     assert bad.stderr.strip().splitlines() == [
         "error: condition = 'treaty_by_2030 >= 0.5': unknown outcome 'treaty_by_2030'; the sweep recorded: "
-        "nci_jr_thaw, openness_jr_2016, two_plus_two_by_2017, joint_activity_by_2017"]
+        "nci_jr_thaw, openness_jr_2016, two_plus_two_by_2017, joint_activity_by_2017"
+    ]
     assert not (tmp_path / "refused").exists()
     out = tmp_path / "discovery"
     done = run_script("discover.py", f"folder={sweep}", "condition=nci_jr_thaw >= 4", f"hydra.run.dir={out}")

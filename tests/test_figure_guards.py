@@ -122,8 +122,9 @@ def test_marker_labels_never_collide() -> None:
             for k, box in enumerate(boxes):
                 assert box.y0 >= area.y1 - 0.5  # above the data
                 assert not box.overlaps(title)
-                assert not any(box.overlaps(other) for other in boxes[:k]), [label.get_text() for label in
-                                                                             marker_labels(ax)]
+                assert not any(box.overlaps(other) for other in boxes[:k]), [
+                    label.get_text() for label in marker_labels(ax)
+                ]
         check_figure(fig)
         # the check itself catches labels put back on top of each other
         for label in marker_labels(left):
@@ -200,10 +201,15 @@ def ensemble(runs: int = 3, *, seed: int = 7, sanctions: bool = True) -> Ensembl
         series[f"target_{term}"] = rng.normal(0.0, 1.0, shape) * off
     series["cooperation_target"] = sum(series[f"target_{term}"] for term in TERMS)
     series["intended_cooperation"] = series["cooperation_target"] * 0.5
-    return Ensemble(calendar=calendar(), countries=["AAA", "BBB", "CCC", "DDD"], runs=np.arange(runs), series=series,
-                    channels=[("AAA_BBB", "AAA", "BBB")],
-                    milestones={"two_plus_two": rng.choice([-1, 5, 10], size=(runs, 1)),
-                                "treaty": np.full((runs, 1), -1)}, events=[])
+    return Ensemble(
+        calendar=calendar(),
+        countries=["AAA", "BBB", "CCC", "DDD"],
+        runs=np.arange(runs),
+        series=series,
+        channels=[("AAA_BBB", "AAA", "BBB")],
+        milestones={"two_plus_two": rng.choice([-1, 5, 10], size=(runs, 1)), "treaty": np.full((runs, 1), -1)},
+        events=[],
+    )
 
 
 def test_run_figures_pass_the_guards(saved: list[tuple[str, Figure]], tmp_path: Path) -> None:
@@ -211,8 +217,13 @@ def test_run_figures_pass_the_guards(saved: list[tuple[str, Figure]], tmp_path: 
     write_figures(ens, tmp_path / "figures", markers=MARKERS, trust_matrix_dates=["2021-12"])
     write_attribution_figures(ens, tmp_path / "attribution", markers=MARKERS)
     names = [name for name, _ in saved]
-    assert {"nci_dyads.png", "trust.png", "sanctions_investment.png", "trust_matrices.png",
-            "attribution_AAA_BBB.png"} <= set(names)
+    assert {
+        "nci_dyads.png",
+        "trust.png",
+        "sanctions_investment.png",
+        "trust_matrices.png",
+        "attribution_AAA_BBB.png",
+    } <= set(names)
     figure = dict(saved)
     # sanctions drawn as steps; units on the y axes
     top, bottom = figure["sanctions_investment.png"].axes[:2]
@@ -225,34 +236,57 @@ def test_run_figures_pass_the_guards(saved: list[tuple[str, Figure]], tmp_path: 
 
 def sweep_plan(outcomes: tuple[Outcome, ...], design: str = "grid", replicates: int = 4) -> Plan:
     rows, cols = (0.0, 0.5, 1.0), (0.3, 0.9)
-    parameters = (Parameter("scenario.sanctions.USA.RUS.scale", rows), Parameter("scenario.alliances.JPN.commitment",
-                                                                                  cols))
-    grid = pd.DataFrame([(k, r, c) for k, (r, c) in enumerate((r, c) for r in rows for c in cols)],
-                        columns=["point", *(p.path for p in parameters)])
-    sweep = Sweep(name="t", description="", design=design, points=len(grid), replicates=replicates, chunk_size=64,
-                  parameters=parameters, outcomes=outcomes)
+    parameters = (
+        Parameter("scenario.sanctions.USA.RUS.scale", rows),
+        Parameter("scenario.alliances.JPN.commitment", cols),
+    )
+    grid = pd.DataFrame(
+        [(k, r, c) for k, (r, c) in enumerate((r, c) for r in rows for c in cols)],
+        columns=["point", *(p.path for p in parameters)],
+    )
+    sweep = Sweep(
+        name="t",
+        description="",
+        design=design,
+        points=len(grid),
+        replicates=replicates,
+        chunk_size=64,
+        parameters=parameters,
+        outcomes=outcomes,
+    )
     return Plan(cfg={}, sweep=sweep, design=grid, calendar=calendar())
 
 
 def sweep_runs(plan: Plan, values: dict[str, np.ndarray]) -> pd.DataFrame:
     n = len(plan.design) * plan.sweep.replicates
-    runs = pd.DataFrame({"run": np.arange(n), "point": np.arange(n) // plan.sweep.replicates,
-                         "replicate": np.arange(n) % plan.sweep.replicates, "seed": 1, "stream": 0})
+    runs = pd.DataFrame(
+        {
+            "run": np.arange(n),
+            "point": np.arange(n) // plan.sweep.replicates,
+            "replicate": np.arange(n) % plan.sweep.replicates,
+            "seed": 1,
+            "stream": 0,
+        }
+    )
     return runs.assign(**values)
 
 
 def test_sweep_figures_say_no_variation_and_carry_counts(saved: list[tuple[str, Figure]], tmp_path: Path) -> None:
-    outcomes = (Outcome("nci_2013", "mean", variable="nci", source="JPN", target="RUS"),
-                Outcome("nci_thaw", "mean", variable="nci", source="JPN", target="RUS"),
-                Outcome("two_plus_two_month", "month", milestone="two_plus_two", channel="JPN_RUS"))
+    outcomes = (
+        Outcome("nci_2013", "mean", variable="nci", source="JPN", target="RUS"),
+        Outcome("nci_thaw", "mean", variable="nci", source="JPN", target="RUS"),
+        Outcome("two_plus_two_month", "month", milestone="two_plus_two", channel="JPN_RUS"),
+    )
     plan = sweep_plan(outcomes)
     n = len(plan.design) * plan.sweep.replicates
     rng = np.random.default_rng(1)
     month = 2016.0 + rng.uniform(0, 1, n)
     month[rng.uniform(0, 1, n) < 0.7] = np.nan  # happened in about 30% of the runs
     month[: plan.sweep.replicates] = np.nan  # never at the first point
-    runs = sweep_runs(plan, {"nci_2013": 3.5027 + rng.uniform(0, 0.0009, n), "nci_thaw": rng.uniform(0, 4, n),
-                             "two_plus_two_month": month})
+    runs = sweep_runs(
+        plan,
+        {"nci_2013": 3.5027 + rng.uniform(0, 0.0009, n), "nci_thaw": rng.uniform(0, 4, n), "two_plus_two_month": month},
+    )
     write_sweep_figures(plan, runs, None, None, tmp_path)
     figure = dict(saved)
     flat = figure["heatmap_nci_2013.png"]
@@ -283,16 +317,25 @@ def test_sweep_figures_say_no_variation_and_carry_counts(saved: list[tuple[str, 
 def test_sobol_indices_from_noise_are_not_drawn(saved: list[tuple[str, Figure]], tmp_path: Path) -> None:
     by = Outcome("treaty_by", "by", milestone="treaty", channel="JPN_RUS", last="2017-12")
     mean = Outcome("nci", "mean", variable="nci", source="JPN", target="RUS")
-    noisy = pd.DataFrame({"outcome": "nci", "parameter": ["a", "b"], "S1": [0.01, -0.02], "S1_conf": [0.4, 0.5],
-                          "ST": [0.3, 0.5], "ST_conf": [0.6, 0.7]})
+    noisy = pd.DataFrame(
+        {
+            "outcome": "nci",
+            "parameter": ["a", "b"],
+            "S1": [0.01, -0.02],
+            "S1_conf": [0.4, 0.5],
+            "ST": [0.3, 0.5],
+            "ST_conf": [0.6, 0.7],
+        }
+    )
     clear = noisy.assign(S1=[0.6, 0.1], S1_conf=[0.05, 0.04], ST=[0.7, 0.15], ST_conf=[0.06, 0.05])
     assert "as wide as the indices" in sobol_resolution(noisy, mean, 8)
     assert sobol_resolution(clear, mean, 8) is None
     assert "one run's chance" in sobol_resolution(clear.assign(outcome="treaty_by"), by, 1)
     plan = sweep_plan((mean, by), design="sobol", replicates=1)
     indices = pd.concat([clear, clear.assign(outcome="treaty_by")], ignore_index=True)
-    write_sweep_figures(plan, sweep_runs(plan, {"nci": np.linspace(0, 1, 6), "treaty_by": [0, 1, 0, 0, 1, 0]}),
-                        None, indices, tmp_path)
+    write_sweep_figures(
+        plan, sweep_runs(plan, {"nci": np.linspace(0, 1, 6), "treaty_by": [0, 1, 0, 0, 1, 0]}), None, indices, tmp_path
+    )
     sobol = dict(saved)["sobol_indices.png"]
     drawn = [ax for ax in sobol.axes if ax.axison]
     assert [ax.get_title() for ax in drawn] == ["nci"]  # the 0/1 outcome from one run per point is refused
@@ -301,9 +344,15 @@ def test_sobol_indices_from_noise_are_not_drawn(saved: list[tuple[str, Figure]],
 
 def test_comparison_figures_drop_flat_and_duplicate_rows(saved: list[tuple[str, Figure]], tmp_path: Path) -> None:
     pair = Pair(baseline=ensemble(seed=1, sanctions=False), scenario=ensemble(seed=2, sanctions=False))
-    write_comparison_figures(pair, tmp_path, title="t", arm_names={"baseline": "base", "scenario": "what if"},
-                             variables=["nci", "sanctions", "channel_openness"],
-                             dyads=["AAA->BBB", "BBB->AAA", "CCC->DDD"], markers=MARKERS)
+    write_comparison_figures(
+        pair,
+        tmp_path,
+        title="t",
+        arm_names={"baseline": "base", "scenario": "what if"},
+        variables=["nci", "sanctions", "channel_openness"],
+        dyads=["AAA->BBB", "BBB->AAA", "CCC->DDD"],
+        markers=MARKERS,
+    )
     figure = dict(saved)
     assert len([ax for ax in figure["compare_nci.png"].axes if ax.axison]) == 6  # 3 dyads x (arms, difference)
     sanctions = figure["compare_sanctions.png"]

@@ -297,8 +297,7 @@ def _events(intended: float, *, implementation_noise: float, runs: int = 20_000,
     """The event pipeline of ``Country.act`` for one dyad (country 0 toward country 1) over many runs."""
     streams = Streams(seed, np.arange(runs))
     level = intended + implementation_noise * streams.normal("implementation", 0, (2,))
-    total, count, costly, first = events.month_events(streams, 0, 0, level, np.array([[6.0]]), np.array([[1.0]]),
-                                                      cap)
+    total, count, costly, first = events.month_events(streams, 0, 0, level, np.array([[6.0]]), np.array([[1.0]]), cap)
     return total[:, 1], count[:, 1], costly[:, 1], first[1]
 
 
@@ -326,8 +325,9 @@ def test_event_counts_are_one_plus_poisson_within_cap():
 
 def test_month_events_give_no_events_toward_oneself():
     streams = Streams(3, np.arange(50))
-    total, count, costly, first = events.month_events(streams, 4, 2, np.full((50, 4), 5.0), np.array([[6.0]]),
-                                                      np.array([[1.0]]), 20)
+    total, count, costly, first = events.month_events(
+        streams, 4, 2, np.full((50, 4), 5.0), np.array([[6.0]]), np.array([[1.0]]), 20
+    )
     assert (count[:, 2] == 0).all() and (total[:, 2] == 0.0).all() and not costly[:, 2].any()
     assert (first[2] == -1).all() and (count[:, [0, 1, 3]] >= 1).all()
 
@@ -560,16 +560,19 @@ def test_alliance_penalty_reads_the_patrons_sanctions_before_its_valence_turns()
     x[0, 1, 2] = -0.1  # the events have only begun to sour
     sanctions = np.zeros((1, 4, 4))
     sanctions[0, 1, 2] = 0.45  # the patron's sanctions on country 2
-    pen = structure.alliance_penalty(x, np.array([1, -1, -1, -1]), np.array([[0.8, 0, 0, 0]]),
-                                     np.array([[0, 1.0, 0, 0]]), np.array([4.0]), sanctions)
+    pen = structure.alliance_penalty(
+        x, np.array([1, -1, -1, -1]), np.array([[0.8, 0, 0, 0]]), np.array([[0, 1.0, 0, 0]]), np.array([4.0]), sanctions
+    )
     np.testing.assert_allclose(pen[0, 0, 2], 0.8 * 1.0 * 0.45 * 4.0)
     x[0, 1, 2] = -0.7  # once the valence is the larger hostility, it rules
-    pen = structure.alliance_penalty(x, np.array([1, -1, -1, -1]), np.array([[0.8, 0, 0, 0]]),
-                                     np.array([[0, 1.0, 0, 0]]), np.array([4.0]), sanctions)
+    pen = structure.alliance_penalty(
+        x, np.array([1, -1, -1, -1]), np.array([[0.8, 0, 0, 0]]), np.array([[0, 1.0, 0, 0]]), np.array([4.0]), sanctions
+    )
     np.testing.assert_allclose(pen[0, 0, 2], 0.8 * 1.0 * 0.7 * 4.0)
     sanctions[0, 3, 2] = 1.0  # a non-patron's sanctions do not pull the member
-    pen2 = structure.alliance_penalty(x, np.array([1, -1, -1, -1]), np.array([[0.8, 0, 0, 0]]),
-                                      np.array([[0, 1.0, 0, 0]]), np.array([4.0]), sanctions)
+    pen2 = structure.alliance_penalty(
+        x, np.array([1, -1, -1, -1]), np.array([[0.8, 0, 0, 0]]), np.array([[0, 1.0, 0, 0]]), np.array([4.0]), sanctions
+    )
     np.testing.assert_array_equal(pen, pen2)
 
 
@@ -944,9 +947,19 @@ def _forced_visit_model(month: str, mandate: float):
     """One run of the replay in forced mode with a Japanese visit to Russia injected in ``month``."""
     cfg = to_container(compose_config(["replicates=1", "mode=forced", f"params.summit_mandate={mandate}"]))
     cfg["scenario"]["events"] = [e for e in cfg["scenario"]["events"] if e["cameo"] not in ("042", "043")]
-    cfg["scenario"]["events"].append({"date": month, "source": "JPN", "target": "RUS", "cameo": "042",
-                                      "goldstein": 1.9, "role": "endogenous", "refs": [], "note": "test visit",
-                                      "weight": 1.0})
+    cfg["scenario"]["events"].append(
+        {
+            "date": month,
+            "source": "JPN",
+            "target": "RUS",
+            "cameo": "042",
+            "goldstein": 1.9,
+            "role": "endogenous",
+            "refs": [],
+            "note": "test visit",
+            "weight": 1.0,
+        }
+    )
     return RelationsModel(cfg, replicates=1, record_events=False, rng=cfg["seed"]).run()
 
 
@@ -959,4 +972,4 @@ def test_a_summit_lifts_a_frozen_channel_to_its_mandate_and_no_summit_leaves_it_
     o_without = without.history["channel_openness"][:, 0, j, r]
     assert o_without[t - 1] < 0.5, "the channel is frozen before the visit"
     assert o_with[t] >= 0.6 and o_without[t] < 0.5
-    assert np.all(o_with[: t] == o_without[: t]), "nothing changes before the summit"
+    assert np.all(o_with[:t] == o_without[:t]), "nothing changes before the summit"

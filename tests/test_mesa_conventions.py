@@ -34,8 +34,15 @@ def test_rng_none_gives_a_fresh_seed_that_repeats_the_run(cfg):
 
 
 def test_mesa_batch_run_with_rng_none_draws_distinct_seeds():
-    results = mesa.batch_run(RelationsModel, parameters={"replicates": [1]}, rng=[None, None], max_steps=2,
-                             number_processes=1, display_progress=False, data_collection_period=-1)
+    results = mesa.batch_run(
+        RelationsModel,
+        parameters={"replicates": [1]},
+        rng=[None, None],
+        max_steps=2,
+        number_processes=1,
+        display_progress=False,
+        data_collection_period=-1,
+    )
     by_run = {r["RunId"]: r["nci_JPN_RUS"] for r in results}  # one row per country and run (agent reporters)
     assert len(results) == 8 and {r["country"] for r in results} == {"JPN", "RUS", "USA", "CHN"}
     assert len(by_run) == 2 and by_run[0] != by_run[1]
@@ -59,6 +66,7 @@ def test_the_runner_keeps_the_config_seed(cfg, monkeypatch):
     cfg["report"].update(windows={}, milestone_dates=[], trust_matrix_dates=[])
     import tempfile
     from pathlib import Path
+
     with tempfile.TemporaryDirectory() as tmp:
         summary = runner.run_replay(cfg, Path(tmp))
     assert seen == [cfg["seed"]] and summary["seed"] == cfg["seed"]

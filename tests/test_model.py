@@ -51,8 +51,9 @@ def test_chunks_reassemble_the_batch(cfg):
     first = RelationsModel(cfg, runs=[0, 1, 2], rng=SEED).run()
     second = RelationsModel(cfg, runs=[3, 4, 5], rng=SEED).run()
     for name in DYAD_VARIABLES:
-        assert np.array_equal(whole.history[name], np.concatenate(
-            [first.history[name], second.history[name]], axis=1)), name
+        assert np.array_equal(
+            whole.history[name], np.concatenate([first.history[name], second.history[name]], axis=1)
+        ), name
 
 
 def test_each_run_can_carry_its_own_parameters(cfg):

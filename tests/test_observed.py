@@ -26,6 +26,7 @@ def _file(tmp_path: Path, *lines: str, name: str = "events.csv") -> Path:
 
 # --- codes stay strings ---------------------------------------------------------------------------
 
+
 def test_codes_with_leading_zeros_are_distinct_codes(tmp_path):
     path = _file(tmp_path, HEADER, "2014-03-01,JPN,RUS,010", "2014-03-02,JPN,RUS,10")
     ev = read_events(path).events
@@ -58,9 +59,16 @@ def test_unknown_code_names_file_and_line(tmp_path):
 
 # --- Goldstein values ------------------------------------------------------------------------------
 
+
 def test_file_without_goldstein_gets_gdelt_values_of_the_exact_code(tmp_path):
-    path = _file(tmp_path, HEADER, "2014-03-18,JPN,RUS,164", "2014-03-19,USA,RUS,13", "2014-03-20,USA,RUS,130",
-                 "2014-03-21,USA,RUS,0311")
+    path = _file(
+        tmp_path,
+        HEADER,
+        "2014-03-18,JPN,RUS,164",
+        "2014-03-19,USA,RUS,13",
+        "2014-03-20,USA,RUS,130",
+        "2014-03-21,USA,RUS,0311",
+    )
     ev = read_events(path).events
     # 164 is GDELT -7.0 (ICEWS -6.5); root 13 is -6.0, never its sub-code 130 (-4.4).
     assert list(ev["goldstein"]) == [-7.0, -6.0, -4.4, 5.2]
@@ -77,25 +85,30 @@ def test_given_goldstein_is_kept_and_a_blank_one_is_looked_up(tmp_path):
 GOOD = "2014-03-18,JPN,RUS,164,-7.0"
 
 
-@pytest.mark.parametrize(("row", "reason"), [
-    ("2014/03/18,JPN,RUS,164,-7.0",
-     "bad date (got '2014/03/18'; allowed: a date YYYY-MM-DD or a month YYYY-MM, years 1678-2261)"),
-    ("2014-13,JPN,RUS,164,-7.0", "bad date (got '2014-13'"),
-    ("2014-02-30,JPN,RUS,164,-7.0", "bad date (got '2014-02-30'"),
-    ("18.03.2014,JPN,RUS,164,-7.0", "bad date"),
-    ("0001-01-01,JPN,RUS,164,-7.0", "bad date (got '0001-01-01'"),
-    ("2014-03-18,jpn,RUS,164,-7.0", "bad country code in source (got 'jpn'; allowed: an ISO3 code"),
-    ("2014-03-18,JPN,EU,164,-7.0", "bad country code in target (got 'EU'"),
-    ("2014-03-18,JPN,JPN,164,-7.0", "source equals target (got 'JPN'"),
-    ("2014-03-18,JPN,RUS,1640,-7.0", "unknown CAMEO code (got '1640'"),
-    ("2014-03-18,JPN,RUS,164,minus seven", "non-numeric goldstein (got 'minus seven'"),
-    ("2014-03-18,JPN,RUS,164,nan", "goldstein outside the scale (got 'nan'"),
-    ("2014-03-18,JPN,RUS,164,-12", "goldstein outside the scale (got '-12'"),
-    ("2014-03-18,JPN,,164,-7.0", "missing target (got ''"),
-    (",JPN,RUS,164,-7.0", "missing date"),
-    ("2014-03-18,JPN,RUS,164", "wrong number of fields (got 4; allowed: 5, as in the header)"),
-    ("2014-03-18,JPN,RUS,164,-7.0,extra", "wrong number of fields (got 6"),
-])
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        (
+            "2014/03/18,JPN,RUS,164,-7.0",
+            "bad date (got '2014/03/18'; allowed: a date YYYY-MM-DD or a month YYYY-MM, years 1678-2261)",
+        ),
+        ("2014-13,JPN,RUS,164,-7.0", "bad date (got '2014-13'"),
+        ("2014-02-30,JPN,RUS,164,-7.0", "bad date (got '2014-02-30'"),
+        ("18.03.2014,JPN,RUS,164,-7.0", "bad date"),
+        ("0001-01-01,JPN,RUS,164,-7.0", "bad date (got '0001-01-01'"),
+        ("2014-03-18,jpn,RUS,164,-7.0", "bad country code in source (got 'jpn'; allowed: an ISO3 code"),
+        ("2014-03-18,JPN,EU,164,-7.0", "bad country code in target (got 'EU'"),
+        ("2014-03-18,JPN,JPN,164,-7.0", "source equals target (got 'JPN'"),
+        ("2014-03-18,JPN,RUS,1640,-7.0", "unknown CAMEO code (got '1640'"),
+        ("2014-03-18,JPN,RUS,164,minus seven", "non-numeric goldstein (got 'minus seven'"),
+        ("2014-03-18,JPN,RUS,164,nan", "goldstein outside the scale (got 'nan'"),
+        ("2014-03-18,JPN,RUS,164,-12", "goldstein outside the scale (got '-12'"),
+        ("2014-03-18,JPN,,164,-7.0", "missing target (got ''"),
+        (",JPN,RUS,164,-7.0", "missing date"),
+        ("2014-03-18,JPN,RUS,164", "wrong number of fields (got 4; allowed: 5, as in the header)"),
+        ("2014-03-18,JPN,RUS,164,-7.0,extra", "wrong number of fields (got 6"),
+    ],
+)
 def test_malformed_row_names_file_line_and_reason(tmp_path, row, reason):
     path = _file(tmp_path, HEADER + ",goldstein", GOOD, GOOD, row, GOOD)
     with pytest.raises(ObservedDataError) as err:
@@ -120,8 +133,13 @@ def test_line_numbers_count_physical_lines(tmp_path):
 
 
 def test_an_unclosed_quote_is_an_error_even_when_skipping(tmp_path):
-    path = _file(tmp_path, HEADER + ",event", "2014-03-18,JPN,RUS,164,ok", '2014-03-18,JPN,RUS,164,"open',
-                 "2014-03-19,JPN,RUS,164,swallowed")
+    path = _file(
+        tmp_path,
+        HEADER + ",event",
+        "2014-03-18,JPN,RUS,164,ok",
+        '2014-03-18,JPN,RUS,164,"open',
+        "2014-03-19,JPN,RUS,164,swallowed",
+    )
     with pytest.raises(ObservedDataError, match=r":3: unreadable CSV"):
         read_events(path, skip_malformed=True)
 
@@ -148,13 +166,23 @@ def test_month_precision_dates_and_extra_columns(tmp_path):
 
 # --- observed NCI ----------------------------------------------------------------------------------
 
+
 def test_nci_is_the_mean_goldstein_of_the_period_and_quarterly_can_average_months(tmp_path):
-    path = _file(tmp_path, HEADER, "2014-01-05,JPN,RUS,057", "2014-01-06,JPN,RUS,042", "2014-03-18,JPN,RUS,164",
-                 "2014-03-18,RUS,JPN,111")
+    path = _file(
+        tmp_path,
+        HEADER,
+        "2014-01-05,JPN,RUS,057",
+        "2014-01-06,JPN,RUS,042",
+        "2014-03-18,JPN,RUS,164",
+        "2014-03-18,RUS,JPN,111",
+    )
     events = read_events(path)
     monthly = observed_nci(events, "M")
     assert monthly[["period", "source", "target"]].values.tolist() == [
-        ["2014-01", "JPN", "RUS"], ["2014-03", "JPN", "RUS"], ["2014-03", "RUS", "JPN"]]
+        ["2014-01", "JPN", "RUS"],
+        ["2014-03", "JPN", "RUS"],
+        ["2014-03", "RUS", "JPN"],
+    ]
     assert monthly["nci"].tolist() == pytest.approx([(8.0 + 1.9) / 2, -7.0, -2.0])
     jr = observed_nci(events, "Q").query("source == 'JPN'").iloc[0]
     assert jr["period"] == "2014Q1" and jr["events"] == 3
@@ -169,12 +197,26 @@ def test_unknown_frequency_is_refused():
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(st.tuples(st.dates(pd.Timestamp("2013-01-01").date(), pd.Timestamp("2017-12-31").date()),
-                          st.sampled_from(["JPN", "RUS", "USA"]), st.sampled_from(sorted(goldstein_table()))),
-                min_size=1, max_size=40))
+@given(
+    st.lists(
+        st.tuples(
+            st.dates(pd.Timestamp("2013-01-01").date(), pd.Timestamp("2017-12-31").date()),
+            st.sampled_from(["JPN", "RUS", "USA"]),
+            st.sampled_from(sorted(goldstein_table())),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
 def test_nci_lies_within_its_events_and_counts_add_up(rows):
-    frame = pd.DataFrame({"date": pd.to_datetime([r[0] for r in rows]), "source": [r[1] for r in rows],
-                          "target": ["CHN"] * len(rows), "cameo_code": [r[2] for r in rows]})
+    frame = pd.DataFrame(
+        {
+            "date": pd.to_datetime([r[0] for r in rows]),
+            "source": [r[1] for r in rows],
+            "target": ["CHN"] * len(rows),
+            "cameo_code": [r[2] for r in rows],
+        }
+    )
     frame["goldstein"] = frame["cameo_code"].map(goldstein_table())
     frame["quad_class"] = frame["cameo_code"].map(quad_class)
     for freq in ("M", "Q"):
@@ -183,11 +225,13 @@ def test_nci_lies_within_its_events_and_counts_add_up(rows):
         assert (out[["quad1", "quad2", "quad3", "quad4"]].sum(axis=1) == out["events"]).all()
         assert (out["nci"] >= -10.0).all() and (out["nci"] <= 10.0).all()
         assert not out.duplicated(["period", "source", "target"]).any()
-        assert out[["period", "source", "target"]].equals(out[["period", "source", "target"]].sort_values(
-            ["period", "source", "target"], ignore_index=True))
+        assert out[["period", "source", "target"]].equals(
+            out[["period", "source", "target"]].sort_values(["period", "source", "target"], ignore_index=True)
+        )
 
 
 # --- the shipped timeline --------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def timeline():
@@ -231,13 +275,17 @@ def test_shipped_timeline_agrees_with_the_replay_scenario(timeline):
     scenario = yaml.safe_load((ROOT / "conf/scenario/replay_2012_2017.yaml").read_text())
     countries = set(scenario["countries"])
     ev = timeline.events
-    dates = [d.strftime("%Y-%m-%d" if p == "day" else "%Y-%m") for d, p in zip(ev["date"], ev["precision"],
-                                                                              strict=True)]
+    dates = [
+        d.strftime("%Y-%m-%d" if p == "day" else "%Y-%m") for d, p in zip(ev["date"], ev["precision"], strict=True)
+    ]
     observed = collections.Counter(
-        (d, s, t, c, g) for d, s, t, c, g in zip(dates, ev["source"], ev["target"], ev["cameo_code"], ev["goldstein"],
-                                                 strict=True) if s in countries and t in countries)
-    replay = collections.Counter((e["date"], e["source"], e["target"], e["cameo"], e["goldstein"])
-                                 for e in scenario["events"])
+        (d, s, t, c, g)
+        for d, s, t, c, g in zip(dates, ev["source"], ev["target"], ev["cameo_code"], ev["goldstein"], strict=True)
+        if s in countries and t in countries
+    )
+    replay = collections.Counter(
+        (e["date"], e["source"], e["target"], e["cameo"], e["goldstein"]) for e in scenario["events"]
+    )
     assert not observed - replay
     assert {k[:4] for k in (replay - observed).elements()} == SCENARIO_ONLY
 

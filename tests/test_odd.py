@@ -12,14 +12,32 @@ from sim.config import compose_config, to_container, validate
 from sim.config.load import PROJECT_ROOT
 
 ODD = (PROJECT_ROOT / "docs" / "ODD.md").read_text()
-ELEMENTS = ["Purpose and patterns", "Entities, state variables, and scales", "Process overview and scheduling",
-            "Design concepts", "Initialization", "Input data", "Submodels"]
-CONCEPTS = ["Basic principles", "Emergence", "Adaptation", "Objectives", "Learning", "Prediction", "Sensing",
-            "Interaction", "Stochasticity", "Collectives", "Observation"]
+ELEMENTS = [
+    "Purpose and patterns",
+    "Entities, state variables, and scales",
+    "Process overview and scheduling",
+    "Design concepts",
+    "Initialization",
+    "Input data",
+    "Submodels",
+]
+CONCEPTS = [
+    "Basic principles",
+    "Emergence",
+    "Adaptation",
+    "Objectives",
+    "Learning",
+    "Prediction",
+    "Sensing",
+    "Interaction",
+    "Stochasticity",
+    "Collectives",
+    "Observation",
+]
 
 
 def _rows() -> list[list[str]]:
-    table = ODD[ODD.index("## Parameters"):]
+    table = ODD[ODD.index("## Parameters") :]
     table = table[: table.index("\n\n", table.index("| name |"))]
     lines = [line for line in table.splitlines() if line.startswith("| `")]
     return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
@@ -35,15 +53,22 @@ def _leaf(cfg: dict, path: str):
 def test_the_seven_elements_and_the_design_concepts_come_in_order():
     headings = re.findall(r"^## (\d)\. (.+)$", ODD, flags=re.MULTILINE)
     assert [title for _, title in headings] == ELEMENTS
-    concepts = ODD[ODD.index("## 4. Design concepts"):ODD.index("## 5. Initialization")]
+    concepts = ODD[ODD.index("## 4. Design concepts") : ODD.index("## 5. Initialization")]
     found = re.findall(r"^\*\*([A-Z][a-z ]+)\.\*\*", concepts, flags=re.MULTILINE)
     assert [c for c in found if c in CONCEPTS] == CONCEPTS
 
 
 def test_the_parameter_table_has_the_calibrated_column():
-    header = ODD[ODD.index("| name |"):].splitlines()[0]
-    assert [c.strip() for c in header.strip("|").split("|")] == ["name", "symbol", "meaning", "default", "calibrated",
-                                                                  "SA range", "source"]
+    header = ODD[ODD.index("| name |") :].splitlines()[0]
+    assert [c.strip() for c in header.strip("|").split("|")] == [
+        "name",
+        "symbol",
+        "meaning",
+        "default",
+        "calibrated",
+        "SA range",
+        "source",
+    ]
 
 
 @pytest.mark.parametrize("row", _rows(), ids=lambda row: row[0])

@@ -352,35 +352,69 @@ def test_streams_are_uniform_in_unit_interval_and_distinct(seed, step):
 
 
 @settings(max_examples=50, **FAST)
-@given(seed=st.integers(0, 2**32), runs=st.integers(1, 6), step=st.integers(0, 100),
-       elements=st.lists(st.integers(0, 2**20), min_size=1, max_size=20))
+@given(
+    seed=st.integers(0, 2**32),
+    runs=st.integers(1, 6),
+    step=st.integers(0, 100),
+    elements=st.lists(st.integers(0, 2**20), min_size=1, max_size=20),
+)
 def test_flat_draws_equal_the_block_layout(seed, runs, step, elements):
     """A ragged draw of element e of run r is the number ``uniform``/``normal`` give at that element."""
     streams = Streams(seed, np.arange(runs))
     e = np.array(elements)
     run = np.arange(e.size) % runs
     top = int(e.max()) + 1
-    np.testing.assert_array_equal(streams.uniform_flat("event_code", step, run, e),
-                                  streams.uniform("event_code", step, (top,))[run, e])
-    np.testing.assert_allclose(streams.normal_flat("event_noise", step, run, e),
-                               streams.normal("event_noise", step, (top,))[run, e], rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(
+        streams.uniform_flat("event_code", step, run, e), streams.uniform("event_code", step, (top,))[run, e]
+    )
+    np.testing.assert_allclose(
+        streams.normal_flat("event_noise", step, run, e),
+        streams.normal("event_noise", step, (top,))[run, e],
+        rtol=0,
+        atol=1e-12,
+    )
 
 
 @settings(max_examples=60, **FAST)
-@given(raw=st.floats(-20, 20), interdependence=st.floats(0, 5), damping=st.floats(0, 3),
-       resentment=st.floats(0, 8), sanctions=st.floats(0, 1))
-def test_interdependence_term_is_the_damping_of_a_negative_target(raw, interdependence, damping, resentment,
-                                                                  sanctions):
+@given(
+    raw=st.floats(-20, 20),
+    interdependence=st.floats(0, 5),
+    damping=st.floats(0, 3),
+    resentment=st.floats(0, 8),
+    sanctions=st.floats(0, 1),
+)
+def test_interdependence_term_is_the_damping_of_a_negative_target(raw, interdependence, damping, resentment, sanctions):
     """Issue 9 §6: the interdependence term, written out independently of the code: with every other term
     0 except affinity (``raw``) and sanctions resentment, it is ``s·(1/(1 + γ_D·D) − 1)`` for a negative sum
     ``s`` and 0 otherwise; the resentment term is ``−γ_S·S``."""
     zero = np.zeros(1)
-    terms = target_terms(affinity=np.array([raw]), perceived=zero, reciprocity=zero, generosity=0.0, trust=zero + 0.5,
-                         trust_weight=1.0, rapport=zero, rapport_weight=1.0, balance=zero, balance_weight=1.0,
-                         wedge=zero, wedge_weight=1.0, penalty=zero, sanctions_received=np.array([sanctions]),
-                         resentment=resentment, threat=zero, threat_weight=zero, stress=zero, stress_outreach=1.0,
-                         partner_invests=zero, investment_flow=zero, investment_baseline=zero + 1.0,
-                         investment_signal=1.0, interdependence=np.array([interdependence]), damping=damping)
+    terms = target_terms(
+        affinity=np.array([raw]),
+        perceived=zero,
+        reciprocity=zero,
+        generosity=0.0,
+        trust=zero + 0.5,
+        trust_weight=1.0,
+        rapport=zero,
+        rapport_weight=1.0,
+        balance=zero,
+        balance_weight=1.0,
+        wedge=zero,
+        wedge_weight=1.0,
+        penalty=zero,
+        sanctions_received=np.array([sanctions]),
+        resentment=resentment,
+        threat=zero,
+        threat_weight=zero,
+        stress=zero,
+        stress_outreach=1.0,
+        partner_invests=zero,
+        investment_flow=zero,
+        investment_baseline=zero + 1.0,
+        investment_signal=1.0,
+        interdependence=np.array([interdependence]),
+        damping=damping,
+    )
     s = raw - resentment * sanctions
     expected = s * (1.0 / (1.0 + damping * interdependence) - 1.0) if s < 0 else 0.0
     assert float(terms["sanctions_resentment"][0]) == pytest.approx(-resentment * sanctions, abs=1e-12)

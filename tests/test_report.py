@@ -25,8 +25,11 @@ from tests.test_reproduce_tasks import CALIBRATION as CALIBRATION_ARGS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # a src, href, url(), @import or srcset that would make the browser fetch something over the network
-REMOTE = re.compile(r"""(?:\bsrc|\bhref|\bsrcset|\bdata)\s*=\s*["']?\s*(?:https?:)?//"""
-                    r"""|url\(\s*["']?\s*(?:https?:)?//|@import""", re.IGNORECASE)
+REMOTE = re.compile(
+    r"""(?:\bsrc|\bhref|\bsrcset|\bdata)\s*=\s*["']?\s*(?:https?:)?//"""
+    r"""|url\(\s*["']?\s*(?:https?:)?//|@import""",
+    re.IGNORECASE,
+)
 
 
 def remote_loads(text: str) -> list[str]:
@@ -98,13 +101,16 @@ def check_report(folder: Path) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("script", "args"), [
-    ("run.py", ["replicates=3", *short_overrides()]),
-    ("sweep.py", ["sweep=investment_vs_exposure", "sweep.replicates=1", "workers=1"]),
-    ("compare.py", ["experiment=japan_never_sanctions", "replicates=3"]),
-    ("validate.py", ["replicates=4"]),
-    ("calibrate.py", CALIBRATION_ARGS),
-])
+@pytest.mark.parametrize(
+    ("script", "args"),
+    [
+        ("run.py", ["replicates=3", *short_overrides()]),
+        ("sweep.py", ["sweep=investment_vs_exposure", "sweep.replicates=1", "workers=1"]),
+        ("compare.py", ["experiment=japan_never_sanctions", "replicates=3"]),
+        ("validate.py", ["replicates=4"]),
+        ("calibrate.py", CALIBRATION_ARGS),
+    ],
+)
 def test_every_task_folder_has_its_report(tmp_path, script, args):
     folder = tmp_path / "out"
     made = run_script(script, f"hydra.run.dir={folder}", *args)
@@ -134,14 +140,25 @@ def test_a_report_renders_in_headless_chromium(tmp_path):
     assert made.returncode == 0, made.stderr[-2000:]
     shot = tmp_path / "report.png"
     # no network at all: a report that needed one would render with holes, and --dump-dom shows what loaded
-    flags = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--proxy-server=127.0.0.1:9",
-             "--proxy-bypass-list=<-loopback>"]
-    subprocess.run([*flags, f"--screenshot={shot}", "--window-size=1200,2400", (folder / REPORT).as_uri()],
-                   capture_output=True, timeout=120, check=False)
+    flags = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--proxy-server=127.0.0.1:9",
+        "--proxy-bypass-list=<-loopback>",
+    ]
+    subprocess.run(
+        [*flags, f"--screenshot={shot}", "--window-size=1200,2400", (folder / REPORT).as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
     assert shot.is_file() and shot.stat().st_size > 20_000
-    dom = subprocess.run([*flags, "--dump-dom", (folder / REPORT).as_uri()], capture_output=True, text=True,
-                         timeout=120, check=False).stdout
-    assert "<h2 id=\"figures\">Figures</h2>" in dom
+    dom = subprocess.run(
+        [*flags, "--dump-dom", (folder / REPORT).as_uri()], capture_output=True, text=True, timeout=120, check=False
+    ).stdout
+    assert '<h2 id="figures">Figures</h2>' in dom
     assert dom.count("data:image/png;base64,") == len(list((folder / "figures").rglob("*.png")))
     if os.environ.get("REPORT_SCREENSHOT"):
         shutil.copyfile(shot, os.environ["REPORT_SCREENSHOT"])

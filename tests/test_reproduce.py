@@ -62,17 +62,23 @@ def test_a_fresh_sweep_folder_is_reproduced_byte_for_byte(sweep_dir):
     assert {"outcomes.parquet", "series.parquet", "design.parquet", "points.csv"} <= set(files)
     assert f"{len(files)} of {len(files)} result files identical" in proc.stdout
     again = output_folder(proc)
-    assert json.loads((again / "sweep.json").read_text())["fingerprint"] == \
-        json.loads((sweep_dir / "sweep.json").read_text())["fingerprint"]
+    assert (
+        json.loads((again / "sweep.json").read_text())["fingerprint"]
+        == json.loads((sweep_dir / "sweep.json").read_text())["fingerprint"]
+    )
 
 
 def test_tampered_run_files_are_named_with_their_first_difference(run_dir, tmp_path):
     copy = tmp_path / run_dir.name
     shutil.copytree(run_dir, copy)
     series = pq.read_table(copy / "timeseries.parquet")
-    mask = pc.and_(pc.and_(pc.equal(series.column("variable").cast(pa.string()), "trust"),
-                           pc.equal(series.column("source").cast(pa.string()), "JPN")),
-                   pc.equal(series.column("target").cast(pa.string()), "RUS"))
+    mask = pc.and_(
+        pc.and_(
+            pc.equal(series.column("variable").cast(pa.string()), "trust"),
+            pc.equal(series.column("source").cast(pa.string()), "JPN"),
+        ),
+        pc.equal(series.column("target").cast(pa.string()), "RUS"),
+    )
     row = int(pc.indices_nonzero(mask)[7].as_py())
     _change(copy / "timeseries.parquet", "value", row, 1e-9)
     png = copy / "figures" / "nci_dyads.png"
@@ -120,8 +126,9 @@ def test_first_difference_of_csv_and_json(tmp_path):
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     a.write_text("quarter,source,target,median\n2013Q1,JPN,RUS,0.5\n2013Q2,JPN,RUS,0.25\n")
     b.write_text("quarter,source,target,median\n2013Q1,JPN,RUS,0.5\n2013Q2,JPN,RUS,0.26\n")
-    assert first_difference(a, b) == ("first difference at row 1 (dyad JPN->RUS, quarter 2013Q2): median = '0.25' "
-                                      "in the folder, '0.26' in the re-run")
+    assert first_difference(a, b) == (
+        "first difference at row 1 (dyad JPN->RUS, quarter 2013Q2): median = '0.25' in the folder, '0.26' in the re-run"
+    )
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     a.write_text('{"nci_windows": {"base": {"median": 1.0}}}')
     b.write_text('{"nci_windows": {"base": {"median": 2.0}}}')

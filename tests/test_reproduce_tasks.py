@@ -9,22 +9,40 @@ import pytest
 
 from tests.conftest import run_script
 
-CALIBRATION = ["calibration.last=2014-12", "stop=2014-12", "report=basic", "report.milestone_dates=[2014-12]",
-               "report.trust_matrix_dates=[]", "calibration.replicates=3", "calibration.optimiser.popsize=1",
-               "calibration.optimiser.maxiter=1"]
+CALIBRATION = [
+    "calibration.last=2014-12",
+    "stop=2014-12",
+    "report=basic",
+    "report.milestone_dates=[2014-12]",
+    "report.trust_matrix_dates=[]",
+    "calibration.replicates=3",
+    "calibration.optimiser.popsize=1",
+    "calibration.optimiser.maxiter=1",
+]
 
-VALIDATION = ["validation.seeds=[20180101]", "report.figures=false",
-              "validation.runs=8", "validation.statics_runs=8", "validation.gradient.runs=4",
-              "validation.gradient.values=[0.3,1.0]", "validation.lhs.points=4", "validation.lhs.replicates=1",
-              "validation.lhs.chunk_size=2", "workers=1"]
+VALIDATION = [
+    "validation.seeds=[20180101]",
+    "report.figures=false",
+    "validation.runs=8",
+    "validation.statics_runs=8",
+    "validation.gradient.runs=4",
+    "validation.gradient.values=[0.3,1.0]",
+    "validation.lhs.points=4",
+    "validation.lhs.replicates=1",
+    "validation.lhs.chunk_size=2",
+    "workers=1",
+]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("script", "args", "task"), [
-    ("validate.py", VALIDATION, "validation"),
-    ("calibrate.py", CALIBRATION, "calibration"),
-    ("compare.py", ["experiment=japan_never_sanctions", "replicates=4"], "comparison"),
-])
+@pytest.mark.parametrize(
+    ("script", "args", "task"),
+    [
+        ("validate.py", VALIDATION, "validation"),
+        ("calibrate.py", CALIBRATION, "calibration"),
+        ("compare.py", ["experiment=japan_never_sanctions", "replicates=4"], "comparison"),
+    ],
+)
 def test_reproduce_reruns_the_folder_through_its_own_task(tmp_path, script, args, task):
     folder = tmp_path / task
     made = run_script(script, f"hydra.run.dir={folder}", *args)
@@ -35,6 +53,7 @@ def test_reproduce_reruns_the_folder_through_its_own_task(tmp_path, script, args
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert f"({task}," in done.stdout
     # an untouched folder of this checkout composes again from its own overrides: no warning that it does not
-    assert "conf/ no longer composes" not in done.stderr and "composes a different config" not in done.stderr, \
+    assert "conf/ no longer composes" not in done.stderr and "composes a different config" not in done.stderr, (
         done.stderr
+    )
     assert f"{len(manifest['files'])} of {len(manifest['files'])} result files identical" in done.stdout

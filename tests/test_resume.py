@@ -21,9 +21,20 @@ from tests.sweep_cases import CHUNKS, env, output_folder, result_hashes, run, sc
 
 
 def _config(*overrides: str) -> dict:
-    return validate(to_container(compose_config(["sweep=sanctions_vs_alliance", "report.figures=false",
-                                                 "sweep.replicates=2", "sweep.chunk_size=3", *overrides],
-                                                config_name="sweep_config")))
+    return validate(
+        to_container(
+            compose_config(
+                [
+                    "sweep=sanctions_vs_alliance",
+                    "report.figures=false",
+                    "sweep.replicates=2",
+                    "sweep.chunk_size=3",
+                    *overrides,
+                ],
+                config_name="sweep_config",
+            )
+        )
+    )
 
 
 def test_the_folder_is_named_after_the_fingerprint_which_ignores_workers_paths_and_shards():
@@ -32,7 +43,7 @@ def test_the_folder_is_named_after_the_fingerprint_which_ignores_workers_paths_a
     cfg = _config()
     assert run_dir.parent.name == "sanctions_vs_alliance"
     base = validate(to_container(compose_config(["sweep=sanctions_vs_alliance"], config_name="sweep_config")))
-    assert run_dir.name == folder.fingerprint(base)[:folder.ID_LENGTH]
+    assert run_dir.name == folder.fingerprint(base)[: folder.ID_LENGTH]
     same = [_config("workers=3"), _config("paths.output=/elsewhere"), _config("sweep.shards=4", "sweep.shard=2")]
     assert {folder.fingerprint(c) for c in same} == {folder.fingerprint(cfg)}
     assert folder.fingerprint(_config("seed=8")) != folder.fingerprint(cfg)
@@ -83,8 +94,9 @@ def _finished(chunks: Path) -> int:
 
 def _kill_when(args: list[str], ready, timeout: float = 120) -> bool:
     """Start the sweep; SIGKILL it as soon as ``ready()`` holds. False if it finished first."""
-    proc = subprocess.Popen(script("sweep.py", *args), cwd=ROOT, env=env(), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        script("sweep.py", *args), cwd=ROOT, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + timeout
     try:
         while proc.poll() is None and time.monotonic() < deadline:
@@ -152,11 +164,18 @@ def test_a_run_killed_after_writing_results_is_reported_incomplete(tmp_path):
     """SIGKILL after the results are on disk but before the manifest: the folder says it is incomplete (results,
     no manifest), the next run into it and reproduce.py both name it INCOMPLETE, and neither changes a byte."""
     out = tmp_path / "run"
-    args = [f"hydra.run.dir={out}", "replicates=2", "stop=2013-06", "report=basic",
-            "report.milestone_dates=[2013-06]", "report.trust_matrix_dates=[2012-12,2013-06]"]
+    args = [
+        f"hydra.run.dir={out}",
+        "replicates=2",
+        "stop=2013-06",
+        "report=basic",
+        "report.milestone_dates=[2013-06]",
+        "report.trust_matrix_dates=[2012-12,2013-06]",
+    ]
     for _ in range(5):  # the figures take seconds after the tables: the kill nearly always lands there
-        proc = subprocess.Popen(script("run.py", *args), cwd=ROOT, env=env(), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            script("run.py", *args), cwd=ROOT, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         try:
             while proc.poll() is None and not (out / "summary.json").exists():
                 time.sleep(0.005)
@@ -200,5 +219,8 @@ def test_the_order_of_parameters_is_part_of_the_fingerprint_and_of_the_record(tm
     swapped["sweep"]["parameters"] = dict(reversed(ordered["sweep"]["parameters"].items()))
     assert folder.fingerprint(swapped) != folder.fingerprint(ordered)  # other design point numbering
     record = folder.claim(tmp_path, swapped, runs=8, chunks=3, overrides=[])
-    assert list(folder.read_record(tmp_path)["config"]["sweep"]["parameters"]) == list(
-        record["config"]["sweep"]["parameters"]) == list(swapped["sweep"]["parameters"])
+    assert (
+        list(folder.read_record(tmp_path)["config"]["sweep"]["parameters"])
+        == list(record["config"]["sweep"]["parameters"])
+        == list(swapped["sweep"]["parameters"])
+    )

@@ -32,8 +32,15 @@ def run_dir(tmp_path_factory) -> Path:
 
 
 def test_run_writes_every_output_file(run_dir):
-    for name in ("timeseries.parquet", "nci_quarterly.csv", "events.csv", "summary.json", "manifest.json",
-                 ".hydra/config.yaml", ".hydra/overrides.yaml"):
+    for name in (
+        "timeseries.parquet",
+        "nci_quarterly.csv",
+        "events.csv",
+        "summary.json",
+        "manifest.json",
+        ".hydra/config.yaml",
+        ".hydra/overrides.yaml",
+    ):
         assert (run_dir / name).is_file(), name
     for fig in FIGURES:
         for ext in ("png", "svg"):
@@ -75,8 +82,9 @@ def test_events_summary_and_manifest(run_dir):
 def test_same_seed_gives_byte_identical_results(tmp_path):
     hashes = []
     for k in range(2):
-        proc = run_script("run.py", "replicates=4", "seed=5", f"paths.output={tmp_path / str(k)}",
-                          *short_overrides("2013-06"))
+        proc = run_script(
+            "run.py", "replicates=4", "seed=5", f"paths.output={tmp_path / str(k)}", *short_overrides("2013-06")
+        )
         assert proc.returncode == 0, proc.stderr
         hashes.append(json.loads((_output(proc) / "manifest.json").read_text())["files"])
     assert hashes[0] == hashes[1]
@@ -92,8 +100,15 @@ def test_existing_results_are_never_overwritten(run_dir):
 
 
 def test_multirun_sweeps_values_into_separate_folders(tmp_path):
-    proc = run_script("run.py", "-m", "replicates=2", "params.wedge_weight=0,4", f"paths.output={tmp_path}",
-                      *short_overrides("2013-06"), "report.figures=false")
+    proc = run_script(
+        "run.py",
+        "-m",
+        "replicates=2",
+        "params.wedge_weight=0,4",
+        f"paths.output={tmp_path}",
+        *short_overrides("2013-06"),
+        "report.figures=false",
+    )
     assert proc.returncode == 0, proc.stderr
     manifests = sorted(tmp_path.rglob("manifest.json"))
     assert len(manifests) == 2

@@ -19,8 +19,9 @@ from tests.conftest import ROOT
 SEED = 20161215  # conf/config.yaml's seed, passed explicitly: rng=None would give each model a fresh seed
 
 REPLAY = "replay_2012_2017"
-WHAT_IFS = sorted(p.stem for p in (ROOT / "conf" / "scenario").glob("*.yaml")
-                  if p.stem not in (REPLAY, "replay_with_korea"))
+WHAT_IFS = sorted(
+    p.stem for p in (ROOT / "conf" / "scenario").glob("*.yaml") if p.stem not in (REPLAY, "replay_with_korea")
+)
 
 RAPPROCHEMENT = {"pressure.USA", "affinity_changes", "sanctions.USA.RUS.steps", "removed_events", "added_events"}
 PROJECTION = {"end", "threat.background", "summits"}
@@ -104,7 +105,7 @@ def test_restated_lists_keep_the_replays_entries():
         assert sc["pressure"]["USA"][0] == replay["pressure"]["USA"][0]
         assert sc["affinity_changes"][0] == replay["affinity_changes"][0]
     summits = scenario("projection_2018_2025")["summits"]
-    assert summits[:len(replay["summits"])] == replay["summits"]
+    assert summits[: len(replay["summits"])] == replay["summits"]
 
 
 def test_both_rapprochements_make_the_same_changes():
@@ -122,7 +123,7 @@ def test_nothing_changes_before_the_first_changed_month(name):
     changed = other.world.n_steps != base.world.n_steps  # the projection changes the horizon
     for variable, series in base.history.items():
         assert np.array_equal(series[:first], other.history[variable][:first]), variable
-        changed |= not np.array_equal(series[first:], other.history[variable][first:base.world.n_steps])
+        changed |= not np.array_equal(series[first:], other.history[variable][first : base.world.n_steps])
     assert changed
 
 
@@ -170,7 +171,7 @@ def test_china_surge_raises_chinese_investment_in_russia_once_sanctions_bite():
     flow, before = model.history["investment_flow"][:, :, c, r], base.history["investment_flow"][:, :, c, r]
     start = month(model, "2014-03")
     assert np.array_equal(flow[:start], before[:start])
-    assert (flow[month(model, "2015-01"):] > 2 * before[month(model, "2015-01"):]).all()
+    assert (flow[month(model, "2015-01") :] > 2 * before[month(model, "2015-01") :]).all()
 
 
 def test_north_korea_crisis_raises_the_threat_in_2017():
@@ -188,10 +189,10 @@ def test_projection_runs_to_2025_with_inputs_held():
     for name in ("pressure", "stress", "sanctions_scheduled", "affinity", "alignment_reference"):
         series = getattr(world, name)
         assert (series[end17:] == series[end17]).all(), name
-    assert np.isclose(world.threat[-1], 0.8, atol=1e-6).all() and (world.threat[end17 + 1:] >= 0.8).all()
+    assert np.isclose(world.threat[-1], 0.8, atol=1e-6).all() and (world.threat[end17 + 1 :] >= 0.8).all()
     per_year = {label[:4] for t, label in enumerate(world.calendar.labels()) if world.summits[t].any()}
     assert {str(y) for y in range(2018, 2026)} <= per_year
-    assert not any(world.injected.log[end17 + 1:])
+    assert not any(world.injected.log[end17 + 1 :])
     model = RelationsModel(cfg, replicates=2, record=("nci", "sanctions"), record_events=False, rng=cfg["seed"]).run()
     assert model.history["nci"].shape[0] == 168 and np.isfinite(model.history["nci"]).all()
     assert model.t == 168
@@ -226,14 +227,23 @@ def test_event_matching():
 
 
 BAD = [
-    ("scenario.removed_events=[{date:'2017-08',source:CHN,target:RUS}]", "scenario.removed_events[0]",
-     "matches no event"),
+    (
+        "scenario.removed_events=[{date:'2017-08',source:CHN,target:RUS}]",
+        "scenario.removed_events[0]",
+        "matches no event",
+    ),
     ("scenario.removed_events=[{note:'everything'}]", "scenario.removed_events[0]", "name the events"),
     ("scenario.removed_events=[{date:'August'}]", "scenario.removed_events[0].date", "YYYY-MM"),
-    ("scenario.added_events=[{date:'2017-03',source:USA,target:XXX,cameo:'085'}]",
-     "scenario.added_events[0].target", "unknown country code"),
-    ("scenario.added_events=[{date:'2019-03',source:USA,target:RUS,cameo:'085'}]",
-     "scenario.added_events[0].date", "inside the horizon"),
+    (
+        "scenario.added_events=[{date:'2017-03',source:USA,target:XXX,cameo:'085'}]",
+        "scenario.added_events[0].target",
+        "unknown country code",
+    ),
+    (
+        "scenario.added_events=[{date:'2019-03',source:USA,target:RUS,cameo:'085'}]",
+        "scenario.added_events[0].date",
+        "inside the horizon",
+    ),
     ("+scenario.sanctions.JPN.RUS.lifted=2019-01", "scenario.sanctions.JPN.RUS.lifted", "inside the horizon"),
     ("scenario.threat.background=[{date:'2015-01',level:-1}]", "scenario.threat.background[0].level", ">= 0"),
 ]

@@ -31,19 +31,35 @@ def _statuses(out: Path) -> dict[int, dict]:
 
 
 def test_the_launcher_configs_compose():
-    for launcher, target in (("joblib", "JoblibLauncher"), ("submitit_local", "LocalLauncher"),
-                             ("slurm", "SlurmLauncher")):
-        cfg = compose_config(["sweep=sanctions_vs_alliance", f"hydra/launcher={launcher}"],
-                             config_name="sweep_config", return_hydra_config=True)
+    for launcher, target in (
+        ("joblib", "JoblibLauncher"),
+        ("submitit_local", "LocalLauncher"),
+        ("slurm", "SlurmLauncher"),
+    ):
+        cfg = compose_config(
+            ["sweep=sanctions_vs_alliance", f"hydra/launcher={launcher}"],
+            config_name="sweep_config",
+            return_hydra_config=True,
+        )
         assert cfg.hydra.launcher._target_.endswith(target), launcher
-    slurm = compose_config(["sweep=sanctions_vs_alliance", "hydra/launcher=slurm", "hydra.launcher.partition=long"],
-                           config_name="sweep_config", return_hydra_config=True).hydra.launcher
+    slurm = compose_config(
+        ["sweep=sanctions_vs_alliance", "hydra/launcher=slurm", "hydra.launcher.partition=long"],
+        config_name="sweep_config",
+        return_hydra_config=True,
+    ).hydra.launcher
     assert slurm.partition == "long" and slurm.timeout_min > 0 and slurm.mem_gb > 0 and slurm.cpus_per_task > 0
 
 
 def test_shards_through_the_joblib_launcher_merge_to_the_single_process_result(tmp_path, single):
-    proc = run("sweep.py", "-m", *tiny_sweep(tmp_path), "sweep.shards=2", "sweep.shard=range(2)",
-               "hydra/launcher=joblib", "hydra.launcher.n_jobs=2")
+    proc = run(
+        "sweep.py",
+        "-m",
+        *tiny_sweep(tmp_path),
+        "sweep.shards=2",
+        "sweep.shard=range(2)",
+        "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=2",
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = output_folder(proc)
     assert out.name == single[0].name  # one folder for the sweep, whoever runs it
@@ -54,8 +70,9 @@ def test_shards_through_the_joblib_launcher_merge_to_the_single_process_result(t
 
 
 def test_shards_through_submitit_local_merge_to_the_single_process_result(tmp_path, single):
-    proc = run("sweep.py", "-m", *tiny_sweep(tmp_path), "sweep.shards=2", "sweep.shard=0,1",
-               "hydra/launcher=submitit_local")
+    proc = run(
+        "sweep.py", "-m", *tiny_sweep(tmp_path), "sweep.shards=2", "sweep.shard=0,1", "hydra/launcher=submitit_local"
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = output_folder(proc)
     assert result_hashes(out) == single[1]
@@ -70,8 +87,14 @@ def test_a_failing_shard_is_named_and_the_same_command_completes_it(tmp_path, si
     chunks = out / folder.CHUNKS
     blocked = chunks / folder.chunk_name(5, "outcomes")
     blocked.mkdir(parents=True)
-    command = ["-m", *tiny_sweep(tmp_path), "sweep.shards=2", "sweep.shard=0,1", "hydra/launcher=joblib",
-               "hydra.launcher.n_jobs=2"]
+    command = [
+        "-m",
+        *tiny_sweep(tmp_path),
+        "sweep.shards=2",
+        "sweep.shard=0,1",
+        "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=2",
+    ]
     failed = run("sweep.py", *command)
     assert failed.returncode != 0, failed.stdout + failed.stderr
     assert "shard 1 of 2 (chunks 4-7): FAILED" in failed.stderr and "Is a directory" in failed.stderr, failed.stderr

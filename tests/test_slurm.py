@@ -29,8 +29,12 @@ from tests.sweep_cases import CHUNKS, ROOT, env, output_folder, result_hashes, s
 pytestmark = pytest.mark.slow
 
 # The project's SLURM launcher config, sized for the CI node (2 cores): one core and 1 GB per shard.
-LAUNCHER = ["hydra/launcher=slurm", "hydra.launcher.cpus_per_task=1", "hydra.launcher.mem_gb=1",
-            "hydra.launcher.timeout_min=10"]
+LAUNCHER = [
+    "hydra/launcher=slurm",
+    "hydra.launcher.cpus_per_task=1",
+    "hydra.launcher.mem_gb=1",
+    "hydra.launcher.timeout_min=10",
+]
 SHARDS = ["sweep.shards=2", "sweep.shard=0,1"]
 NO_FIGURES = ["report.figures=false"]  # figures are tested elsewhere; here they would only cost time
 COMMAND_TIMEOUT = 240  # s: one multirun of the tiny sweep (two ~10 s jobs) through the queue
@@ -82,8 +86,9 @@ def _command(base: Path) -> list[str]:
 
 
 def _run(command: list[str]) -> subprocess.CompletedProcess:
-    return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env(), timeout=COMMAND_TIMEOUT,
-                          check=False)
+    return subprocess.run(
+        command, capture_output=True, text=True, cwd=ROOT, env=env(), timeout=COMMAND_TIMEOUT, check=False
+    )
 
 
 def _job_ids(out: Path) -> list[str]:
@@ -139,8 +144,7 @@ def test_shards_as_slurm_jobs_merge_to_the_single_process_result(tmp_path, clust
 
 
 @pytest.mark.usefixtures("cancel_leftovers")
-def test_a_killed_shard_is_reported_failed_in_bounded_time_and_the_same_command_completes_it(tmp_path, cluster,
-                                                                                              single):
+def test_a_killed_shard_is_reported_failed_in_bounded_time_and_the_same_command_completes_it(tmp_path, cluster, single):
     command = _command(tmp_path)
     out = _config(tmp_path)[1]
     first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env())

@@ -60,9 +60,16 @@ def test_designs_are_seeded():
 def test_sobol_indices_recover_the_ishigami_ranking():
     """Ishigami (a=7, b=0.1): total indices x1 > x2 > x3 > 0, first-order index of x3 is 0, x1's about 0.31."""
     bound = [-np.pi, np.pi]
-    sweep = Sweep("ishigami", "", "sobol", 1024, 1, 4096,
-                  tuple(Parameter(f"x{k}", low=bound[0], high=bound[1]) for k in (1, 2, 3)),
-                  (Outcome("y", "mean"),))
+    sweep = Sweep(
+        "ishigami",
+        "",
+        "sobol",
+        1024,
+        1,
+        4096,
+        tuple(Parameter(f"x{k}", low=bound[0], high=bound[1]) for k in (1, 2, 3)),
+        (Outcome("y", "mean"),),
+    )
     design = design_points(sweep, seed=2)
     x1, x2, x3 = (design[f"x{k}"].to_numpy() for k in (1, 2, 3))
     y = np.sin(x1) + 7.0 * np.sin(x2) ** 2 + 0.1 * x3**4 * np.sin(x1)
@@ -74,9 +81,13 @@ def test_sobol_indices_recover_the_ishigami_ranking():
 
 
 def _small_sweep(chunk_size: int) -> dict:
-    return _cfg("sweep=sanctions_vs_alliance", "sweep.replicates=3", f"sweep.chunk_size={chunk_size}",
-                "sweep.parameters={scenario.sanctions.USA.RUS.scale:{values:[0.5,1.0]},"
-                "scenario.alliances.JPN.commitment:{values:[0.3,0.9]}}")
+    return _cfg(
+        "sweep=sanctions_vs_alliance",
+        "sweep.replicates=3",
+        f"sweep.chunk_size={chunk_size}",
+        "sweep.parameters={scenario.sanctions.USA.RUS.scale:{values:[0.5,1.0]},"
+        "scenario.alliances.JPN.commitment:{values:[0.3,0.9]}}",
+    )
 
 
 def _digest(path: Path) -> str:
@@ -108,10 +119,16 @@ def test_run_k_of_a_sweep_rerun_alone_gives_the_same_series(tmp_path):
     row = outcomes.iloc[k]
     point = design.iloc[int(row["point"])]
     assert row["stream"] == row["replicate"]  # common random numbers: replicate r draws stream r
-    proc = run_script("run.py", f"first_run={int(row['stream'])}", "replicates=1", f"seed={int(row['seed'])}",
-                      f"scenario.sanctions.USA.RUS.scale={point['scenario.sanctions.USA.RUS.scale']}",
-                      f"scenario.alliances.JPN.commitment={point['scenario.alliances.JPN.commitment']}",
-                      f"paths.output={tmp_path / 'single'}", "report.figures=false")
+    proc = run_script(
+        "run.py",
+        f"first_run={int(row['stream'])}",
+        "replicates=1",
+        f"seed={int(row['seed'])}",
+        f"scenario.sanctions.USA.RUS.scale={point['scenario.sanctions.USA.RUS.scale']}",
+        f"scenario.alliances.JPN.commitment={point['scenario.alliances.JPN.commitment']}",
+        f"paths.output={tmp_path / 'single'}",
+        "report.figures=false",
+    )
     assert proc.returncode == 0, proc.stderr
     folder = Path(proc.stdout.strip().splitlines()[-1].removeprefix("output: "))
     series = pd.read_parquet(folder / "timeseries.parquet")
@@ -141,19 +158,42 @@ def test_a_bad_outcome_is_named():
 
 GOOD_OUTCOME = "{stat: final, variable: nci, dyad: JPN->RUS}"
 BAD_SWEEPS = {
-    "unknown_path": ("grid", "params.no_such_thing: {values: [1, 2]}", GOOD_OUTCOME,
-                     "sweep.parameters.params.no_such_thing = 'params.no_such_thing': no such key"),
-    "empty_values": ("grid", "params.reciprocity: {values: []}", GOOD_OUTCOME,
-                     "sweep.parameters.params.reciprocity.values = []: a grid needs a non-empty list of values"),
-    "low_above_high": ("lhs", "params.reciprocity: {low: 0.6, high: 0.2}", GOOD_OUTCOME,
-                       "sweep.parameters.params.reciprocity.low = 0.6: must not exceed high (0.2)"),
-    "empty_range": ("lhs", "params.reciprocity: {low: 0.4, high: 0.4}", GOOD_OUTCOME,
-                    "sweep.parameters.params.reciprocity = [0.4, 0.4]: empty range"),
-    "unknown_design": ("factorial", "params.reciprocity: {values: [0.2]}", GOOD_OUTCOME,
-                       "sweep.design = 'factorial': allowed: grid, random, lhs, sobol"),
-    "outcome_date": ("grid", "params.reciprocity: {values: [0.2]}",
-                     "{stat: mean, variable: nci, dyad: JPN->RUS, from: '2013-01', to: '2031-01'}",
-                     "sweep.outcomes.x.to = '2031-01'"),
+    "unknown_path": (
+        "grid",
+        "params.no_such_thing: {values: [1, 2]}",
+        GOOD_OUTCOME,
+        "sweep.parameters.params.no_such_thing = 'params.no_such_thing': no such key",
+    ),
+    "empty_values": (
+        "grid",
+        "params.reciprocity: {values: []}",
+        GOOD_OUTCOME,
+        "sweep.parameters.params.reciprocity.values = []: a grid needs a non-empty list of values",
+    ),
+    "low_above_high": (
+        "lhs",
+        "params.reciprocity: {low: 0.6, high: 0.2}",
+        GOOD_OUTCOME,
+        "sweep.parameters.params.reciprocity.low = 0.6: must not exceed high (0.2)",
+    ),
+    "empty_range": (
+        "lhs",
+        "params.reciprocity: {low: 0.4, high: 0.4}",
+        GOOD_OUTCOME,
+        "sweep.parameters.params.reciprocity = [0.4, 0.4]: empty range",
+    ),
+    "unknown_design": (
+        "factorial",
+        "params.reciprocity: {values: [0.2]}",
+        GOOD_OUTCOME,
+        "sweep.design = 'factorial': allowed: grid, random, lhs, sobol",
+    ),
+    "outcome_date": (
+        "grid",
+        "params.reciprocity: {values: [0.2]}",
+        "{stat: mean, variable: nci, dyad: JPN->RUS, from: '2013-01', to: '2031-01'}",
+        "sweep.outcomes.x.to = '2031-01'",
+    ),
 }
 
 
@@ -165,10 +205,12 @@ def test_bad_sweep_file_gives_one_line_and_writes_nothing(tmp_path, name):
     folder.mkdir(parents=True)
     (folder / f"{name}.yaml").write_text(
         f"# @package _global_\nsweep:\n  name: {name}\n  design: {design}\n  points: 8\n  replicates: 2\n"
-        f"  parameters:\n    {parameter}\n  outcomes:\n    x: {outcome}\n")
+        f"  parameters:\n    {parameter}\n  outcomes:\n    x: {outcome}\n"
+    )
     output = tmp_path / "outputs"
-    proc = run_script("sweep.py", f"sweep={name}", f"hydra.searchpath=[file://{tmp_path / 'conf'}]",
-                      f"paths.output={output}")
+    proc = run_script(
+        "sweep.py", f"sweep={name}", f"hydra.searchpath=[file://{tmp_path / 'conf'}]", f"paths.output={output}"
+    )
     assert proc.returncode == 2, proc.stdout + proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], proc.stderr
@@ -177,8 +219,14 @@ def test_bad_sweep_file_gives_one_line_and_writes_nothing(tmp_path, name):
 
 @pytest.mark.slow
 def test_sweep_script_end_to_end(tmp_path):
-    proc = run_script("sweep.py", "sweep=sanctions_vs_alliance", "sweep.replicates=2", "sweep.chunk_size=16",
-                      "workers=2", f"paths.output={tmp_path}")
+    proc = run_script(
+        "sweep.py",
+        "sweep=sanctions_vs_alliance",
+        "sweep.replicates=2",
+        "sweep.chunk_size=16",
+        "workers=2",
+        f"paths.output={tmp_path}",
+    )
     assert proc.returncode == 0, proc.stderr
     folder = Path(proc.stdout.strip().splitlines()[-1].removeprefix("output: "))
     assert folder.parent.name == "sanctions_vs_alliance"
@@ -206,9 +254,12 @@ def test_point_means_stream_the_outcome_file(tmp_path):
 
 def test_common_random_numbers_share_noise_across_points(tmp_path):
     """With the same parameters, two design points that share replicate streams give identical outcomes."""
-    cfg = _cfg("sweep=sanctions_vs_alliance", "sweep.replicates=2",
-               "sweep.parameters={scenario.sanctions.USA.RUS.scale:{values:[1.0,1.0]},"
-               "scenario.alliances.JPN.commitment:{values:[0.8]}}")
+    cfg = _cfg(
+        "sweep=sanctions_vs_alliance",
+        "sweep.replicates=2",
+        "sweep.parameters={scenario.sanctions.USA.RUS.scale:{values:[1.0,1.0]},"
+        "scenario.alliances.JPN.commitment:{values:[0.8]}}",
+    )
     run_sweep(cfg, tmp_path / "crn", workers=1, progress=False)
     frame = pd.read_parquet(tmp_path / "crn" / "outcomes.parquet")
     a, b = frame[frame["point"] == 0], frame[frame["point"] == 1]

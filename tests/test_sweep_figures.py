@@ -32,8 +32,9 @@ class Swept:
 
     def first_outcome_only(self) -> Swept:
         """The same sweep declaring only its first outcome: fewer figures, for the cheaper checks."""
-        return replace(self, plan=replace(self.plan, sweep=replace(self.plan.sweep,
-                                                                    outcomes=self.plan.sweep.outcomes[:1])))
+        return replace(
+            self, plan=replace(self.plan, sweep=replace(self.plan.sweep, outcomes=self.plan.sweep.outcomes[:1]))
+        )
 
     def write(self, out_dir: Path, **changes: Any) -> list[Path]:
         args = {"outcomes": self.outcomes, "series": self.series, "indices": self.indices, **changes}
@@ -78,17 +79,23 @@ def sobol(tmp_path_factory: pytest.TempPathFactory) -> Swept:
     def fewer_parameters(cfg: dict) -> None:
         cfg["sweep"]["parameters"] = dict(list(cfg["sweep"]["parameters"].items())[:4])
 
-    return run(tmp_path_factory.mktemp("sobol"), ["sweep=sobol_behaviour", "sweep.points=8", "sweep.replicates=1"],
-               fewer_parameters)
+    return run(
+        tmp_path_factory.mktemp("sobol"),
+        ["sweep=sobol_behaviour", "sweep.points=8", "sweep.replicates=1"],
+        fewer_parameters,
+    )
 
 
 @pytest.fixture(scope="module")
 def lhs(tmp_path_factory: pytest.TempPathFactory) -> Swept:
     """The grid's parameters as ranges, sampled by a Latin hypercube; its milestone month is often undefined."""
+
     def ranges(cfg: dict) -> None:
         cfg["sweep"].update(design="lhs", points=MAX_SERIES_POINTS + 6, replicates=2)
-        cfg["sweep"]["parameters"] = {path: {"low": min(spec["values"]), "high": max(spec["values"])}
-                                      for path, spec in cfg["sweep"]["parameters"].items()}
+        cfg["sweep"]["parameters"] = {
+            path: {"low": min(spec["values"]), "high": max(spec["values"])}
+            for path, spec in cfg["sweep"]["parameters"].items()
+        }
 
     return run(tmp_path_factory.mktemp("lhs"), ["sweep=sanctions_vs_alliance"], ranges)
 
@@ -172,15 +179,28 @@ def test_sampled_design_with_undefined_outcomes(lhs: Swept, tmp_path: Path) -> N
 
 
 def test_parameter_labels_are_short_readable_and_unique() -> None:
-    labels = parameter_labels(["params.reciprocity", "scenario.sanctions.AAA.BBB.scale",
-                               "scenario.alliances.AAA.weight", "scenario.exposure.AAA", "a.x.rate", "b.x.rate",
-                               "scenario.list.0.rate", "solo"])
-    assert labels == {"params.reciprocity": "params.reciprocity",
-                      "scenario.sanctions.AAA.BBB.scale": "sanctions.AAA.BBB.scale",
-                      "scenario.alliances.AAA.weight": "alliances.AAA.weight",
-                      "scenario.exposure.AAA": "exposure.AAA",
-                      "a.x.rate": "a.x.rate", "b.x.rate": "b.x.rate",
-                      "scenario.list.0.rate": "list.0.rate", "solo": "solo"}
+    labels = parameter_labels(
+        [
+            "params.reciprocity",
+            "scenario.sanctions.AAA.BBB.scale",
+            "scenario.alliances.AAA.weight",
+            "scenario.exposure.AAA",
+            "a.x.rate",
+            "b.x.rate",
+            "scenario.list.0.rate",
+            "solo",
+        ]
+    )
+    assert labels == {
+        "params.reciprocity": "params.reciprocity",
+        "scenario.sanctions.AAA.BBB.scale": "sanctions.AAA.BBB.scale",
+        "scenario.alliances.AAA.weight": "alliances.AAA.weight",
+        "scenario.exposure.AAA": "exposure.AAA",
+        "a.x.rate": "a.x.rate",
+        "b.x.rate": "b.x.rate",
+        "scenario.list.0.rate": "list.0.rate",
+        "solo": "solo",
+    }
 
 
 def test_wilson_interval() -> None:

@@ -40,8 +40,9 @@ def protocol_cfg(*overrides: str) -> dict:
 @pytest.fixture(scope="module")
 def ens(base_cfg) -> Ensemble:
     """40 runs of the default replay, every variable recorded (shared by the module)."""
-    return Ensemble.from_model(RelationsModel(copy.deepcopy(base_cfg), runs=np.arange(40), record_events=False,
-                                              rng=base_cfg["seed"]).run())
+    return Ensemble.from_model(
+        RelationsModel(copy.deepcopy(base_cfg), runs=np.arange(40), record_events=False, rng=base_cfg["seed"]).run()
+    )
 
 
 def synthetic(runs: int, **series: np.ndarray) -> Ensemble:
@@ -54,6 +55,7 @@ def synthetic(runs: int, **series: np.ndarray) -> Ensemble:
 
 
 # ---- Wilson intervals ------------------------------------------------------------------------------------
+
 
 def test_wilson_interval_matches_the_hand_computed_score_interval():
     """8 of 10: centre (0.8 + z²/20)/(1 + z²/10) = 0.71674, half-width 0.22658 (z = 1.95996)."""
@@ -81,6 +83,7 @@ def test_joint_is_the_share_of_runs_where_every_pattern_holds_at_once():
 
 # ---- turning points --------------------------------------------------------------------------------------
 
+
 def test_first_step_and_never():
     mask = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0]], dtype=bool)
     np.testing.assert_array_equal(tp.first_step(mask), [1, 2, -1])
@@ -96,7 +99,7 @@ def test_freeze_and_reopening_are_the_first_crossings_of_one_half():
 
 def test_trough_is_the_lowest_quarter_within_2014_2016_as_its_middle_month():
     nci = np.zeros((CAL.n_steps, 2, 4, 4))
-    nci[CAL.index("2015-04"):CAL.index("2015-06") + 1, 0, 0, 1] = -3.0  # run 0: 2015Q2
+    nci[CAL.index("2015-04") : CAL.index("2015-06") + 1, 0, 0, 1] = -3.0  # run 0: 2015Q2
     nci[CAL.index("2014-07"), 1, 0, 1] = -1.0  # run 1: 2014Q3 (one month pulls the quarter's mean down)
     nci[CAL.index("2013-01"), :, 0, 1] = -9.0  # before the window: ignored
     steps = tp.trough_step(synthetic(2, nci=nci))
@@ -109,9 +112,14 @@ def test_turning_point_table_from_hand_made_steps():
     e = synthetic(4)
     freeze = np.array([CAL.index("2014-03"), CAL.index("2014-09"), CAL.index("2015-06"), -1])
     never = np.full(4, -1)
-    steps = {"freeze": freeze, "trough": np.full(4, CAL.index("2014-08")), "reopening": never,
-             "joint_activity": never, "two_plus_two": never,
-             "treaty": np.array([CAL.index("2017-12"), -1, -1, -1])}
+    steps = {
+        "freeze": freeze,
+        "trough": np.full(4, CAL.index("2014-08")),
+        "reopening": never,
+        "joint_activity": never,
+        "two_plus_two": never,
+        "treaty": np.array([CAL.index("2017-12"), -1, -1, -1]),
+    }
     table = tp.summarize(e, 6, steps).set_index("turning_point")
     row = table.loc["freeze"]
     assert (row["median"], row["q25"], row["q75"]) == ("2014-09", "2014-03", "2015-06")
@@ -141,6 +149,7 @@ def test_turning_points_of_the_replay_are_months_inside_the_horizon(ens):
 
 # ---- fit -------------------------------------------------------------------------------------------------
 
+
 def test_deviations_subtract_each_own_mean():
     obs, sim = deviations(pd.Series([1.0, 3.0]), np.array([[0.0, 10.0], [2.0, 20.0]]))
     np.testing.assert_allclose(obs, [-1.0, 1.0])
@@ -149,10 +158,17 @@ def test_deviations_subtract_each_own_mean():
 
 def test_scores_by_hand():
     """observed (1, −1 | 2, −2), median (0.5, −0.5 | 0, 0): skill in 1 − 0.5/2, out 1 − 8/8, all 1 − 8.5/10."""
-    points = pd.DataFrame({"observed": [1.0, -1.0, 2.0, -2.0], "median": [0.5, -0.5, 0.0, 0.0],
-                           "p05": [-1.0, -1.0, -1.0, -1.0], "p95": [1.0, 1.0, 1.0, 1.0],
-                           "p25": [0.0, -0.5, 0.0, 0.0], "p75": [1.0, 0.0, 0.0, 0.0],
-                           "in_sample": [True, True, False, False]})
+    points = pd.DataFrame(
+        {
+            "observed": [1.0, -1.0, 2.0, -2.0],
+            "median": [0.5, -0.5, 0.0, 0.0],
+            "p05": [-1.0, -1.0, -1.0, -1.0],
+            "p95": [1.0, 1.0, 1.0, 1.0],
+            "p25": [0.0, -0.5, 0.0, 0.0],
+            "p75": [1.0, 0.0, 0.0, 0.0],
+            "in_sample": [True, True, False, False],
+        }
+    )
     s = scores(points).set_index("scope")
     assert s.loc["in-sample", "skill"] == pytest.approx(0.75)
     assert s.loc["out-of-sample", "skill"] == pytest.approx(0.0)
@@ -168,10 +184,15 @@ def test_fit_scores_on_a_synthetic_ensemble():
     nci = np.zeros((CAL.n_steps, 2, 4, 4))
     for k, (a, b) in enumerate([(1, 3), (1, 1), (-1, -1), (-1, -3)]):
         first = CAL.index(f"2014-{3 * k + 1:02d}")
-        nci[first:first + 3, 0, 0, 1], nci[first:first + 3, 1, 0, 1] = a, b
-    observed = pd.DataFrame({"period": ["2014Q1", "2014Q2", "2014Q3", "2014Q4", "2015Q1"],
-                             "source": ["JPN"] * 4 + ["USA"], "target": ["RUS"] * 4 + ["CHN"],
-                             "observed": [2.0, 0.0, -2.0, 0.0, 5.0]})
+        nci[first : first + 3, 0, 0, 1], nci[first : first + 3, 1, 0, 1] = a, b
+    observed = pd.DataFrame(
+        {
+            "period": ["2014Q1", "2014Q2", "2014Q3", "2014Q4", "2015Q1"],
+            "source": ["JPN"] * 4 + ["USA"],
+            "target": ["RUS"] * 4 + ["CHN"],
+            "observed": [2.0, 0.0, -2.0, 0.0, 5.0],
+        }
+    )
     fit = fit_scores(synthetic(2, nci=nci), observed, split="2014-06")
     np.testing.assert_allclose(fit.points["median"], [2.0, 1.0, -1.0, -2.0])
     assert len(fit.points) == 4  # USA→CHN has one quarter: its deviation is 0 by construction, left out
@@ -183,6 +204,7 @@ def test_fit_scores_on_a_synthetic_ensemble():
 
 
 # ---- protocol: seeds, pooling ------------------------------------------------------------------------
+
 
 def test_the_default_protocol_declares_fresh_seeds():
     p = read_protocol(protocol_cfg())
@@ -197,11 +219,16 @@ def test_tuning_seeds_are_refused_unless_allowed_and_then_in_sample():
     assert p.in_sample and p.reused == [20161215]
 
 
-@pytest.mark.parametrize(("override", "key"), [
-    ("validation.runs=0", "validation.runs"), ("validation.seeds=[5,5]", "validation.seeds"),
-    ("validation.split=2019-01", "validation.split"), ("validation.gradient.values=[1.0,0.3]", "gradient"),
-    ("+validation.goals.speed=1", "validation.goals.speed"),
-])
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("validation.runs=0", "validation.runs"),
+        ("validation.seeds=[5,5]", "validation.seeds"),
+        ("validation.split=2019-01", "validation.split"),
+        ("validation.gradient.values=[1.0,0.3]", "gradient"),
+        ("+validation.goals.speed=1", "validation.goals.speed"),
+    ],
+)
 def test_bad_protocol_entries_name_their_key(override, key):
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         read_protocol(protocol_cfg(override))
@@ -222,6 +249,7 @@ def test_pool_concatenates_runs_in_order(ens):
 
 
 # ---- statics -----------------------------------------------------------------------------------------
+
 
 def test_a_static_passes_only_when_its_interval_excludes_zero():
     right_sign = paired(np.zeros(4), np.array([0.3, -0.1, 0.2, -0.2]), "P_treaty", +1)  # mean +0.05, wide
@@ -246,12 +274,13 @@ def test_thaw_year_is_later_when_recovery_is_delayed(ens):
     shifted = Ensemble(ens.calendar, ens.countries, ens.runs, dict(ens.series), ens.channels, ens.milestones, [])
     series = ens.series["intended_cooperation"].copy()
     start = ens.calendar.index("2015-01")
-    series[start + 6:] = series[start:-6]  # the same path, six months later
+    series[start + 6 :] = series[start:-6]  # the same path, six months later
     shifted.series["intended_cooperation"] = series
     assert np.mean(thaw_year(shifted)) > np.mean(thaw_year(ens))
 
 
 # ---- patterns and LHS labels ---------------------------------------------------------------------------
+
 
 def test_a_flat_japan_russia_series_fails_the_dip(ens):
     flat = Ensemble(ens.calendar, ens.countries, ens.runs, dict(ens.series), ens.channels, ens.milestones, [])
@@ -264,9 +293,15 @@ def test_a_flat_japan_russia_series_fails_the_dip(ens):
 
 def test_pattern_six_fails_in_a_run_with_a_treaty(ens):
     patterns = evaluate_patterns(ens)
-    with_treaty = Ensemble(ens.calendar, ens.countries, ens.runs, ens.series, ens.channels,
-                           {**ens.milestones, "treaty": np.full_like(ens.milestones["treaty"],
-                                                                     ens.calendar.index("2016-12"))}, [])
+    with_treaty = Ensemble(
+        ens.calendar,
+        ens.countries,
+        ens.runs,
+        ens.series,
+        ens.channels,
+        {**ens.milestones, "treaty": np.full_like(ens.milestones["treaty"], ens.calendar.index("2016-12"))},
+        [],
+    )
     six = evaluate_patterns(with_treaty)[5]
     assert six.fraction == 0.0 and not six.holds and six.measured["P(treaty by 2017-12)"] == 1.0
     assert patterns[5].measured["P(treaty by 2017-12)"] < 1.0
@@ -274,8 +309,15 @@ def test_pattern_six_fails_in_a_run_with_a_treaty(ens):
 
 def test_patterns_read_only_the_recorded_pattern_variables(ens):
     """A sweep records only nci, sanctions and trust: the per-run tests are the same, the explanation empty."""
-    slim = Ensemble(ens.calendar, ens.countries, ens.runs, {k: ens.series[k] for k in ("nci", "sanctions", "trust")},
-                    ens.channels, ens.milestones, [])
+    slim = Ensemble(
+        ens.calendar,
+        ens.countries,
+        ens.runs,
+        {k: ens.series[k] for k in ("nci", "sanctions", "trust")},
+        ens.channels,
+        ens.milestones,
+        [],
+    )
     for full, part in zip(evaluate_patterns(ens), evaluate_patterns(slim), strict=True):
         np.testing.assert_array_equal(full.passed_runs, part.passed_runs)
         assert "Δtarget" not in part.carried_by
@@ -296,9 +338,13 @@ def test_lhs_is_a_sweep_with_one_pattern_outcome_each():
 
 def test_labels_by_hand():
     """Pattern 1 holds in 3 of 4 runs, pattern 5 in all 4: with the consistency level at 0.5 only 5 reaches it."""
-    outcomes = pd.DataFrame({"point": [0, 0, 1, 1], **{f"pattern_{k}": [1.0, 1.0, 1.0, 0.0] for k in
-                                                        ("1", "2", "3", "4", "6", "joint")},
-                             "pattern_5": [1.0, 1.0, 1.0, 1.0]})
+    outcomes = pd.DataFrame(
+        {
+            "point": [0, 0, 1, 1],
+            **{f"pattern_{k}": [1.0, 1.0, 1.0, 0.0] for k in ("1", "2", "3", "4", "6", "joint")},
+            "pattern_5": [1.0, 1.0, 1.0, 1.0],
+        }
+    )
     table = labels(outcomes, 0.5, 2).set_index("pattern")
     assert table.loc["1", "holds"] == 0.75 and table.loc["1", "points_always"] == 0.5
     assert table.loc["1", "label"] == "discriminating"  # lower bound wilson(3, 4) = 0.30
@@ -307,6 +353,7 @@ def test_labels_by_hand():
 
 
 # ---- the horizon, mode and countries -------------------------------------------------------------------
+
 
 def test_validation_needs_endogenous_mode_and_the_whole_horizon():
     cfg = protocol_cfg()
@@ -326,8 +373,9 @@ def test_endogenous_mode_injects_only_forcings(base_cfg):
     """The patterns come from the mechanisms: in endogenous mode every injected event is a forcing."""
     model = RelationsModel(copy.deepcopy(base_cfg), replicates=1, rng=base_cfg["seed"]).run()
     cal, countries = model.world.calendar, model.world.countries
-    injected = {(t, countries[s], countries[g], code)
-                for t, s, g, code, _, kind in model.log.rows if kind == "injected"}
+    injected = {
+        (t, countries[s], countries[g], code) for t, s, g, code, _, kind in model.log.rows if kind == "injected"
+    }
     by_role = {}
     for event in base_cfg["scenario"]["events"]:
         key = (cal.index(event["date"][:7]), event["source"], event["target"], event["cameo"])
@@ -340,10 +388,17 @@ def test_endogenous_mode_injects_only_forcings(base_cfg):
 
 # ---- end to end ------------------------------------------------------------------------------------------
 
-SMALL = ["validation.seeds=[20180101,20180102]",
-         "validation.runs=12", "validation.statics_runs=12", "validation.gradient.runs=6",
-         "validation.gradient.values=[0.3,1.0]", "validation.lhs.points=6", "validation.lhs.replicates=1",
-         "validation.lhs.chunk_size=3", "workers=1"]
+SMALL = [
+    "validation.seeds=[20180101,20180102]",
+    "validation.runs=12",
+    "validation.statics_runs=12",
+    "validation.gradient.runs=6",
+    "validation.gradient.values=[0.3,1.0]",
+    "validation.lhs.points=6",
+    "validation.lhs.replicates=1",
+    "validation.lhs.chunk_size=3",
+    "workers=1",
+]
 
 
 @pytest.mark.slow
@@ -352,10 +407,14 @@ def test_validate_script_prints_every_table_writes_the_folder_and_fails_a_missed
     out = tmp_path / "validation"
     done = run_script("validate.py", f"hydra.run.dir={out}", *SMALL, "validation.goals.coverage_90=1.01")
     assert done.returncode == 1, done.stderr[-2000:] + done.stdout[-2000:]
-    for heading in ("Turning points (month of first occurrence):", "Fit to the observed timeline",
-                    "Patterns (MODEL-NOTES §6), share of runs", "Joint: every pattern holds in",
-                    "Comparative statics (common random numbers; paired 95% intervals):",
-                    "Discriminating or not"):
+    for heading in (
+        "Turning points (month of first occurrence):",
+        "Fit to the observed timeline",
+        "Patterns (MODEL-NOTES §6), share of runs",
+        "Joint: every pattern holds in",
+        "Comparative statics (common random numbers; paired 95% intervals):",
+        "Discriminating or not",
+    ):
         assert heading in done.stdout, heading
     assert "| J–R channel freezes (openness < 0.5)  | 2014-03" in done.stdout
     assert "out-of-sample (quarters after 2015-12" in done.stdout
@@ -363,8 +422,14 @@ def test_validate_script_prints_every_table_writes_the_folder_and_fails_a_missed
     assert verdict.startswith("FAIL: ") and "fit" in verdict
     assert "24 runs" in done.stdout  # 2 seeds x 12 runs, pooled
     turning = pd.read_csv(out / "turning_points.csv")
-    assert list(turning["turning_point"]) == ["freeze", "trough", "reopening", "joint_activity", "two_plus_two",
-                                              "treaty"]
+    assert list(turning["turning_point"]) == [
+        "freeze",
+        "trough",
+        "reopening",
+        "joint_activity",
+        "two_plus_two",
+        "treaty",
+    ]
     assert list(pd.read_csv(out / "fit.csv")["scope"]) == ["in-sample", "out-of-sample", "all"]
     patterns = pd.read_csv(out / "patterns.csv", dtype={"pattern": str})
     assert list(patterns["pattern"]) == ["1", "2", "3", "4", "5", "6", "joint"]

@@ -40,16 +40,25 @@ from sim.sweep.spec import Outcome, Parameter, Sweep
 
 def target_outcomes(targets: pd.DataFrame) -> list[Outcome]:
     """One outcome ``t<k>`` per target row k: the run's mean NCI of that dyad over that period's months."""
-    return [Outcome(f"t{k}", "mean", "nci", row.source, row.target, first=row.first, last=row.last)
-            for k, row in enumerate(targets.itertuples())]
+    return [
+        Outcome(f"t{k}", "mean", "nci", row.source, row.target, first=row.first, last=row.last)
+        for k, row in enumerate(targets.itertuples())
+    ]
 
 
 def target_sweep(spec: CalibrationSpec, targets: pd.DataFrame, extra: list[Outcome], replicates: int) -> Sweep:
     """The sweep declaration that measures the given targets (``t<k>``) and moment outcomes."""
     parameters = tuple(Parameter(p.path, low=p.low, high=p.high) for p in spec.parameters)
-    return Sweep(name=f"calibration-{spec.name}", description="", design="random", points=1,
-                 replicates=replicates, chunk_size=spec.chunk_size, parameters=parameters,
-                 outcomes=tuple(target_outcomes(targets) + extra))
+    return Sweep(
+        name=f"calibration-{spec.name}",
+        description="",
+        design="random",
+        points=1,
+        replicates=replicates,
+        chunk_size=spec.chunk_size,
+        parameters=parameters,
+        outcomes=tuple(target_outcomes(targets) + extra),
+    )
 
 
 def truncated(cfg: dict[str, Any], last: str) -> dict[str, Any]:
@@ -92,8 +101,9 @@ class Evaluator:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
 
-    def simulate(self, candidates: np.ndarray, cfg: dict[str, Any], sweep: Sweep,
-                 calendar: Calendar) -> dict[str, np.ndarray]:
+    def simulate(
+        self, candidates: np.ndarray, cfg: dict[str, Any], sweep: Sweep, calendar: Calendar
+    ) -> dict[str, np.ndarray]:
         """Every outcome of ``sweep`` for every candidate and run: name -> (P, R)."""
         design = pd.DataFrame(np.atleast_2d(candidates), columns=sweep.names)
         design.insert(0, "point", np.arange(len(design), dtype=np.int64))
@@ -109,9 +119,15 @@ class Evaluator:
                 futures = [self._pool.submit(_chunk, plan, k, a, b, str(folder)) for k, (a, b) in enumerate(chunks)]
                 for future in futures:
                     future.result()
-            table = pd.concat([pq.read_table(folder / engine.chunk_name(k, "outcomes"),
-                                             columns=["point", "replicate", *names]).to_pandas()
-                               for k in range(len(chunks))], ignore_index=True)
+            table = pd.concat(
+                [
+                    pq.read_table(
+                        folder / engine.chunk_name(k, "outcomes"), columns=["point", "replicate", *names]
+                    ).to_pandas()
+                    for k in range(len(chunks))
+                ],
+                ignore_index=True,
+            )
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         self.runs += plan.runs
@@ -148,7 +164,11 @@ class Evaluator:
             runs = self.stack(simulated, spec.targets)
             windows = skill_by_window(spec.targets, runs)
             moments = mom.evaluate(spec.moments, simulated, self.fit_calendar, self.fit_last)
-            out[name] = {"runs": runs[0], "windows": {w: {k: (v[0] if isinstance(v, np.ndarray) else v)
-                                                          for k, v in s.items()} for w, s in windows.items()},
-                         "moments": {m: float(v["median"][0]) for m, v in moments.items()}}
+            out[name] = {
+                "runs": runs[0],
+                "windows": {
+                    w: {k: (v[0] if isinstance(v, np.ndarray) else v) for k, v in s.items()} for w, s in windows.items()
+                },
+                "moments": {m: float(v["median"][0]) for m, v in moments.items()},
+            }
         return out

@@ -66,12 +66,27 @@ def fit(spec: CalibrationSpec, evaluator: Evaluator, seed: int, progress=None) -
 
     opt = spec.optimiser
     result = differential_evolution(
-        objective, bounds=[(p.low, p.high) for p in spec.parameters], strategy=opt["strategy"],
-        maxiter=int(opt["maxiter"]), popsize=int(opt["popsize"]), tol=float(opt["tol"]),
+        objective,
+        bounds=[(p.low, p.high) for p in spec.parameters],
+        strategy=opt["strategy"],
+        maxiter=int(opt["maxiter"]),
+        popsize=int(opt["popsize"]),
+        tol=float(opt["tol"]),
         mutation=tuple(opt["mutation"]) if isinstance(opt["mutation"], list) else float(opt["mutation"]),
-        recombination=float(opt["recombination"]), rng=np.random.default_rng(seed), polish=False,
-        init="latinhypercube", updating="deferred", vectorized=True)
+        recombination=float(opt["recombination"]),
+        rng=np.random.default_rng(seed),
+        polish=False,
+        init="latinhypercube",
+        updating="deferred",
+        vectorized=True,
+    )
     candidates = pd.concat(records, ignore_index=True)
     best = candidates.loc[candidates["score"].idxmin()]
-    return FitResult(best=np.asarray(result.x), best_score=float(result.fun), best_fit=float(best["fit"]),
-                     generations=len(records), candidates=candidates, message=str(result.message))
+    return FitResult(
+        best=np.asarray(result.x),
+        best_score=float(result.fun),
+        best_fit=float(best["fit"]),
+        generations=len(records),
+        candidates=candidates,
+        message=str(result.message),
+    )

@@ -51,8 +51,11 @@ def read_moments(declared: dict[str, Any], split: str) -> dict[str, dict[str, An
             if field != "history" and number(f"{key}.{field}", value) < 0:
                 raise ConfigError(f"{key}.{field}", value, "a number >= 0")
         if name == "freeze_month" and not parse_month(merged["history"]) <= parse_month(split):
-            raise ConfigError(f"{key}.history", merged["history"], f"a month up to the split {split}: a later "
-                              "turning point would leak the held-out window into the fit")
+            raise ConfigError(
+                f"{key}.history",
+                merged["history"],
+                f"a month up to the split {split}: a later turning point would leak the held-out window into the fit",
+            )
         if name == "dip" and parse_month(split) < parse_month(FREEZE_FROM):
             raise ConfigError(key, spec, f"a split from {FREEZE_FROM} on (the dip's freeze window starts there)")
         out[name] = merged
@@ -65,16 +68,29 @@ def outcomes(moments: dict[str, dict[str, Any]], calendar: Calendar, last: str) 
     out: list[Outcome] = []
     if "freeze_month" in moments:
         months = range(calendar.index(last) + 1)
-        out += [Outcome(f"open_{calendar.label(k)}", "mean", "channel_openness", source, target,
-                        first=calendar.label(k), last=calendar.label(k)) for k in months]
+        out += [
+            Outcome(
+                f"open_{calendar.label(k)}",
+                "mean",
+                "channel_openness",
+                source,
+                target,
+                first=calendar.label(k),
+                last=calendar.label(k),
+            )
+            for k in months
+        ]
     if "dip" in moments:
-        out += [Outcome("dip_base", "mean", "nci", source, target, first=BASE[0], last=BASE[1]),
-                Outcome("dip_freeze", "mean", "nci", source, target, first=FREEZE_FROM, last=last)]
+        out += [
+            Outcome("dip_base", "mean", "nci", source, target, first=BASE[0], last=BASE[1]),
+            Outcome("dip_freeze", "mean", "nci", source, target, first=FREEZE_FROM, last=last),
+        ]
     return out
 
 
-def evaluate(moments: dict[str, dict[str, Any]], values: dict[str, np.ndarray], calendar: Calendar,
-             last: str) -> dict[str, dict[str, np.ndarray]]:
+def evaluate(
+    moments: dict[str, dict[str, Any]], values: dict[str, np.ndarray], calendar: Calendar, last: str
+) -> dict[str, dict[str, np.ndarray]]:
     """Each moment's simulated median and penalty per candidate, from per-run outcomes ``name -> (P, R)``."""
     out: dict[str, dict[str, np.ndarray]] = {}
     if "freeze_month" in moments:

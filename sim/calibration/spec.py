@@ -28,10 +28,24 @@ from sim.sweep.spec import leaf, number
 
 FREQUENCIES = ("M", "Q")
 OBJECTIVES = ("anomaly",)
-STRATEGIES = ("best1bin", "best1exp", "rand1bin", "rand1exp", "rand2bin", "best2bin", "currenttobest1bin",
-              "randtobest1bin")
-OPTIMISER_DEFAULTS: dict[str, Any] = {"strategy": "best1bin", "popsize": 6, "maxiter": 25,
-                                      "mutation": [0.5, 1.0], "recombination": 0.7, "tol": 0.0}
+STRATEGIES = (
+    "best1bin",
+    "best1exp",
+    "rand1bin",
+    "rand1exp",
+    "rand2bin",
+    "best2bin",
+    "currenttobest1bin",
+    "randtobest1bin",
+)
+OPTIMISER_DEFAULTS: dict[str, Any] = {
+    "strategy": "best1bin",
+    "popsize": 6,
+    "maxiter": 25,
+    "mutation": [0.5, 1.0],
+    "recombination": 0.7,
+    "tol": 0.0,
+}
 
 
 @dataclass(frozen=True)
@@ -93,16 +107,18 @@ def _period_months(period: str) -> tuple[str, str]:
     return period, period
 
 
-def observed_targets(path: Path, frequency: str, first: str, last: str, countries: list[str],
-                     dyads: list[str]) -> pd.DataFrame:
+def observed_targets(
+    path: Path, frequency: str, first: str, last: str, countries: list[str], dyads: list[str]
+) -> pd.DataFrame:
     """The observed NCI the calibration fits, one row per (period, source, target) with events."""
     try:
         events = read_events(path)
     except FileNotFoundError:
         raise ConfigError("calibration.observed", str(path), "an existing CSV event file") from None
     except ObservedDataError as err:
-        raise ConfigError("calibration.observed", str(err), "a well-formed event file (docs/observed-data.md)") \
-            from None
+        raise ConfigError(
+            "calibration.observed", str(err), "a well-formed event file (docs/observed-data.md)"
+        ) from None
     table = observed_nci(events, frequency)
     value = "nci_monthly_mean" if frequency == "Q" else "nci"
     table = table[table["source"].isin(countries) & table["target"].isin(countries)]
@@ -113,9 +129,17 @@ def observed_targets(path: Path, frequency: str, first: str, last: str, countrie
     lo, hi = parse_month(first), parse_month(last)
     inside = table["first"].map(parse_month).ge(lo) & table["last"].map(parse_month).le(hi)
     table = table[inside]
-    out = pd.DataFrame({"period": table["period"], "first": table["first"], "last": table["last"],
-                        "source": table["source"], "target": table["target"], "observed": table[value],
-                        "events": table["events"]}).reset_index(drop=True)
+    out = pd.DataFrame(
+        {
+            "period": table["period"],
+            "first": table["first"],
+            "last": table["last"],
+            "source": table["source"],
+            "target": table["target"],
+            "observed": table[value],
+            "events": table["events"],
+        }
+    ).reset_index(drop=True)
     out["weight"] = out["events"] / (out["events"] + 1.0)
     return out
 
@@ -124,16 +148,20 @@ def read_calibration(cfg: dict[str, Any], calendar: Calendar, root: Path) -> Cal
     """Check ``cfg['calibration']`` against the config and load its observed targets (``ConfigError``)."""
     spec = cfg.get("calibration")
     if not spec:
-        raise ConfigError("calibration", spec, "a calibration, e.g. calibration=replay_2013_2017 "
-                          "(files in conf/calibration/)")
+        raise ConfigError(
+            "calibration", spec, "a calibration, e.g. calibration=replay_2013_2017 (files in conf/calibration/)"
+        )
     if spec["frequency"] not in FREQUENCIES:
         raise ConfigError("calibration.frequency", spec["frequency"], ", ".join(FREQUENCIES))
     for key in ("first", "last"):
         try:
             calendar.index(spec[key])
         except (ValueError, IndexError):
-            raise ConfigError(f"calibration.{key}", spec[key], f"a month YYYY-MM inside the simulated "
-                              f"{calendar.label(0)}..{calendar.label(calendar.n_steps - 1)}") from None
+            raise ConfigError(
+                f"calibration.{key}",
+                spec[key],
+                f"a month YYYY-MM inside the simulated {calendar.label(0)}..{calendar.label(calendar.n_steps - 1)}",
+            ) from None
     if not spec["parameters"]:
         raise ConfigError("calibration.parameters", spec["parameters"], "at least one {path: {low, high}}")
     parameters = tuple(_bounds(cfg, path, bounds) for path, bounds in spec["parameters"].items())
@@ -142,29 +170,38 @@ def read_calibration(cfg: dict[str, Any], calendar: Calendar, root: Path) -> Cal
             raise ConfigError(f"calibration.{key}", spec[key], "a whole number >= 1")
     unknown = sorted(set(spec["optimiser"]) - set(OPTIMISER_DEFAULTS))
     if unknown:
-        raise ConfigError(f"calibration.optimiser.{unknown[0]}", spec["optimiser"][unknown[0]],
-                          f"one of {', '.join(OPTIMISER_DEFAULTS)}")
+        raise ConfigError(
+            f"calibration.optimiser.{unknown[0]}",
+            spec["optimiser"][unknown[0]],
+            f"one of {', '.join(OPTIMISER_DEFAULTS)}",
+        )
     optimiser = {**OPTIMISER_DEFAULTS, **spec["optimiser"]}
     if optimiser["strategy"] not in STRATEGIES:
         raise ConfigError("calibration.optimiser.strategy", optimiser["strategy"], ", ".join(STRATEGIES))
     for key in ("popsize", "maxiter"):
         value = optimiser[key]
         if isinstance(value, bool) or not isinstance(value, int) or value < (1 if key == "popsize" else 0):
-            raise ConfigError(f"calibration.optimiser.{key}", value, "a whole number >= 1" if key == "popsize"
-                              else "a whole number >= 0")
+            raise ConfigError(
+                f"calibration.optimiser.{key}",
+                value,
+                "a whole number >= 1" if key == "popsize" else "a whole number >= 0",
+            )
     path = Path(spec["observed"])
     path = path if path.is_absolute() else root / path
     countries = list(cfg["scenario"]["countries"])
     for dyad in spec["dyads"]:
         src, _, tgt = str(dyad).partition("->")
         if src not in countries or tgt not in countries or src == tgt:
-            raise ConfigError("calibration.dyads", dyad, f"'SRC->TGT' with two different countries of "
-                              f"{', '.join(countries)}")
-    targets = observed_targets(path, spec["frequency"], spec["first"], spec["last"], countries,
-                               list(spec["dyads"]))
+            raise ConfigError(
+                "calibration.dyads", dyad, f"'SRC->TGT' with two different countries of {', '.join(countries)}"
+            )
+    targets = observed_targets(path, spec["frequency"], spec["first"], spec["last"], countries, list(spec["dyads"]))
     if targets.empty:
-        raise ConfigError("calibration.observed", str(path), f"a file with events between {spec['first']} and "
-                          f"{spec['last']} on the chosen dyads")
+        raise ConfigError(
+            "calibration.observed",
+            str(path),
+            f"a file with events between {spec['first']} and {spec['last']} on the chosen dyads",
+        )
     if spec["objective"] not in OBJECTIVES:
         raise ConfigError("calibration.objective", spec["objective"], ", ".join(OBJECTIVES))
     prior = number("calibration.prior_weight", spec["prior_weight"])
@@ -173,25 +210,45 @@ def read_calibration(cfg: dict[str, Any], calendar: Calendar, root: Path) -> Cal
     split = _split(spec, calendar)
     targets = _windows(targets, split)
     if not (targets["window"] == "fit").any():
-        raise ConfigError("calibration.split", spec["split"], f"a month with two observed targets of a dyad up to it "
-                          f"(calibration.first is {spec['first']})")
+        raise ConfigError(
+            "calibration.split",
+            spec["split"],
+            f"a month with two observed targets of a dyad up to it (calibration.first is {spec['first']})",
+        )
     seeds = _seeds(cfg, spec)
-    if isinstance(spec["score_replicates"], bool) or not isinstance(spec["score_replicates"], int) \
-            or spec["score_replicates"] < 1:
+    if (
+        isinstance(spec["score_replicates"], bool)
+        or not isinstance(spec["score_replicates"], int)
+        or spec["score_replicates"] < 1
+    ):
         raise ConfigError("calibration.score_replicates", spec["score_replicates"], "a whole number >= 1")
-    return CalibrationSpec(spec["name"], path, spec["frequency"], parameters, targets, spec["replicates"],
-                           spec["chunk_size"], optimiser, bool(spec.get("install", False)), spec["objective"], prior,
-                           split, read_moments(spec.get("moments") or {}, split), *seeds,
-                           spec["score_replicates"], tuple(spec["tuning_seeds"]), tuple(spec["validation_seeds"]),
-                           _baselines(cfg, spec.get("baselines") or {}))
+    return CalibrationSpec(
+        spec["name"],
+        path,
+        spec["frequency"],
+        parameters,
+        targets,
+        spec["replicates"],
+        spec["chunk_size"],
+        optimiser,
+        bool(spec.get("install", False)),
+        spec["objective"],
+        prior,
+        split,
+        read_moments(spec.get("moments") or {}, split),
+        *seeds,
+        spec["score_replicates"],
+        tuple(spec["tuning_seeds"]),
+        tuple(spec["validation_seeds"]),
+        _baselines(cfg, spec.get("baselines") or {}),
+    )
 
 
 def _split(spec: dict[str, Any], calendar: Calendar) -> str:
     try:
         parse_month(str(spec["split"]))
     except ValueError:
-        raise ConfigError("calibration.split", spec["split"], "a month YYYY-MM (the last month the fit sees)") \
-            from None
+        raise ConfigError("calibration.split", spec["split"], "a month YYYY-MM (the last month the fit sees)") from None
     if not spec["first"] <= str(spec["split"]):
         raise ConfigError("calibration.split", spec["split"], f"a month from calibration.first = {spec['first']} on")
     return str(spec["split"])
@@ -212,15 +269,21 @@ def _seeds(cfg: dict[str, Any], spec: dict[str, Any]) -> tuple[int, int]:
     validation = set(spec["validation_seeds"])
     tuning = list(spec["tuning_seeds"])
     if validation & set(tuning):
-        raise ConfigError("calibration.tuning_seeds", tuning, f"seeds apart from the validation seeds "
-                          f"{sorted(validation)}")
+        raise ConfigError(
+            "calibration.tuning_seeds", tuning, f"seeds apart from the validation seeds {sorted(validation)}"
+        )
     for key, seed in (("seed", cfg["seed"]), ("calibration.score_seed", spec["score_seed"])):
         if seed in validation:
-            raise ConfigError(key, seed, f"a tuning seed ({', '.join(map(str, tuning))}); {seed} is a validation "
-                              "seed and no calibration may see it")
+            raise ConfigError(
+                key,
+                seed,
+                f"a tuning seed ({', '.join(map(str, tuning))}); {seed} is a validation "
+                "seed and no calibration may see it",
+            )
         if seed not in tuning:
-            raise ConfigError(key, seed, f"a tuning seed: one of {', '.join(map(str, tuning))} "
-                              "(calibration.tuning_seeds)")
+            raise ConfigError(
+                key, seed, f"a tuning seed: one of {', '.join(map(str, tuning))} (calibration.tuning_seeds)"
+            )
     return int(cfg["seed"]), int(spec["score_seed"])
 
 
@@ -229,8 +292,9 @@ def _baselines(cfg: dict[str, Any], rows: dict[str, Any]) -> dict[str, dict[str,
     out = {}
     for name, values in rows.items():
         if name in ("default", "calibrated") or not str(name).isidentifier():
-            raise ConfigError(f"calibration.baselines.{name}", name, "a name other than default and calibrated "
-                              "(letters, digits, _)")
+            raise ConfigError(
+                f"calibration.baselines.{name}", name, "a name other than default and calibrated (letters, digits, _)"
+            )
         if not isinstance(values, dict) or not values:
             raise ConfigError(f"calibration.baselines.{name}", values, "{config path: number, ...}")
         for path, value in values.items():

@@ -38,22 +38,26 @@ CANDIDATES, FIT, PARAMS, PROVENANCE = "candidates.parquet", "fit.csv", "calibrat
 FIGURES, MANIFEST = "figures", "manifest.json"
 
 
-WHY = ("scipy.optimize.differential_evolution: already a dependency; a bounded box of parameters; hands over a "
-       "whole generation at once (vectorized, updating='deferred'), so each generation is one vectorised sweep on "
-       "the worker processes; a population method tolerates the Monte Carlo noise left after common random "
-       "numbers; seeded through rng= and run for a fixed number of generations (tol 0), so it is deterministic. "
-       "Optuna (TPE/CMA-ES) would add SQLAlchemy, Alembic and colorlog for a sequential-first ask/tell loop; "
-       "pyabc would add dask, distributed, redis, scikit-learn and Jupyter packages, and ABC-SMC needs far more "
-       "runs than the 2-minute budget for a posterior over this many parameters (docs/calibration.md)")
+WHY = (
+    "scipy.optimize.differential_evolution: already a dependency; a bounded box of parameters; hands over a "
+    "whole generation at once (vectorized, updating='deferred'), so each generation is one vectorised sweep on "
+    "the worker processes; a population method tolerates the Monte Carlo noise left after common random "
+    "numbers; seeded through rng= and run for a fixed number of generations (tol 0), so it is deterministic. "
+    "Optuna (TPE/CMA-ES) would add SQLAlchemy, Alembic and colorlog for a sequential-first ask/tell loop; "
+    "pyabc would add dask, distributed, redis, scikit-learn and Jupyter packages, and ABC-SMC needs far more "
+    "runs than the 2-minute budget for a posterior over this many parameters (docs/calibration.md)"
+)
 
 
 def objective_text(spec: CalibrationSpec) -> str:
     moments = ", ".join(f"{name} {m}" for name, m in spec.moments.items()) or "none"
-    return (f"(1 - skill on the fit window, targets up to {spec.split}) + moment penalties ({moments}) + prior "
-            f"{spec.prior_weight:g} x sum of squared range-normalised distances from the defaults; skill = 1 - "
-            "SSE_model/SSE_flat over directed dyad-quarters with observed events, weight n/(n+1) for n events, of "
-            "the median over runs of each run's simulated quarterly NCI deviation from its dyad's fit-window "
-            "mean against the observed deviation from the observed fit-window mean (sim/calibration/score.py)")
+    return (
+        f"(1 - skill on the fit window, targets up to {spec.split}) + moment penalties ({moments}) + prior "
+        f"{spec.prior_weight:g} x sum of squared range-normalised distances from the defaults; skill = 1 - "
+        "SSE_model/SSE_flat over directed dyad-quarters with observed events, weight n/(n+1) for n events, of "
+        "the median over runs of each run's simulated quarterly NCI deviation from its dyad's fit-window "
+        "mean against the observed deviation from the observed fit-window mean (sim/calibration/score.py)"
+    )
 
 
 def calendar_of(cfg: dict[str, Any]) -> Calendar:
@@ -78,8 +82,9 @@ def params_file(spec: CalibrationSpec, values: np.ndarray, provenance: dict[str,
         f"# optimiser: scipy.optimize.differential_evolution {json.dumps(provenance['optimiser']['settings'])}, "
         f"{provenance['optimiser']['candidates']} candidates",
         f"# skill (seed {provenance['seeds']['score']}, {provenance['seeds']['score_replicates']} runs): "
-        + "; ".join(f"{w} {', '.join(f'{r} {_signed(v, 3)}' for r, v in provenance['skill'][w].items())}"
-                    for w in WINDOWS),
+        + "; ".join(
+            f"{w} {', '.join(f'{r} {_signed(v, 3)}' for r, v in provenance['skill'][w].items())}" for w in WINDOWS
+        ),
         "# Full provenance: calibrated.provenance.json next to this file. Use: params=calibrated",
         "defaults:",
         "  - default",
@@ -105,8 +110,9 @@ def _with(cfg: dict[str, Any], values: dict[str, float]) -> dict[str, Any]:
     return out
 
 
-def parameter_rows(cfg: dict[str, Any], spec: CalibrationSpec,
-                   calibrated: np.ndarray) -> dict[str, tuple[dict[str, Any], np.ndarray]]:
+def parameter_rows(
+    cfg: dict[str, Any], spec: CalibrationSpec, calibrated: np.ndarray
+) -> dict[str, tuple[dict[str, Any], np.ndarray]]:
     """The scored rows in order: each declared baseline, the defaults, the calibrated set (config, values)."""
     rows = {}
     for name, values in spec.baselines.items():
@@ -130,8 +136,9 @@ def fit_table(spec: CalibrationSpec, scored: dict[str, dict[str, Any]]) -> pd.Da
     return table
 
 
-def run_calibration(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrides: list[str] | None = None,
-                    progress=None) -> dict[str, Any]:
+def run_calibration(
+    cfg: dict[str, Any], out_dir: Path, *, workers: int, overrides: list[str] | None = None, progress=None
+) -> dict[str, Any]:
     spec = check_calibration(cfg)
     ensure_fresh(out_dir, [CANDIDATES, FIT, PARAMS, PROVENANCE, FIGURES, MANIFEST])
     started = time.perf_counter()
@@ -150,70 +157,116 @@ def run_calibration(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrid
     for w in WINDOWS:
         inside = spec.targets[spec.targets["window"] == w]
         first_row = next(iter(scored.values()))["windows"][w]
-        windows[w] = {"first": inside["first"].min() if len(inside) else None,
-                      "last": inside["last"].max() if len(inside) else None,
-                      "targets": first_row["targets"], "sse_flat": first_row["sse_flat"],
-                      "sse_model": {name: float(row["windows"][w]["sse_model"]) for name, row in scored.items()}}
+        windows[w] = {
+            "first": inside["first"].min() if len(inside) else None,
+            "last": inside["last"].max() if len(inside) else None,
+            "targets": first_row["targets"],
+            "sse_flat": first_row["sse_flat"],
+            "sse_model": {name: float(row["windows"][w]["sse_model"]) for name, row in scored.items()},
+        }
     # a window without targets (a run that stops before the split) has no skill: null, and nothing is "better"
-    skill = {w: {name: (float(row["windows"][w]["skill"]) if windows[w]["targets"] else None)
-                 for name, row in scored.items()} | {"flat": 0.0 if windows[w]["targets"] else None} for w in WINDOWS}
+    skill = {
+        w: {
+            name: (float(row["windows"][w]["skill"]) if windows[w]["targets"] else None) for name, row in scored.items()
+        }
+        | {"flat": 0.0 if windows[w]["targets"] else None}
+        for w in WINDOWS
+    }
     better = bool(windows["held_out"]["targets"]) and skill["held_out"]["calibrated"] > skill["held_out"]["default"]
     # the command that reproduces the result (the number of workers does not change it)
     command = "python experiments/calibrate.py " + " ".join(o for o in overrides or [] if not o.startswith("workers="))
     provenance = {
         "name": spec.name,
         "command": command.strip(),
-        "data": {"file": str(spec.observed_path.relative_to(PROJECT_ROOT) if spec.observed_path.is_relative_to(
-            PROJECT_ROOT) else spec.observed_path), "sha256": sha256(spec.observed_path),
-            "targets": len(spec.targets), "frequency": spec.frequency},
+        "data": {
+            "file": str(
+                spec.observed_path.relative_to(PROJECT_ROOT)
+                if spec.observed_path.is_relative_to(PROJECT_ROOT)
+                else spec.observed_path
+            ),
+            "sha256": sha256(spec.observed_path),
+            "targets": len(spec.targets),
+            "frequency": spec.frequency,
+        },
         "objective": objective_text(spec),
         "mode": cfg["mode"],
         "scenario": cfg["scenario"]["name"],
         "split": spec.split,
         "windows": windows,
-        "moments": {"declared": spec.moments,
-                    "not_used": "reopening (2016-05), joint activity (2016-12), 2+2 (2017-03): after the split, "
-                                "kept out of sample",
-                    "simulated": {name: {m: describe(m, v) for m, v in row["moments"].items()}
-                                  for name, row in scored.items()}},
-        "seeds": {"fit": spec.fit_seed, "score": spec.score_seed, "score_replicates": spec.score_replicates,
-                  "tuning": list(spec.tuning_seeds), "validation_refused": list(spec.validation_seeds)},
+        "moments": {
+            "declared": spec.moments,
+            "not_used": "reopening (2016-05), joint activity (2016-12), 2+2 (2017-03): after the split, "
+            "kept out of sample",
+            "simulated": {name: {m: describe(m, v) for m, v in row["moments"].items()} for name, row in scored.items()},
+        },
+        "seeds": {
+            "fit": spec.fit_seed,
+            "score": spec.score_seed,
+            "score_replicates": spec.score_replicates,
+            "tuning": list(spec.tuning_seeds),
+            "validation_refused": list(spec.validation_seeds),
+        },
         "seed": spec.fit_seed,
         "replicates": spec.replicates,
-        "optimiser": {"method": "scipy.optimize.differential_evolution", "settings": spec.optimiser, "why": WHY,
-                      "generations": result.generations, "candidates": len(result.candidates),
-                      "runs": fit_runs, "runs_with_scoring": runs, "message": result.message},
+        "optimiser": {
+            "method": "scipy.optimize.differential_evolution",
+            "settings": spec.optimiser,
+            "why": WHY,
+            "generations": result.generations,
+            "candidates": len(result.candidates),
+            "runs": fit_runs,
+            "runs_with_scoring": runs,
+            "message": result.message,
+        },
         "baselines": spec.baselines,
-        "parameters": [{"path": p.path, "low": p.low, "high": p.high, "default": p.default,
-                        "calibrated": float(v)} for p, v in zip(spec.parameters, result.best, strict=True)],
+        "parameters": [
+            {"path": p.path, "low": p.low, "high": p.high, "default": p.default, "calibrated": float(v)}
+            for p, v in zip(spec.parameters, result.best, strict=True)
+        ],
         "skill": skill,
-        "score": {"objective_calibrated": float(result.best_score), "fit_loss_calibrated": float(result.best_fit),
-                  "held_out_better_than_default": bool(better)},
+        "score": {
+            "objective_calibrated": float(result.best_score),
+            "fit_loss_calibrated": float(result.best_fit),
+            "held_out_better_than_default": bool(better),
+        },
     }
     text = params_file(spec, result.best, provenance)
     written.append(atomic_write_text(out_dir / PARAMS, text))
     written.append(atomic_write_text(out_dir / PROVENANCE, json.dumps(provenance, indent=2) + "\n"))
     if cfg["report"]["figures"]:
         written += write_fit_figure(
-            table, list(scored), spec.split, out_dir / FIGURES, "calibration_fit",
+            table,
+            list(scored),
+            spec.split,
+            out_dir / FIGURES,
+            "calibration_fit",
             f"Calibration {spec.name} ({cfg['mode']} mode): quarterly NCI deviation from each dyad's fit-window "
             f"mean; fit ≤ {spec.split} | held out after (dashed line)\nskill fit / held out: "
-            + "; ".join(f"{name} {_signed(skill['fit'][name])} / {_signed(skill['held_out'][name])}"
-                        for name in scored)
-            + f" (seed {spec.score_seed}, {spec.score_replicates} runs)")
-    written.append(write_report(out_dir, written, task="calibration", cfg=cfg,
-                                overrides=list(overrides or [])))
+            + "; ".join(f"{name} {_signed(skill['fit'][name])} / {_signed(skill['held_out'][name])}" for name in scored)
+            + f" (seed {spec.score_seed}, {spec.score_replicates} runs)",
+        )
+    written.append(write_report(out_dir, written, task="calibration", cfg=cfg, overrides=list(overrides or [])))
     files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
-    manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files,
-                              task="calibration")
+    manifest = build_manifest(
+        root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files, task="calibration"
+    )
     atomic_write_text(out_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
     installed, refused = [], ""
     if spec.install and better:
         target = PROJECT_ROOT / "conf" / "params"
-        installed = [atomic_write_text(target / "calibrated.yaml", text),
-                     atomic_write_text(target / "calibrated.provenance.json", json.dumps(provenance, indent=2) + "\n")]
+        installed = [
+            atomic_write_text(target / "calibrated.yaml", text),
+            atomic_write_text(target / "calibrated.provenance.json", json.dumps(provenance, indent=2) + "\n"),
+        ]
     elif spec.install:
-        refused = (f"not installed: the calibrated set's held-out skill {_signed(skill['held_out']['calibrated'], 3)}"
-                   f" does not beat the defaults' {_signed(skill['held_out']['default'], 3)}")
-    return {"provenance": provenance, "seconds": round(seconds, 1), "installed": [str(p) for p in installed],
-            "refused": refused, "table": pd.DataFrame(provenance["parameters"])}
+        refused = (
+            f"not installed: the calibrated set's held-out skill {_signed(skill['held_out']['calibrated'], 3)}"
+            f" does not beat the defaults' {_signed(skill['held_out']['default'], 3)}"
+        )
+    return {
+        "provenance": provenance,
+        "seconds": round(seconds, 1),
+        "installed": [str(p) for p in installed],
+        "refused": refused,
+        "table": pd.DataFrame(provenance["parameters"]),
+    }

@@ -39,8 +39,9 @@ def arm_configs(cfg: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """The validated config of each arm of the comparison ``cfg`` (resolved plain dict); ConfigError on the
     first problem, with the key path as the user wrote it (``compare.baseline...`` for the baseline arm)."""
     if not cfg.get("compare"):
-        raise ConfigError("compare", None, "choose an experiment, e.g. experiment=japan_never_sanctions "
-                                           "(files in conf/experiment/)")
+        raise ConfigError(
+            "compare", None, "choose an experiment, e.g. experiment=japan_never_sanctions (files in conf/experiment/)"
+        )
     common = {key: value for key, value in cfg.items() if key != "compare"}
     scenario = validate(copy.deepcopy(common))
     baseline = copy.deepcopy(common)
@@ -62,12 +63,18 @@ def _check_pairable(arms: Mapping[str, Mapping[str, Any]]) -> None:
     base, scen = arms["baseline"]["scenario"], arms["scenario"]["scenario"]
     for key in SAME_WORLD:
         if base[key] != scen[key]:
-            raise ConfigError(f"compare.baseline.{key}", base[key],
-                              f"must equal scenario.{key} ({scen[key]!r}): a paired comparison needs the same "
-                              "countries and months in both arms")
+            raise ConfigError(
+                f"compare.baseline.{key}",
+                base[key],
+                f"must equal scenario.{key} ({scen[key]!r}): a paired comparison needs the same "
+                "countries and months in both arms",
+            )
     if list(base["channels"]) != list(scen["channels"]):
-        raise ConfigError("compare.baseline.channels", list(base["channels"]),
-                          f"must name the same channels as scenario.channels ({list(scen['channels'])})")
+        raise ConfigError(
+            "compare.baseline.channels",
+            list(base["channels"]),
+            f"must name the same channels as scenario.channels ({list(scen['channels'])})",
+        )
 
 
 def _check_compare(spec: Mapping[str, Any], arm: Mapping[str, Any]) -> None:
@@ -121,8 +128,7 @@ def differences(base: Any, other: Any, path: str = "") -> list[str]:
         return found
     here = path.removesuffix(".")
     if isinstance(base, list) and isinstance(other, list) and len(base) == len(other):
-        return [p for k, (a, b) in enumerate(zip(base, other, strict=True))
-                for p in differences(a, b, f"{here}[{k}].")]
+        return [p for k, (a, b) in enumerate(zip(base, other, strict=True)) for p in differences(a, b, f"{here}[{k}].")]
     return [] if base == other else [here]
 
 

@@ -31,13 +31,21 @@ from sim.plots import (
 )
 
 COLORS = {"baseline": "C0", "scenario": "C3", "difference": "C2"}
-_LABELS = {"nci": "NCI", "trust": "trust", "sanctions": "sanction level", "channel_openness": "channel openness",
-           "investment_flow": "investment flow", "investment_stock": "investment stock", "rapport": "rapport"}
+_LABELS = {
+    "nci": "NCI",
+    "trust": "trust",
+    "sanctions": "sanction level",
+    "channel_openness": "channel openness",
+    "investment_flow": "investment flow",
+    "investment_stock": "investment stock",
+    "rapport": "rapport",
+}
 SYMMETRIC = frozenset({"channel_openness", "rapport"})  # pair variables: i→j equals j→i
 
 
-def informative_rows(pair: Pair, variable: str,
-                     cells: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], list[str]]:
+def informative_rows(
+    pair: Pair, variable: str, cells: list[tuple[int, int]]
+) -> tuple[list[tuple[int, int]], list[str]]:
     """The dyads worth a row for ``variable``, and a note for each one left out.
 
     A symmetric variable keeps the first of i→j and j→i; a dyad whose series is one constant in every month
@@ -68,8 +76,16 @@ def _pair(pair: Pair, i: int, j: int) -> str:
     return f"{pair.countries[i]}–{pair.countries[j]}"
 
 
-def write_comparison_figures(pair: Pair, out_dir: Path, *, title: str, arm_names: Mapping[str, str],
-                             variables: list[str], dyads: list[str], markers: Mapping[str, str]) -> list[Path]:
+def write_comparison_figures(
+    pair: Pair,
+    out_dir: Path,
+    *,
+    title: str,
+    arm_names: Mapping[str, str],
+    variables: list[str],
+    dyads: list[str],
+    markers: Mapping[str, str],
+) -> list[Path]:
     """One figure per variable (``compare_<variable>``: a row per dyad, both arms left, the paired difference
     right) and ``milestones`` (probability by month in each arm, and its paired change). Returns the paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -93,8 +109,15 @@ def _marker_key(marks: list[tuple[str, np.datetime64]], width_inches: float) -> 
     return "\n" + textwrap.fill(key, width=int(width_inches * 13), break_on_hyphens=False)
 
 
-def _variable_figure(pair: Pair, out_dir: Path, variable: str, cells: list[tuple[int, int]],
-                     marks: list[tuple[str, np.datetime64]], title: str, arm_names: Mapping[str, str]) -> list[Path]:
+def _variable_figure(
+    pair: Pair,
+    out_dir: Path,
+    variable: str,
+    cells: list[tuple[int, int]],
+    marks: list[tuple[str, np.datetime64]],
+    title: str,
+    arm_names: Mapping[str, str],
+) -> list[Path]:
     dates = pair.calendar.dates()
     label = _LABELS.get(variable, variable)
     unit = axis_label(variable)
@@ -107,16 +130,29 @@ def _variable_figure(pair: Pair, out_dir: Path, variable: str, cells: list[tuple
         if not rows:
             ax = fig.subplots()
             ax.set_axis_off()
-            ax.text(0.5, 0.5, textwrap.fill("; ".join(notes), width=90), transform=ax.transAxes, ha="center",
-                    va="center", color="0.3")
+            ax.text(
+                0.5,
+                0.5,
+                textwrap.fill("; ".join(notes), width=90),
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                color="0.3",
+            )
         else:
             axes = fig.subplots(len(rows), 2, sharex=True, squeeze=False)
         for row, (i, j) in enumerate(rows):
             dyad = _pair(pair, i, j) if variable in SYMMETRIC else f"{pair.countries[i]} → {pair.countries[j]}"
             left, right = axes[row]
             for arm in ("baseline", "scenario"):
-                band(left, dates, pair.arm(arm).series[variable][:, :, i, j], color=COLORS[arm], label=arm_names[arm],
-                     step=step)
+                band(
+                    left,
+                    dates,
+                    pair.arm(arm).series[variable][:, :, i, j],
+                    color=COLORS[arm],
+                    label=arm_names[arm],
+                    step=step,
+                )
             band(right, dates, diff[:, :, i, j], color=COLORS["difference"], label="scenario − baseline", step=step)
             right.axhline(0.0, color="0.5", linewidth=0.6)
             left.set_title(f"{dyad}: {label}", loc="left")
@@ -131,9 +167,10 @@ def _variable_figure(pair: Pair, out_dir: Path, variable: str, cells: list[tuple
             fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
         runs = len(pair.baseline.runs)
         key = _marker_key(marks, fig.get_figwidth()) if rows else ""
-        fig.suptitle(f"{title}: {unit}\nmedian, 50% and 90% bands over {runs} paired runs (common random numbers)"
-                     f"{key}\n{textwrap.fill(note, width=int(fig.get_figwidth() * 13), break_on_hyphens=False)}"
-                     .rstrip())
+        fig.suptitle(
+            f"{title}: {unit}\nmedian, 50% and 90% bands over {runs} paired runs (common random numbers)"
+            f"{key}\n{textwrap.fill(note, width=int(fig.get_figwidth() * 13), break_on_hyphens=False)}".rstrip()
+        )
         return save_figure(fig, out_dir, f"compare_{variable}", strict=True)
 
 
@@ -155,8 +192,9 @@ def _milestone_curves(pair: Pair, kind: str, channel: int) -> dict[str, np.ndarr
     return out
 
 
-def _milestones_figure(pair: Pair, out_dir: Path, marks: list[tuple[str, np.datetime64]], title: str,
-                       arm_names: Mapping[str, str]) -> list[Path]:
+def _milestones_figure(
+    pair: Pair, out_dir: Path, marks: list[tuple[str, np.datetime64]], title: str, arm_names: Mapping[str, str]
+) -> list[Path]:
     dates = pair.calendar.dates()
     kinds = list(pair.baseline.milestones)
     channels = pair.baseline.channels
@@ -168,18 +206,40 @@ def _milestones_figure(pair: Pair, out_dir: Path, marks: list[tuple[str, np.date
                 curves = _milestone_curves(pair, kind, c)
                 for arm in ("baseline", "scenario"):
                     values = curves[arm]
-                    top.fill_between(dates, values[:, 1], values[:, 2], color=COLORS[arm], alpha=BAND_ALPHA[0.9],
-                                     linewidth=0, step="post")
+                    top.fill_between(
+                        dates,
+                        values[:, 1],
+                        values[:, 2],
+                        color=COLORS[arm],
+                        alpha=BAND_ALPHA[0.9],
+                        linewidth=0,
+                        step="post",
+                    )
                     top.step(dates, values[:, 0], where="post", color=COLORS[arm], linewidth=1.2, label=arm_names[arm])
                 change = curves["difference"]
-                bottom.fill_between(dates, change[:, 1], change[:, 2], color=COLORS["difference"],
-                                    alpha=BAND_ALPHA[0.5], linewidth=0, step="post")
-                bottom.step(dates, change[:, 0], where="post", color=COLORS["difference"], linewidth=1.2,
-                            label="scenario − baseline")
+                bottom.fill_between(
+                    dates,
+                    change[:, 1],
+                    change[:, 2],
+                    color=COLORS["difference"],
+                    alpha=BAND_ALPHA[0.5],
+                    linewidth=0,
+                    step="post",
+                )
+                bottom.step(
+                    dates,
+                    change[:, 0],
+                    where="post",
+                    color=COLORS["difference"],
+                    linewidth=1.2,
+                    label="scenario − baseline",
+                )
                 bottom.axhline(0.0, color="0.5", linewidth=0.6)
                 never = not (curves["baseline"][:, 0].any() or curves["scenario"][:, 0].any())
-                top.set_title(f"{owner}–{partner}: {kind.replace('_', ' ')}"
-                              f"{' (in no run of either arm)' if never else ''}", loc="left")
+                top.set_title(
+                    f"{owner}–{partner}: {kind.replace('_', ' ')}{' (in no run of either arm)' if never else ''}",
+                    loc="left",
+                )
                 bottom.set_title("paired change", loc="left")
                 top.set_ylim(0.0, 1.0)
                 top.set_ylabel("P(happened by month)")
@@ -190,7 +250,9 @@ def _milestones_figure(pair: Pair, out_dir: Path, marks: list[tuple[str, np.date
         handles = [*axes[0, 0].get_legend_handles_labels()[0], *axes[1, 0].get_legend_handles_labels()[0]]
         fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
         runs = len(pair.baseline.runs)
-        fig.suptitle(f"{title}: milestones\nshare of {runs} paired runs with 90% intervals "
-                     f"(Wilson for each arm, Newcombe for the paired change)"
-                     f"{_marker_key(marks, fig.get_figwidth())}")
+        fig.suptitle(
+            f"{title}: milestones\nshare of {runs} paired runs with 90% intervals "
+            f"(Wilson for each arm, Newcombe for the paired change)"
+            f"{_marker_key(marks, fig.get_figwidth())}"
+        )
         return save_figure(fig, out_dir, "milestones", strict=True)

@@ -43,14 +43,40 @@ def window_effects(pair: Pair, windows: Mapping[str, list[str]], variables: list
             mean, sd = diff.mean(axis=0), diff.std(axis=0, ddof=1) if n > 1 else np.zeros(diff.shape[1:])
             higher, lower = (diff > 0).mean(axis=0), (diff < 0).mean(axis=0)
             for i, j in pair.baseline.dyads():
-                rows.append([name, first, last, variable, countries[i], countries[j],
-                             *_round(stats["baseline"][:, i, j]), *_round(stats["scenario"][:, i, j]),
-                             *_round(np.array([mean[i, j], sd[i, j] / np.sqrt(n)])),
-                             *_round(stats["difference"][:, i, j]), *_round(np.array([higher[i, j], lower[i, j]]))])
-    columns = ["window", "from", "to", "variable", "source", "target",
-               "baseline_median", "baseline_q05", "baseline_q95", "scenario_median", "scenario_q05", "scenario_q95",
-               "difference_mean", "difference_se", *(f"difference_{q}" for q in _Q),
-               "share_higher", "share_lower"]
+                rows.append(
+                    [
+                        name,
+                        first,
+                        last,
+                        variable,
+                        countries[i],
+                        countries[j],
+                        *_round(stats["baseline"][:, i, j]),
+                        *_round(stats["scenario"][:, i, j]),
+                        *_round(np.array([mean[i, j], sd[i, j] / np.sqrt(n)])),
+                        *_round(stats["difference"][:, i, j]),
+                        *_round(np.array([higher[i, j], lower[i, j]])),
+                    ]
+                )
+    columns = [
+        "window",
+        "from",
+        "to",
+        "variable",
+        "source",
+        "target",
+        "baseline_median",
+        "baseline_q05",
+        "baseline_q95",
+        "scenario_median",
+        "scenario_q05",
+        "scenario_q95",
+        "difference_mean",
+        "difference_se",
+        *(f"difference_{q}" for q in _Q),
+        "share_higher",
+        "share_lower",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -72,13 +98,48 @@ def milestone_effects(pair: Pair, dates: list[str]) -> pd.DataFrame:
             for kind in base:
                 b, s = base[kind][:, c], scen[kind][:, c]
                 change, low, high = paired_difference(s, b)
-                rows.append([channel, owner, partner, kind, date,
-                             *_round(np.array([b.mean(), *wilson(int(b.sum()), n), s.mean(), *wilson(int(s.sum()), n),
-                                               change, low, high])),
-                             int((s & ~b).sum()), int((b & ~s).sum())])
-    columns = ["channel", "owner", "partner", "milestone", "by", "baseline_probability", "baseline_low",
-               "baseline_high", "scenario_probability", "scenario_low", "scenario_high", "change", "change_low",
-               "change_high", "runs_gained", "runs_lost"]
+                rows.append(
+                    [
+                        channel,
+                        owner,
+                        partner,
+                        kind,
+                        date,
+                        *_round(
+                            np.array(
+                                [
+                                    b.mean(),
+                                    *wilson(int(b.sum()), n),
+                                    s.mean(),
+                                    *wilson(int(s.sum()), n),
+                                    change,
+                                    low,
+                                    high,
+                                ]
+                            )
+                        ),
+                        int((s & ~b).sum()),
+                        int((b & ~s).sum()),
+                    ]
+                )
+    columns = [
+        "channel",
+        "owner",
+        "partner",
+        "milestone",
+        "by",
+        "baseline_probability",
+        "baseline_low",
+        "baseline_high",
+        "scenario_probability",
+        "scenario_low",
+        "scenario_high",
+        "change",
+        "change_low",
+        "change_high",
+        "runs_gained",
+        "runs_lost",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -90,17 +151,21 @@ def monthly_bands(pair: Pair, variables: list[str]) -> pd.DataFrame:
     src, tgt = np.array([i for i, _ in dyads]), np.array([j for _, j in dyads])
     frames = []
     for variable in variables:
-        for series, values in (("baseline", pair.baseline.series[variable]),
-                               ("scenario", pair.scenario.series[variable]),
-                               ("difference", pair.difference(variable))):
+        for series, values in (
+            ("baseline", pair.baseline.series[variable]),
+            ("scenario", pair.scenario.series[variable]),
+            ("difference", pair.difference(variable)),
+        ):
             qs = _round(np.quantile(values[:, :, src, tgt], QUANTILES, axis=1))  # (5, T, D)
-            frame = pd.DataFrame({
-                "date": np.repeat(labels, len(dyads)),
-                "variable": variable,
-                "source": np.tile(np.array(pair.countries)[src], len(labels)),
-                "target": np.tile(np.array(pair.countries)[tgt], len(labels)),
-                "series": series,
-            })
+            frame = pd.DataFrame(
+                {
+                    "date": np.repeat(labels, len(dyads)),
+                    "variable": variable,
+                    "source": np.tile(np.array(pair.countries)[src], len(labels)),
+                    "target": np.tile(np.array(pair.countries)[tgt], len(labels)),
+                    "series": series,
+                }
+            )
             for name, q in zip(_Q, qs, strict=True):
                 frame[name] = q.reshape(-1)
             frames.append(frame)
@@ -113,7 +178,8 @@ def paired_timeseries(pair: Pair) -> pa.Table:
     tables = []
     for arm in ARMS:
         table = timeseries_table(pair.arm(arm))
-        arm_column = pa.DictionaryArray.from_arrays(pa.array(np.full(table.num_rows, ARMS.index(arm), np.int32)),
-                                                    pa.array(list(ARMS)))
+        arm_column = pa.DictionaryArray.from_arrays(
+            pa.array(np.full(table.num_rows, ARMS.index(arm), np.int32)), pa.array(list(ARMS))
+        )
         tables.append(table.add_column(0, "arm", arm_column))
     return pa.concat_tables(tables)

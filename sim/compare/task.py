@@ -17,8 +17,12 @@ from sim.io import atomic_write, atomic_write_text, ensure_fresh, sha256
 from sim.manifest import build_manifest, config_hash
 from sim.report import write_report
 
-TIMESERIES, WINDOWS, MILESTONES, MONTHLY = "timeseries.parquet", "window_effects.csv", "milestone_effects.csv", \
-    "monthly_bands.csv"
+TIMESERIES, WINDOWS, MILESTONES, MONTHLY = (
+    "timeseries.parquet",
+    "window_effects.csv",
+    "milestone_effects.csv",
+    "monthly_bands.csv",
+)
 SUMMARY, FIGURES, MANIFEST = "summary.json", "figures", "manifest.json"
 RESULTS = (TIMESERIES, WINDOWS, MILESTONES, MONTHLY, SUMMARY, FIGURES, MANIFEST)
 
@@ -70,16 +74,25 @@ def run_comparison(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
     written.append(atomic_write_text(out_dir / SUMMARY, json.dumps(summary, indent=2) + "\n"))
     if cfg["report"]["figures"]:
         written += write_comparison_figures(
-            pair, out_dir / FIGURES, title=f"{names['scenario']} vs {names['baseline']}", arm_names=names,
-            variables=spec["variables"], dyads=spec["dyads"], markers=scenario["markers"])
-    written.append(write_report(out_dir, written, task="comparison", cfg=cfg,
-                                overrides=list(overrides or [])))
+            pair,
+            out_dir / FIGURES,
+            title=f"{names['scenario']} vs {names['baseline']}",
+            arm_names=names,
+            variables=spec["variables"],
+            dyads=spec["dyads"],
+            markers=scenario["markers"],
+        )
+    written.append(write_report(out_dir, written, task="comparison", cfg=cfg, overrides=list(overrides or [])))
     files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
-    manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files,
-                              task="comparison")
-    manifest["compare"] = {"experiment": spec["name"], "runs": summary["runs"],
-                           **{arm: {"scenario": names[arm], "config_hash": config_hash(arms[arm])} for arm in arms},
-                           "differences": summary["differences"]}
+    manifest = build_manifest(
+        root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files, task="comparison"
+    )
+    manifest["compare"] = {
+        "experiment": spec["name"],
+        "runs": summary["runs"],
+        **{arm: {"scenario": names[arm], "config_hash": config_hash(arms[arm])} for arm in arms},
+        "differences": summary["differences"],
+    }
     atomic_write_text(out_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
     summary["seconds"] = {"simulation": round(simulated, 3), "total": round(time.perf_counter() - started, 3)}
     return summary
@@ -88,8 +101,14 @@ def run_comparison(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
 def _window_summary(windows, dyads: list[str]) -> dict[str, Any]:
     """Per window, for the experiment's dyads and variables: arm medians and the paired difference."""
     out: dict[str, Any] = {}
-    keys = ("baseline_median", "scenario_median", "difference_median", "difference_mean", "difference_q05",
-            "difference_q95")
+    keys = (
+        "baseline_median",
+        "scenario_median",
+        "difference_median",
+        "difference_mean",
+        "difference_q05",
+        "difference_q95",
+    )
     for row in windows.to_dict("records"):
         dyad = f"{row['source']}->{row['target']}"
         if dyad in dyads:
@@ -102,8 +121,12 @@ def _milestone_summary(milestones) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for row in milestones.to_dict("records"):
         out.setdefault(row["channel"], {}).setdefault(row["milestone"], {})[row["by"]] = {
-            "baseline": row["baseline_probability"], "scenario": row["scenario_probability"],
-            "change": row["change"], "change_low": row["change_low"], "change_high": row["change_high"]}
+            "baseline": row["baseline_probability"],
+            "scenario": row["scenario_probability"],
+            "change": row["change"],
+            "change_low": row["change_low"],
+            "change_high": row["change_high"],
+        }
     return out
 
 
@@ -113,13 +136,17 @@ def headline(summary: dict[str, Any], dyad: str, variable: str) -> str:
     for name, window in summary["windows"].items():
         stats = window["dyads"].get(dyad, {}).get(variable)
         if stats:
-            lines.append(f"  {dyad} {variable} {name} ({window['from']}..{window['to']}): "
-                         f"{stats['baseline_median']:+.2f} -> {stats['scenario_median']:+.2f}; paired difference "
-                         f"median {stats['difference_median']:+.2f} [90%: {stats['difference_q05']:+.2f}, "
-                         f"{stats['difference_q95']:+.2f}]")
+            lines.append(
+                f"  {dyad} {variable} {name} ({window['from']}..{window['to']}): "
+                f"{stats['baseline_median']:+.2f} -> {stats['scenario_median']:+.2f}; paired difference "
+                f"median {stats['difference_median']:+.2f} [90%: {stats['difference_q05']:+.2f}, "
+                f"{stats['difference_q95']:+.2f}]"
+            )
     for channel, kinds in summary["milestones"].items():
         for kind, by_date in kinds.items():
             date, p = list(by_date.items())[-1]
-            lines.append(f"  {channel} {kind} by {date}: {p['baseline']:.2f} -> {p['scenario']:.2f} "
-                         f"({p['change']:+.2f} [90%: {p['change_low']:+.2f}, {p['change_high']:+.2f}])")
+            lines.append(
+                f"  {channel} {kind} by {date}: {p['baseline']:.2f} -> {p['scenario']:.2f} "
+                f"({p['change']:+.2f} [90%: {p['change_low']:+.2f}, {p['change_high']:+.2f}])"
+            )
     return "\n".join(lines)

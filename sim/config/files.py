@@ -64,11 +64,11 @@ def check_file(key: str, choice: str, path: Path, header: bool) -> None:
     except OSError as err:
         raise bad(f"cannot be read ({err.strerror or err})") from None
     if b"\0" in data:
-        raise bad(f"line {data[:data.index(b'\0')].count(b'\n') + 1}: binary data (a NUL byte), not a YAML text file")
+        raise bad(f"line {data[: data.index(b'\0')].count(b'\n') + 1}: binary data (a NUL byte), not a YAML text file")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        line = data[:err.start].count(b"\n") + 1
+        line = data[: err.start].count(b"\n") + 1
         raise bad(f"line {line}: not UTF-8 text (byte 0x{data[err.start]:02x}); save the file as UTF-8") from None
     lines = [line.strip() for line in text.splitlines()]
     content = [line for line in lines if line and not line.startswith("#")]
@@ -77,8 +77,10 @@ def check_file(key: str, choice: str, path: Path, header: bool) -> None:
     if header:
         first = next(k for k, line in enumerate(lines) if line and not line.startswith("#"))
         if not any(line.replace(" ", "") == HEADER.replace(" ", "") for line in lines[:first]):
-            raise bad(f"line 1: missing '{HEADER}' (a {key.lstrip('+~')} file sets keys at the top of the config; "
-                      f"see conf/{key.lstrip('+~')}/ for examples)")
+            raise bad(
+                f"line 1: missing '{HEADER}' (a {key.lstrip('+~')} file sets keys at the top of the config; "
+                f"see conf/{key.lstrip('+~')}/ for examples)"
+            )
     try:
         loaded = yaml.safe_load(text)
     except yaml.YAMLError as err:

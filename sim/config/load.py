@@ -39,12 +39,14 @@ def register_resolvers() -> None:
         OmegaConf.register_new_resolver("sweep_folder", _sweep_folder)
 
 
-def compose_config(overrides: list[str] | None = None, config_name: str = "config",
-                   return_hydra_config: bool = False) -> DictConfig:
+def compose_config(
+    overrides: list[str] | None = None, config_name: str = "config", return_hydra_config: bool = False
+) -> DictConfig:
     register_resolvers()
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        return compose(config_name=config_name, overrides=list(overrides or []),
-                       return_hydra_config=return_hydra_config)
+        return compose(
+            config_name=config_name, overrides=list(overrides or []), return_hydra_config=return_hydra_config
+        )
 
 
 def to_container(cfg: DictConfig) -> dict[str, Any]:

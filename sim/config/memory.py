@@ -78,9 +78,12 @@ def check_memory(cfg: dict[str, Any], ensembles: int = 1, limit: int | None = No
     need = ensembles * runs * months * dyads * variables * BYTES_PER_VALUE
     if need > limit:
         arms = f"{ensembles} ensembles x " if ensembles > 1 else ""
-        raise ConfigError("replicates", cfg["replicates"],
-                          f"needs about {size(need)} of memory ({arms}{runs:,} runs x {months} months x {dyads} dyads "
-                          f"x {variables} variables x {BYTES_PER_VALUE} bytes), more than the {size(limit)} "
-                          "available: run fewer replicates per folder (first_run= continues an ensemble in "
-                          "another folder), or use experiments/sweep.py, which records only the variables its "
-                          "outcomes read, chunk by chunk")
+        raise ConfigError(
+            "replicates",
+            cfg["replicates"],
+            f"needs about {size(need)} of memory ({arms}{runs:,} runs x {months} months x {dyads} dyads "
+            f"x {variables} variables x {BYTES_PER_VALUE} bytes), more than the {size(limit)} "
+            "available: run fewer replicates per folder (first_run= continues an ensemble in "
+            "another folder), or use experiments/sweep.py, which records only the variables its "
+            "outcomes read, chunk by chunk",
+        )

@@ -37,24 +37,64 @@ UNIT = "must be a level in [0, 1]"
 
 # params that are probabilities, shares or levels
 _UNIT_PARAMS = (
-    "generosity", "mistrust_bias", "rapport_clarity", "trust_reversion", "visit_probability",
-    "invitation_rate", "rapport_gain_bilateral", "rapport_gain_sideline", "rapport_reset",
-    "treaty_base_hazard", "territorial_hardness", "treaty_threshold", "channel_speed", "channel_close_speed",
+    "generosity",
+    "mistrust_bias",
+    "rapport_clarity",
+    "trust_reversion",
+    "visit_probability",
+    "invitation_rate",
+    "rapport_gain_bilateral",
+    "rapport_gain_sideline",
+    "rapport_reset",
+    "treaty_base_hazard",
+    "territorial_hardness",
+    "treaty_threshold",
+    "channel_speed",
+    "channel_close_speed",
     "summit_mandate",
-    "channel_trust_reference", "visit_openness", "visit_trust", "acceptance_openness",
-    "milestone_openness", "two_plus_two_trust", "joint_activity_rapport", "sanction_step_threshold",
+    "channel_trust_reference",
+    "visit_openness",
+    "visit_trust",
+    "acceptance_openness",
+    "milestone_openness",
+    "two_plus_two_trust",
+    "joint_activity_rapport",
+    "sanction_step_threshold",
 )
 _OPEN_UNIT_PARAMS = ("adjustment_speed", "valence_smoothing")
 _NONNEGATIVE_PARAMS = (
-    "implementation_noise", "trust_weight", "rapport_weight", "balance_weight", "wedge_weight",
-    "sanctions_resentment", "interdependence_damping", "stress_outreach", "investment_signal", "events_per_month",
-    "event_noise", "scheduled_event_weight", "policy_event_weight", "perception_noise", "signal_separation",
-    "cost_sensitivity", "relationship_value_investment", "relationship_value_trust", "channel_trust_slope",
-    "channel_rapport_slope", "channel_wedge_slope", "channel_penalty_slope", "sideline_slope", "acceptance_slope",
+    "implementation_noise",
+    "trust_weight",
+    "rapport_weight",
+    "balance_weight",
+    "wedge_weight",
+    "sanctions_resentment",
+    "interdependence_damping",
+    "stress_outreach",
+    "investment_signal",
+    "events_per_month",
+    "event_noise",
+    "scheduled_event_weight",
+    "policy_event_weight",
+    "perception_noise",
+    "signal_separation",
+    "cost_sensitivity",
+    "relationship_value_investment",
+    "relationship_value_trust",
+    "channel_trust_slope",
+    "channel_rapport_slope",
+    "channel_wedge_slope",
+    "channel_penalty_slope",
+    "sideline_slope",
+    "acceptance_slope",
     "treaty_veto_slope",
 )
 _POSITIVE_PARAMS = (
-    "cheap_signal_noise", "costly_signal_noise", "rapport_half_life", "mandate_half_life", "interdependence_reference",
+    "cheap_signal_noise",
+    "costly_signal_noise",
+    "rapport_half_life",
+    "mandate_half_life",
+    "interdependence_reference",
     "alliance_penalty_scale",
 )
 
@@ -65,8 +105,12 @@ def _check(ok: bool, path: str, value: object, allowed: str) -> None:
 
 
 def _finite(path: str, value: Any) -> float:
-    _check(isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value),
-           path, value, "must be a finite number")
+    _check(
+        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value),
+        path,
+        value,
+        "must be a finite number",
+    )
     return float(value)
 
 
@@ -103,11 +147,19 @@ class _Checker:
             return self.calendar.index(str(text))
         except ValueError as err:
             if "not a calendar date" in str(err):
-                raise ConfigError(path, text, "must be a real date, YYYY-MM or YYYY-MM-DD "
-                                  + str(err).rsplit(" (", 1)[-1].join("()")[:-1]) from None
-            raise ConfigError(path, text, str(err).split(": ", 1)[-1] if "not a month" in str(err)
-                              else f"must be a month inside the horizon {self.calendar.label(0)}.."
-                                   f"{self.calendar.label(self.calendar.n_steps - 1)}") from None
+                raise ConfigError(
+                    path,
+                    text,
+                    "must be a real date, YYYY-MM or YYYY-MM-DD " + str(err).rsplit(" (", 1)[-1].join("()")[:-1],
+                ) from None
+            raise ConfigError(
+                path,
+                text,
+                str(err).split(": ", 1)[-1]
+                if "not a month" in str(err)
+                else f"must be a month inside the horizon {self.calendar.label(0)}.."
+                f"{self.calendar.label(self.calendar.n_steps - 1)}",
+            ) from None
 
     def steps(self, path: str, steps: Iterable[Mapping[str, Any]], level_check=_unit) -> None:
         last = -1
@@ -123,8 +175,12 @@ class _Checker:
         _check(cfg["replicates"] >= 1, "replicates", cfg["replicates"], "must be >= 1")
         _check(0 <= cfg["seed"] <= SEED_MAX, "seed", cfg["seed"], f"must be an integer in [0, 2**64 - 1 = {SEED_MAX}]")
         _check(cfg["first_run"] >= 0, "first_run", cfg["first_run"], "must be >= 0")
-        _check(cfg["first_run"] + cfg["replicates"] - 1 <= SEED_MAX, "first_run", cfg["first_run"],
-               "run indices first_run .. first_run + replicates - 1 must stay below 2**64")
+        _check(
+            cfg["first_run"] + cfg["replicates"] - 1 <= SEED_MAX,
+            "first_run",
+            cfg["first_run"],
+            "run indices first_run .. first_run + replicates - 1 must stay below 2**64",
+        )
         self.names(cfg)
         _check(cfg["workers"] >= 0, "workers", cfg["workers"], "must be >= 0 (0: one per core)")
         self.horizon(sc)
@@ -139,16 +195,24 @@ class _Checker:
             section, key = path.split(".")
             if isinstance(cfg.get(section), Mapping) and key in cfg[section]:
                 name = cfg[section][key]
-                _check(isinstance(name, str) and bool(_NAME.match(name)), path, name,
-                       "must be a plain name of 1-100 characters: letters, digits, '_', '-', '.', not starting "
-                       "with '.' or '-' (it becomes a folder name)")
+                _check(
+                    isinstance(name, str) and bool(_NAME.match(name)),
+                    path,
+                    name,
+                    "must be a plain name of 1-100 characters: letters, digits, '_', '-', '.', not starting "
+                    "with '.' or '-' (it becomes a folder name)",
+                )
 
     def stop(self, cfg: Mapping[str, Any]) -> None:
         """A run may stop before the scenario's end; what it reports must lie inside what it simulates."""
         if cfg["stop"]:
             stop = self.date("stop", cfg["stop"])
-            _check(stop >= self.calendar.index(cfg["scenario"]["baseline_end"]) + 1, "stop", cfg["stop"],
-                   f"must be after scenario.baseline_end ({cfg['scenario']['baseline_end']})")
+            _check(
+                stop >= self.calendar.index(cfg["scenario"]["baseline_end"]) + 1,
+                "stop",
+                cfg["stop"],
+                f"must be after scenario.baseline_end ({cfg['scenario']['baseline_end']})",
+            )
             self.calendar = Calendar(self.calendar.start, self.calendar.start + stop)
 
     def horizon(self, sc: Mapping[str, Any]) -> None:
@@ -157,45 +221,76 @@ class _Checker:
                 parse_month(sc[key])
             except ValueError:
                 raise ConfigError(f"scenario.{key}", sc[key], "must be a month YYYY-MM") from None
-        _check(parse_month(sc["start"]) < parse_month(sc["end"]), "scenario.end", sc["end"],
-               f"must be after scenario.start ({sc['start']})")
+        _check(
+            parse_month(sc["start"]) < parse_month(sc["end"]),
+            "scenario.end",
+            sc["end"],
+            f"must be after scenario.start ({sc['start']})",
+        )
         self.calendar = Calendar.from_strings(sc["start"], sc["end"])
         base = self.date("scenario.baseline_end", sc["baseline_end"])
-        _check(base < self.calendar.n_steps - 1, "scenario.baseline_end", sc["baseline_end"],
-               "the baseline window must end before the horizon does")
+        _check(
+            base < self.calendar.n_steps - 1,
+            "scenario.baseline_end",
+            sc["baseline_end"],
+            "the baseline window must end before the horizon does",
+        )
         codes = self.countries
         _check(len(codes) >= 2, "scenario.countries", codes, "needs two or more countries")
         _check(len(set(codes)) == len(codes), "scenario.countries", codes, "country codes must be unique")
         for k, code in enumerate([*codes, *self.external]):
-            _check(isinstance(code, str) and bool(_CODE.match(code)), f"scenario.countries[{k}]", code,
-                   "a country code is 2-4 capital letters, e.g. JPN")
+            _check(
+                isinstance(code, str) and bool(_CODE.match(code)),
+                f"scenario.countries[{k}]",
+                code,
+                "a country code is 2-4 capital letters, e.g. JPN",
+            )
         overlap = set(codes) & set(self.external)
         _check(not overlap, "scenario.external_actors", sorted(overlap), "must not repeat scenario.countries")
 
     def scenario(self, sc: Mapping[str, Any]) -> None:
         prior = sc["default_initial_trust"]
-        _check(0.0 < _finite("scenario.default_initial_trust", prior) < 1.0, "scenario.default_initial_trust", prior,
-               "must be strictly between 0 and 1")
-        self.pair_map("scenario.initial_trust", sc["initial_trust"],
-                      lambda p, v: _check(0.0 < _finite(p, v) < 1.0, p, v, "trust must be strictly between 0 and 1"))
-        self.pair_map("scenario.affinity", sc["affinity"],
-                      lambda p, v: _check(-10 <= _finite(p, v) <= 10, p, v, "must be in [-10, 10]"))
+        _check(
+            0.0 < _finite("scenario.default_initial_trust", prior) < 1.0,
+            "scenario.default_initial_trust",
+            prior,
+            "must be strictly between 0 and 1",
+        )
+        self.pair_map(
+            "scenario.initial_trust",
+            sc["initial_trust"],
+            lambda p, v: _check(0.0 < _finite(p, v) < 1.0, p, v, "trust must be strictly between 0 and 1"),
+        )
+        self.pair_map(
+            "scenario.affinity",
+            sc["affinity"],
+            lambda p, v: _check(-10 <= _finite(p, v) <= 10, p, v, "must be in [-10, 10]"),
+        )
         for k, ch in enumerate(sc["affinity_changes"]):
             path = f"scenario.affinity_changes[{k}]"
             self.date(f"{path}.date", ch["date"])
-            _check(len(ch["pair"]) == 2 and ch["pair"][0] != ch["pair"][1], f"{path}.pair", ch["pair"],
-                   "must name two different countries")
+            _check(
+                len(ch["pair"]) == 2 and ch["pair"][0] != ch["pair"][1],
+                f"{path}.pair",
+                ch["pair"],
+                "must name two different countries",
+            )
             for code in ch["pair"]:
                 self.country(f"{path}.pair", code)
-            _check(-10 <= _finite(f"{path}.level", ch["level"]) <= 10, f"{path}.level", ch["level"],
-                   "must be in [-10, 10]")
+            _check(
+                -10 <= _finite(f"{path}.level", ch["level"]) <= 10, f"{path}.level", ch["level"], "must be in [-10, 10]"
+            )
         self.pair_map("scenario.initial_rapport", sc["initial_rapport"], _unit)
         _unit("scenario.default_initial_rapport", sc["default_initial_rapport"])
         for member, alliance in sc["alliances"].items():
             self.country(f"scenario.alliances.{member}", member)
             self.country(f"scenario.alliances.{member}.patron", alliance["patron"])
-            _check(alliance["patron"] != member, f"scenario.alliances.{member}.patron", alliance["patron"],
-                   "a country cannot be its own patron")
+            _check(
+                alliance["patron"] != member,
+                f"scenario.alliances.{member}.patron",
+                alliance["patron"],
+                "a country cannot be its own patron",
+            )
             _unit(f"scenario.alliances.{member}.commitment", alliance["commitment"])
         for key in ("pressure", "stress"):
             for code, steps in sc[key].items():
@@ -207,8 +302,12 @@ class _Checker:
             path = f"scenario.channels.{name}"
             self.country(f"{path}.owner", ch["owner"])
             self.country(f"{path}.partner", ch["partner"])
-            _check(ch["owner"] != ch["partner"], f"{path}.partner", ch["partner"],
-                   "a channel joins two different countries")
+            _check(
+                ch["owner"] != ch["partner"],
+                f"{path}.partner",
+                ch["partner"],
+                "a channel joins two different countries",
+            )
             _unit(f"{path}.initial_openness", ch["initial_openness"])
         for code, leaders in sc["leaders"].items():
             self.country(f"scenario.leaders.{code}", code)
@@ -217,8 +316,12 @@ class _Checker:
             self.date(f"scenario.summits[{k}].date", summit["date"])
             for a, code in enumerate(summit["attendees"]):
                 self.country(f"scenario.summits[{k}].attendees[{a}]", code)
-        _check(_finite("scenario.threat.half_life", sc["threat"]["half_life"]) > 0,
-               "scenario.threat.half_life", sc["threat"]["half_life"], "must be > 0")
+        _check(
+            _finite("scenario.threat.half_life", sc["threat"]["half_life"]) > 0,
+            "scenario.threat.half_life",
+            sc["threat"]["half_life"],
+            "must be > 0",
+        )
         for k, shock in enumerate(sc["threat"]["shocks"]):
             self.date(f"scenario.threat.shocks[{k}].date", shock["date"])
             _nonneg(f"scenario.threat.shocks[{k}].size", shock["size"])
@@ -265,8 +368,12 @@ class _Checker:
     def cameo(self, path: str, item: Mapping[str, Any]) -> None:
         code = item["cameo"]
         if item.get("goldstein") is None:
-            _check(code in cameo.goldstein_table(), f"{path}.cameo", code,
-                   "unknown CAMEO code (codes are strings such as '042'; see sim/data/cameo-goldstein-gdelt.tsv)")
+            _check(
+                code in cameo.goldstein_table(),
+                f"{path}.cameo",
+                code,
+                "unknown CAMEO code (codes are strings such as '042'; see sim/data/cameo-goldstein-gdelt.tsv)",
+            )
         else:
             g = _finite(f"{path}.goldstein", item["goldstein"])
             _check(-10 <= g <= 10, f"{path}.goldstein", g, "must be in [-10, 10]")
@@ -285,13 +392,25 @@ class _Checker:
                 if sched["lifted"]:
                     self.date(f"{path}.lifted", sched["lifted"])
                 for k, step in enumerate(sched["steps"]):
-                    _check(step["level"] * sched["scale"] <= 1.0, f"{path}.scale", sched["scale"],
-                           f"scaled level of step {k} ({step['level']} x scale) must stay <= 1")
+                    _check(
+                        step["level"] * sched["scale"] <= 1.0,
+                        f"{path}.scale",
+                        sched["scale"],
+                        f"scaled level of step {k} ({step['level']} x scale) must stay <= 1",
+                    )
                 if sched["rule"] == "alignment":
-                    _check(sender in sc["alliances"], f"{path}.rule", "alignment",
-                           f"needs scenario.alliances.{sender} (the ally it aligns with)")
-                    _check(len(sched["reference"]) > 0, f"{path}.reference", sched["reference"],
-                           "alignment needs one or more reference senders")
+                    _check(
+                        sender in sc["alliances"],
+                        f"{path}.rule",
+                        "alignment",
+                        f"needs scenario.alliances.{sender} (the ally it aligns with)",
+                    )
+                    _check(
+                        len(sched["reference"]) > 0,
+                        f"{path}.reference",
+                        sched["reference"],
+                        "alignment needs one or more reference senders",
+                    )
                     for k, ref in enumerate(sched["reference"]):
                         ref_path = f"{path}.reference[{k}]"
                         ok = table.get(ref, {}).get(target, {}).get("rule") == "schedule"
@@ -327,8 +446,12 @@ class _Checker:
         for key in _NONNEGATIVE_PARAMS:
             _nonneg(f"params.{key}", p[key])
         _check(p["events_per_month"] <= 1000, "params.events_per_month", p["events_per_month"], "must be <= 1000")
-        _check(p["relationship_value_base"] > 0, "params.relationship_value_base", p["relationship_value_base"],
-               "must be > 0 (keeps partial alignment strictly below the reference level)")
+        _check(
+            p["relationship_value_base"] > 0,
+            "params.relationship_value_base",
+            p["relationship_value_base"],
+            "must be > 0 (keeps partial alignment strictly below the reference level)",
+        )
         self.pair_map("params.threat_weights", p["threat_weights"], _finite)
         self.pair_map("params.reciprocity_by_dyad", p["reciprocity_by_dyad"], _nonneg)
         _nonneg("params.reciprocity", p["reciprocity"])
@@ -339,12 +462,19 @@ class _Checker:
             return p["reciprocity_by_dyad"].get(i, {}).get(j, p["reciprocity"])
 
         for a, i in enumerate(self.countries):
-            for j in self.countries[a + 1:]:
+            for j in self.countries[a + 1 :]:
                 product = k(i, j) * k(j, i)
-                path = (f"params.reciprocity_by_dyad.{i}.{j}" if (i in p["reciprocity_by_dyad"] or
-                        j in p["reciprocity_by_dyad"]) else "params.reciprocity")
-                _check(product < 1.0, path, k(i, j),
-                       f"unstable reciprocity: k_{i}{j} * k_{j}{i} = {product:g} must be < 1 (Richardson)")
+                path = (
+                    f"params.reciprocity_by_dyad.{i}.{j}"
+                    if (i in p["reciprocity_by_dyad"] or j in p["reciprocity_by_dyad"])
+                    else "params.reciprocity"
+                )
+                _check(
+                    product < 1.0,
+                    path,
+                    k(i, j),
+                    f"unstable reciprocity: k_{i}{j} * k_{j}{i} = {product:g} must be < 1 (Richardson)",
+                )
 
     def report(self, rep: Mapping[str, Any]) -> None:
         for name, window in rep["windows"].items():
@@ -377,8 +507,10 @@ def _typed(path: str, schema: type, entry: Any) -> dict[str, Any]:
 
 def _fill_tables(cfg: dict[str, Any]) -> None:
     sc = cfg["scenario"]
-    for table, schema, path in ((sc["sanctions"], SanctionSchedule, "scenario.sanctions"),
-                                (sc["investment"]["flows"], InvestmentFlow, "scenario.investment.flows")):
+    for table, schema, path in (
+        (sc["sanctions"], SanctionSchedule, "scenario.sanctions"),
+        (sc["investment"]["flows"], InvestmentFlow, "scenario.investment.flows"),
+    ):
         for src, row in table.items():
             if not isinstance(row, Mapping):
                 raise ConfigError(f"{path}.{src}", row, "must map target country codes to entries")

@@ -54,25 +54,62 @@ def controls_for(cfg: dict[str, Any]) -> list[Control]:
         for target, sched in targets.items():
             top = max((s["level"] for s in sched.get("steps", [])), default=0.0)
             high = min(SANCTION_SCALE_MAX, 1.0 / top) if top > 0 else SANCTION_SCALE_MAX  # scaled levels stay <= 1
-            out.append(Control(f"scenario.sanctions.{sender}.{target}.scale", f"{sender}→{target} sanctions ×",
-                               0.0, round(high - 0.005, 2) if high < SANCTION_SCALE_MAX else high, 0.05,
-                               float(sched["scale"]), "sanctions"))
+            out.append(
+                Control(
+                    f"scenario.sanctions.{sender}.{target}.scale",
+                    f"{sender}→{target} sanctions ×",
+                    0.0,
+                    round(high - 0.005, 2) if high < SANCTION_SCALE_MAX else high,
+                    0.05,
+                    float(sched["scale"]),
+                    "sanctions",
+                )
+            )
     for member, alliance in sc["alliances"].items():
-        out.append(Control(f"scenario.alliances.{member}.commitment", f"{member} commitment", 0.0, 1.0, 0.05,
-                           float(alliance["commitment"]), "alliance"))
+        out.append(
+            Control(
+                f"scenario.alliances.{member}.commitment",
+                f"{member} commitment",
+                0.0,
+                1.0,
+                0.05,
+                float(alliance["commitment"]),
+                "alliance",
+            )
+        )
     for patron, steps in sc["pressure"].items():
         for k, step in enumerate(steps):
-            out.append(Control(f"scenario.pressure.{patron}.{k}.level", f"{patron} pressure {step['date']}",
-                               0.0, 1.0, 0.05, float(step["level"]), "alliance"))
+            out.append(
+                Control(
+                    f"scenario.pressure.{patron}.{k}.level",
+                    f"{patron} pressure {step['date']}",
+                    0.0,
+                    1.0,
+                    0.05,
+                    float(step["level"]),
+                    "alliance",
+                )
+            )
     inv = sc["investment"]
     for investor, hosts in inv["flows"].items():
         for host, flow in hosts.items():
-            out.append(Control(f"scenario.investment.flows.{investor}.{host}.baseline_flow",
-                               f"{investor}→{host} flow", 0.0, FLOW_MAX, 0.005,
-                               float(flow["baseline_flow"]), "investment"))
+            out.append(
+                Control(
+                    f"scenario.investment.flows.{investor}.{host}.baseline_flow",
+                    f"{investor}→{host} flow",
+                    0.0,
+                    FLOW_MAX,
+                    0.005,
+                    float(flow["baseline_flow"]),
+                    "investment",
+                )
+            )
     for code, value in inv["exposure"].items():
-        out.append(Control(f"scenario.investment.exposure.{code}", f"{code} exposure",
-                           0.0, 1.0, 0.05, float(value), "investment"))
+        out.append(
+            Control(
+                f"scenario.investment.exposure.{code}", f"{code} exposure", 0.0, 1.0, 0.05, float(value), "investment"
+            )
+        )
     for name, (label, low, high, step) in BEHAVIOUR.items():
         out.append(Control(f"params.{name}", label, low, high, step, float(params[name]), "behaviour"))
     return out

@@ -69,8 +69,14 @@ class Engine:
             if key in self._arms:
                 self._arms.move_to_end(key)
                 return self._arms[key]
-        model = RelationsModel(self.config(scenario), runs=np.arange(replicates), settings=dict(settings),
-                               record=VARIABLES, record_events=False, rng=seed)
+        model = RelationsModel(
+            self.config(scenario),
+            runs=np.arange(replicates),
+            settings=dict(settings),
+            record=VARIABLES,
+            record_events=False,
+            rng=seed,
+        )
         ens = Ensemble.from_model(model.run())
         with self._lock:
             self._arms[key] = ens
@@ -105,8 +111,16 @@ def milestone_probabilities(arm: Ensemble, baseline: Ensemble) -> list[dict[str,
         for milestone, steps in arm.milestones.items():
             p_arm = float(np.mean(steps[:, c] >= 0))
             p_base = float(np.mean(baseline.milestones[milestone][:, c] >= 0))
-            rows.append({"channel": name, "milestone": milestone, "runs": len(arm.runs),
-                         "p": p_arm, "p_baseline": p_base, "change": p_arm - p_base})
+            rows.append(
+                {
+                    "channel": name,
+                    "milestone": milestone,
+                    "runs": len(arm.runs),
+                    "p": p_arm,
+                    "p_baseline": p_base,
+                    "change": p_arm - p_base,
+                }
+            )
     return rows
 
 

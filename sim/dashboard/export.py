@@ -61,32 +61,40 @@ def _nest(cfg_scenario: dict[str, Any], settings: dict[str, float]) -> dict[str,
 def scenario_overlay(name: str, base: str, cfg: dict[str, Any], settings: dict[str, float]) -> str:
     """``conf/scenario/<name>.yaml``: ``base`` with the scenario sliders' values."""
     changes = _nest(cfg["scenario"], {k: v for k, v in settings.items() if k.startswith("scenario.")})
-    header = (f"# Saved from the dashboard: scenario {base} with the settings below; everything else is {base}.\n"
-              f"#   python experiments/run.py scenario={name}\n")
-    body = {"defaults": [base, "_self_"], "name": name,
-            "description": f"{base} as edited in the dashboard", **changes}
+    header = (
+        f"# Saved from the dashboard: scenario {base} with the settings below; everything else is {base}.\n"
+        f"#   python experiments/run.py scenario={name}\n"
+    )
+    body = {"defaults": [base, "_self_"], "name": name, "description": f"{base} as edited in the dashboard", **changes}
     return header + yaml.safe_dump(body, sort_keys=False, width=120)
 
 
-def experiment_overlay(name: str, base: str, cfg: dict[str, Any], settings: dict[str, float], replicates: int,
-                       seed: int) -> str:
+def experiment_overlay(
+    name: str, base: str, cfg: dict[str, Any], settings: dict[str, float], replicates: int, seed: int
+) -> str:
     """``conf/experiment/<name>.yaml``: the edited scenario against ``base``, common random numbers."""
     scenario_changes = _nest(cfg["scenario"], {k: v for k, v in settings.items() if k.startswith("scenario.")})
     params = {k.removeprefix("params."): v for k, v in settings.items() if k.startswith("params.")}
-    header = ("# @package _global_\n"
-              f"# Saved from the dashboard: {base} with the dashboard's settings against {base} as shipped, with the\n"
-              "# same seed and run indices in both arms (what the dashboard's paired difference shows).\n"
-              f"#   python experiments/compare.py experiment={name}\n")
+    header = (
+        "# @package _global_\n"
+        f"# Saved from the dashboard: {base} with the dashboard's settings against {base} as shipped, with the\n"
+        "# same seed and run indices in both arms (what the dashboard's paired difference shows).\n"
+        f"#   python experiments/compare.py experiment={name}\n"
+    )
     body: dict[str, Any] = {
         "defaults": [{"/scenario@compare.baseline": base}, {"override /scenario": base}, "_self_"],
-        "seed": seed, "replicates": replicates,
+        "seed": seed,
+        "replicates": replicates,
         "scenario": {"name": name, **scenario_changes},
     }
     if params:
         body["params"] = params
-    body["compare"] = {"name": name, "description": f"{base} as edited in the dashboard, against {base}",
-                       "dyads": ["JPN->RUS", "RUS->JPN"],
-                       "variables": ["nci", "trust", "sanctions", "channel_openness"]}
+    body["compare"] = {
+        "name": name,
+        "description": f"{base} as edited in the dashboard, against {base}",
+        "dyads": ["JPN->RUS", "RUS->JPN"],
+        "variables": ["nci", "trust", "sanctions", "channel_openness"],
+    }
     return header + yaml.safe_dump(body, sort_keys=False, width=120)
 
 
@@ -95,8 +103,10 @@ def overlay_path(group: str, name: str, conf_dir: Path = CONF_DIR) -> Path:
     if group not in GROUPS:
         raise ExportError(f"group {group!r}: allowed: {', '.join(GROUPS)}")
     if not NAME.fullmatch(name or ""):
-        raise ExportError(f"file name {name!r}: use a plain name of letters, digits and _ (starting with a "
-                          "letter, at most 64), no path or extension")
+        raise ExportError(
+            f"file name {name!r}: use a plain name of letters, digits and _ (starting with a "
+            "letter, at most 64), no path or extension"
+        )
     folder = (conf_dir / group).resolve()
     path = (folder / f"{name}.yaml").resolve()
     if path.parent != folder:

@@ -10,8 +10,13 @@ from sim.dashboard.ensemble import band, paired_band
 from sim.results import Ensemble
 
 ARM, BASE = "#1f5fa8", "#6b6b6b"
-UNITS = {"nci": "NCI (Goldstein, −10..+10)", "trust": "trust (probability)", "sanctions": "sanction level (0..1)",
-         "investment_stock": "investment stock (model units)", "channel_openness": "channel openness (0..1)"}
+UNITS = {
+    "nci": "NCI (Goldstein, −10..+10)",
+    "trust": "trust (probability)",
+    "sanctions": "sanction level (0..1)",
+    "investment_stock": "investment stock (model units)",
+    "channel_openness": "channel openness (0..1)",
+}
 
 
 def _months(ens: Ensemble) -> np.ndarray:
@@ -27,8 +32,7 @@ def _year(month: str) -> float:
 def _axes(fig: Figure, rows: int, cols: int, top: float):
     """A grid of panels sharing x, with fixed margins (no constrained layout: it draws the figure twice)."""
     axes = fig.subplots(rows, cols, sharex=True, squeeze=False)
-    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.08 if rows > 1 else 0.15, top=top, hspace=0.35,
-                        wspace=0.3)
+    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.08 if rows > 1 else 0.15, top=top, hspace=0.35, wspace=0.3)
     for ax in axes[-1]:
         ax.xaxis.set_major_locator(MultipleLocator(1))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{round(v)}"))
@@ -41,13 +45,24 @@ def _markers(ax, markers: dict[str, str], numbered: bool) -> None:
         x = _year(month)
         ax.axvline(x, color="#b03030", lw=0.7, ls=":", zorder=1)
         if numbered:
-            ax.annotate(str(k), (x, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 2 + 7 * (k % 2)),
-                        textcoords="offset points", ha="center", va="bottom", fontsize=7, color="#b03030")
+            ax.annotate(
+                str(k),
+                (x, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(0, 2 + 7 * (k % 2)),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                color="#b03030",
+            )
 
 
 def marker_legend(markers: dict[str, str]) -> str:
-    return "  ".join(f"{k} {name} ({month[:7]})"
-                     for k, (name, month) in enumerate(sorted(markers.items(), key=lambda kv: kv[1]), start=1))
+    return "  ".join(
+        f"{k} {name} ({month[:7]})"
+        for k, (name, month) in enumerate(sorted(markers.items(), key=lambda kv: kv[1]), start=1)
+    )
 
 
 def _bands(ax, x, q: np.ndarray, colour: str, label: str) -> None:
@@ -65,15 +80,21 @@ def nci_figure(arm: Ensemble, baseline: Ensemble, dyads: list[str], markers: dic
     for k, (ax, dyad) in enumerate(zip(axes, dyads, strict=True)):
         src, tgt = dyad.split("->")
         _bands(ax, x, band(arm, "nci", src, tgt), ARM, "this setting (median, 50%, 90%)")
-        ax.plot(x, band(baseline, "nci", src, tgt)[2], color=BASE, lw=1, ls="--", label="scenario as shipped (median)",
-                drawstyle="steps-mid")
+        ax.plot(
+            x,
+            band(baseline, "nci", src, tgt)[2],
+            color=BASE,
+            lw=1,
+            ls="--",
+            label="scenario as shipped (median)",
+            drawstyle="steps-mid",
+        )
         _markers(ax, markers, numbered=k == 0)
         ax.set_ylabel(f"{src}→{tgt}\nNCI")
         ax.axhline(0, color="black", lw=0.4)
     handles, labels = axes[0].get_legend_handles_labels()  # above the panels: never over the bands
     fig.legend(handles, labels, loc="upper right", fontsize=7, ncols=2, frameon=False)
-    fig.suptitle(f"Net cooperation index (Goldstein, −10..+10), {len(arm.runs)} runs", fontsize=10, x=0.09,
-                 ha="left")
+    fig.suptitle(f"Net cooperation index (Goldstein, −10..+10), {len(arm.runs)} runs", fontsize=10, x=0.09, ha="left")
     return fig
 
 
@@ -87,8 +108,15 @@ def state_figure(arm: Ensemble, baseline: Ensemble, dyad: str, markers: dict[str
         q = band(arm, variable, src, tgt)
         base = band(baseline, variable, src, tgt)
         if not (np.ptp(q) or np.ptp(base) or q.any() or base.any()):
-            ax.text(0.5, 0.5, f"{src}→{tgt}: always 0 here", transform=ax.transAxes, ha="center", va="center",
-                    color="#666666")
+            ax.text(
+                0.5,
+                0.5,
+                f"{src}→{tgt}: always 0 here",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                color="#666666",
+            )
         _bands(ax, x, q, ARM, "this setting")
         ax.plot(x, base[2], color=BASE, lw=1, ls="--", label="as shipped", drawstyle="steps-mid")
         _markers(ax, markers, numbered=False)

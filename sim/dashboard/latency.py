@@ -35,13 +35,20 @@ def measure(runs: int = 50, repeats: int = 5, seed: int = 20161215) -> list[dict
         wall, cpu = time.perf_counter(), time.process_time()
         result = engine.update(request)
         simulated, simulated_cpu = time.perf_counter() - wall, time.process_time() - cpu
-        for fig in (nci_figure(result.arm, result.baseline, DYADS, markers),
-                    state_figure(result.arm, result.baseline, DYADS[0], markers),
-                    difference_figure(result.arm, result.baseline, DYADS, markers)):
+        for fig in (
+            nci_figure(result.arm, result.baseline, DYADS, markers),
+            state_figure(result.arm, result.baseline, DYADS[0], markers),
+            difference_figure(result.arm, result.baseline, DYADS, markers),
+        ):
             _png(fig)
-        rows.append({"simulate_wall_s": simulated, "simulate_cpu_s": simulated_cpu,
-                     "total_wall_s": time.perf_counter() - wall,
-                     "total_cpu_s": time.process_time() - cpu})
+        rows.append(
+            {
+                "simulate_wall_s": simulated,
+                "simulate_cpu_s": simulated_cpu,
+                "total_wall_s": time.perf_counter() - wall,
+                "total_cpu_s": time.process_time() - cpu,
+            }
+        )
     return rows
 
 
@@ -52,12 +59,15 @@ def main(argv: list[str]) -> None:
     for row in rows:
         print(" ".join(f"{k}={v:.3f}" for k, v in row.items()))
     best = min(rows, key=lambda r: r["total_wall_s"])
+
     def median(key: str) -> float:
         return sorted(r[key] for r in rows)[len(rows) // 2]
 
-    print(f"{runs}-run update: median {median('total_wall_s'):.2f} s wall, {median('total_cpu_s'):.2f} s CPU "
-          f"(simulation {median('simulate_cpu_s'):.2f} s CPU); best {best['total_wall_s']:.2f} s wall; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"{runs}-run update: median {median('total_wall_s'):.2f} s wall, {median('total_cpu_s'):.2f} s CPU "
+        f"(simulation {median('simulate_cpu_s'):.2f} s CPU); best {best['total_wall_s']:.2f} s wall; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
 
 
 if __name__ == "__main__":

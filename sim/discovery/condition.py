@@ -17,7 +17,11 @@ import numpy as np
 from sim.config.errors import ConfigError
 
 OPERATORS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
-    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+}
 _PATTERN = re.compile(r"^\s*(?P<outcome>[A-Za-z_][A-Za-z0-9_]*)\s*(?P<op><=|>=|<|>)\s*(?P<value>\S+)\s*$")
 KEY = "condition"
 
@@ -45,8 +49,12 @@ def parse_condition(text: object, outcomes: Iterable[str]) -> Condition:
         raise ConfigError(KEY, text, "must be a text '<outcome> <op> <number>', e.g. 'nci_jr_thaw < 1'")
     found = _PATTERN.match(text)
     if found is None:
-        raise ConfigError(KEY, text, "must read '<outcome> <op> <number>' with <op> one of "
-                          f"{', '.join(OPERATORS)}, e.g. '{allowed[0] if allowed else 'nci_jr_thaw'} >= 0.5'")
+        raise ConfigError(
+            KEY,
+            text,
+            "must read '<outcome> <op> <number>' with <op> one of "
+            f"{', '.join(OPERATORS)}, e.g. '{allowed[0] if allowed else 'nci_jr_thaw'} >= 0.5'",
+        )
     try:
         value = float(found["value"])
     except ValueError:

@@ -40,13 +40,25 @@ def choose_step(trajectory: pd.DataFrame, min_density: float) -> tuple[int, str]
 def find_box(x: pd.DataFrame, holds: np.ndarray, discovery: Discovery) -> Box:
     import prim  # imports matplotlib widgets: only when a discovery runs
 
-    finder = prim.Prim(x, np.asarray(holds, dtype=bool), threshold=None, peel_alpha=discovery.peel_alpha,
-                       paste_alpha=discovery.paste_alpha, mass_min=discovery.mass_min)
+    finder = prim.Prim(
+        x,
+        np.asarray(holds, dtype=bool),
+        threshold=None,
+        peel_alpha=discovery.peel_alpha,
+        paste_alpha=discovery.paste_alpha,
+        mass_min=discovery.mass_min,
+    )
     box = finder.find_box()
     raw = box.peeling_trajectory.reset_index(drop=True)
-    trajectory = pd.DataFrame({"step": np.arange(len(raw)), "coverage": raw["coverage"].astype(float),
-                               "density": raw["density"].astype(float), "mass": raw["mass"].astype(float),
-                               "restricted": raw["res dim"].astype(int)})
+    trajectory = pd.DataFrame(
+        {
+            "step": np.arange(len(raw)),
+            "coverage": raw["coverage"].astype(float),
+            "density": raw["density"].astype(float),
+            "mass": raw["mass"].astype(float),
+            "restricted": raw["res dim"].astype(int),
+        }
+    )
     chosen, reason = choose_step(trajectory, discovery.min_density)
     box.select(chosen)
     qp = box.limits  # index: restricted parameters; columns min, max, qp values
@@ -57,9 +69,18 @@ def find_box(x: pd.DataFrame, holds: np.ndarray, discovery: Discovery) -> Box:
         box_low = float(qp.loc[name, "min"]) if restricted else low
         box_high = float(qp.loc[name, "max"]) if restricted else high
         share = (box_high - box_low) / (high - low) if high > low else 1.0
-        rows.append({"parameter": name, "low": box_low, "high": box_high, "sweep_low": low, "sweep_high": high,
-                     "restricted": restricted, "share_of_range": share,
-                     "qp_value": float(qp.loc[name, "qp values"]) if restricted else np.nan})
+        rows.append(
+            {
+                "parameter": name,
+                "low": box_low,
+                "high": box_high,
+                "sweep_low": low,
+                "sweep_high": high,
+                "restricted": restricted,
+                "share_of_range": share,
+                "qp_value": float(qp.loc[name, "qp values"]) if restricted else np.nan,
+            }
+        )
     limits = pd.DataFrame(rows)
     return Box(trajectory, chosen, limits, reason)
 

@@ -41,8 +41,12 @@ def sweep_folder(cfg: dict[str, Any]) -> Path:
 
 def _fraction(cfg: dict[str, Any], key: str, low: float, high: float) -> float:
     value = cfg.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
-            or not low < value <= high:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not low < value <= high
+    ):
         raise ConfigError(key, value, f"must be a number in ({low:g}, {high:g}]")
     return float(value)
 
@@ -55,23 +59,32 @@ def check_discovery(cfg: dict[str, Any]) -> Discovery:
     folder = sweep_folder(cfg)
     missing = [name for name in SWEEP_FILES if not (folder / name).is_file()]
     if missing:
-        raise ConfigError("folder", str(cfg["folder"]), f"not a finished sweep folder (no {', '.join(missing)} in "
-                          f"{folder})")
+        raise ConfigError(
+            "folder", str(cfg["folder"]), f"not a finished sweep folder (no {', '.join(missing)} in {folder})"
+        )
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         raise ConfigError("folder", str(cfg["folder"]), f"its manifest.json is unreadable: {err}") from None
     if not isinstance(manifest, dict) or manifest.get("task", "sweep") != "sweep" or "sweep" not in manifest:
-        raise ConfigError("folder", str(cfg["folder"]), f"{folder} is a {manifest.get('task', 'unknown')} folder, "
-                          "not a sweep folder")
+        raise ConfigError(
+            "folder", str(cfg["folder"]), f"{folder} is a {manifest.get('task', 'unknown')} folder, not a sweep folder"
+        )
     outcomes = _outcome_names(folder)
     condition = parse_condition(cfg.get("condition"), outcomes)
     cases = cfg.get("cases")
     if cases not in CASES:
         raise ConfigError("cases", cases, f"one of {', '.join(CASES)}")
-    return Discovery(folder, condition, cases, _fraction(cfg, "min_density", 0.0, 1.0),
-                     _fraction(cfg, "peel_alpha", 0.0, 0.5), _fraction(cfg, "paste_alpha", 0.0, 0.5),
-                     _fraction(cfg, "mass_min", 0.0, 1.0), manifest)
+    return Discovery(
+        folder,
+        condition,
+        cases,
+        _fraction(cfg, "min_density", 0.0, 1.0),
+        _fraction(cfg, "peel_alpha", 0.0, 0.5),
+        _fraction(cfg, "paste_alpha", 0.0, 0.5),
+        _fraction(cfg, "mass_min", 0.0, 1.0),
+        manifest,
+    )
 
 
 def _outcome_names(folder: Path) -> list[str]:

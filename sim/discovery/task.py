@@ -21,8 +21,13 @@ from sim.io import atomic_write, atomic_write_text, ensure_fresh, sha256
 from sim.manifest import build_manifest
 from sim.report import write_report
 
-TRAJECTORY, BOX, SUMMARY, FIGURES, MANIFEST = "peeling_trajectory.csv", "box.csv", "summary.json", "figures", \
-    "manifest.json"
+TRAJECTORY, BOX, SUMMARY, FIGURES, MANIFEST = (
+    "peeling_trajectory.csv",
+    "box.csv",
+    "summary.json",
+    "figures",
+    "manifest.json",
+)
 INPUTS = ("design.parquet", "outcomes.parquet")
 
 
@@ -30,8 +35,12 @@ def check_cases(discovery: Discovery, holds: np.ndarray) -> None:
     """PRIM needs cases where the condition holds and cases where it fails."""
     n, hits = len(holds), int(holds.sum())
     if hits == 0 or hits == n:
-        raise ConfigError("condition", str(discovery.condition), f"holds in {hits} of {n} cases "
-                          f"({discovery.cases}): nothing to tell apart; choose a threshold inside the outcome's range")
+        raise ConfigError(
+            "condition",
+            str(discovery.condition),
+            f"holds in {hits} of {n} cases "
+            f"({discovery.cases}): nothing to tell apart; choose a threshold inside the outcome's range",
+        )
 
 
 def run_discovery(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | None = None) -> dict[str, Any]:
@@ -42,19 +51,22 @@ def run_discovery(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | Non
     box = find_box(x, holds, discovery)
     summary = describe(discovery, box, holds)
     written = [
-        atomic_write(out_dir / TRAJECTORY,
-                     lambda tmp: box.trajectory.to_csv(tmp, index=False, lineterminator="\n")),
+        atomic_write(out_dir / TRAJECTORY, lambda tmp: box.trajectory.to_csv(tmp, index=False, lineterminator="\n")),
         atomic_write(out_dir / BOX, lambda tmp: box.limits.to_csv(tmp, index=False, lineterminator="\n")),
         atomic_write_text(out_dir / SUMMARY, json.dumps(summary, indent=2) + "\n"),
         *write_discovery_figures(x, values, holds, box, discovery.condition, discovery.cases, out_dir / FIGURES),
     ]
     written.append(write_report(out_dir, written, task="discovery", cfg=cfg, overrides=list(overrides or [])))
     files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
-    manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files,
-                              task="discovery")
-    manifest["discovery"] = {"sweep_folder": cfg["folder"], "sweep": discovery.sweep.get("sweep", {}).get("name"),
-                             "sweep_fingerprint": discovery.sweep.get("sweep", {}).get("fingerprint"),
-                             "inputs": {name: sha256(discovery.folder / name) for name in INPUTS}}
+    manifest = build_manifest(
+        root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files, task="discovery"
+    )
+    manifest["discovery"] = {
+        "sweep_folder": cfg["folder"],
+        "sweep": discovery.sweep.get("sweep", {}).get("name"),
+        "sweep_fingerprint": discovery.sweep.get("sweep", {}).get("fingerprint"),
+        "inputs": {name: sha256(discovery.folder / name) for name in INPUTS},
+    }
     atomic_write_text(out_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
     return summary
 
@@ -65,25 +77,44 @@ def describe(discovery: Discovery, box: Box, holds: np.ndarray) -> dict[str, Any
     restricted = box.limits[box.limits["restricted"]]
     sweep = discovery.sweep.get("sweep", {})
     return {
-        "condition": {"outcome": discovery.condition.outcome, "op": discovery.condition.op,
-                      "value": discovery.condition.value, "text": str(discovery.condition)},
-        "sweep": {"name": sweep.get("name"), "fingerprint": sweep.get("fingerprint"), "points": sweep.get("points"),
-                  "replicates": sweep.get("replicates")},
-        "cases": discovery.cases, "n_cases": len(holds), "n_of_interest": int(holds.sum()),
+        "condition": {
+            "outcome": discovery.condition.outcome,
+            "op": discovery.condition.op,
+            "value": discovery.condition.value,
+            "text": str(discovery.condition),
+        },
+        "sweep": {
+            "name": sweep.get("name"),
+            "fingerprint": sweep.get("fingerprint"),
+            "points": sweep.get("points"),
+            "replicates": sweep.get("replicates"),
+        },
+        "cases": discovery.cases,
+        "n_cases": len(holds),
+        "n_of_interest": int(holds.sum()),
         "share_of_interest": float(holds.mean()),
-        "box": {"step": box.chosen, "steps": len(box.trajectory), "chosen_by": box.reason,
-                "coverage": float(chosen["coverage"]), "density": float(chosen["density"]),
-                "mass": float(chosen["mass"]),
-                "limits": {row.parameter: {"low": row.low, "high": row.high, "qp_value": row.qp_value}
-                           for row in restricted.itertuples()}},
+        "box": {
+            "step": box.chosen,
+            "steps": len(box.trajectory),
+            "chosen_by": box.reason,
+            "coverage": float(chosen["coverage"]),
+            "density": float(chosen["density"]),
+            "mass": float(chosen["mass"]),
+            "limits": {
+                row.parameter: {"low": row.low, "high": row.high, "qp_value": row.qp_value}
+                for row in restricted.itertuples()
+            },
+        },
     }
 
 
 def headline(summary: dict[str, Any]) -> str:
     b = summary["box"]
-    lines = [f"{summary['condition']['text']}: holds in {summary['n_of_interest']:,} of {summary['n_cases']:,} "
-             f"cases ({summary['cases']}); PRIM box (step {b['step']} of {b['steps']}, {b['chosen_by']}): "
-             f"coverage {b['coverage']:.2f}, density {b['density']:.2f}, mass {b['mass']:.2f}"]
+    lines = [
+        f"{summary['condition']['text']}: holds in {summary['n_of_interest']:,} of {summary['n_cases']:,} "
+        f"cases ({summary['cases']}); PRIM box (step {b['step']} of {b['steps']}, {b['chosen_by']}): "
+        f"coverage {b['coverage']:.2f}, density {b['density']:.2f}, mass {b['mass']:.2f}"
+    ]
     for name, lim in b["limits"].items():
         lines.append(f"  {lim['low']:.4g} <= {name} <= {lim['high']:.4g}  (quasi-p {lim['qp_value']:.2g})")
     if not b["limits"]:

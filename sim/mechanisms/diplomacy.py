@@ -7,17 +7,31 @@ import numpy as np
 from sim.mechanisms.trust import logistic
 
 
-def channel_target(mean_trust, rapport, wedge, penalty_share, *, channel_intercept, channel_trust_slope,
-                   channel_trust_reference, channel_rapport_slope, channel_wedge_slope,
-                   channel_penalty_slope) -> np.ndarray:
+def channel_target(
+    mean_trust,
+    rapport,
+    wedge,
+    penalty_share,
+    *,
+    channel_intercept,
+    channel_trust_slope,
+    channel_trust_reference,
+    channel_rapport_slope,
+    channel_wedge_slope,
+    channel_penalty_slope,
+) -> np.ndarray:
     """``O* = σ(c0 + c_τ(τ̄ - τ_ref) + c_R(Rap - 0.5) + c_W·W - c_P·Pen/P0)``.
 
     Channels (2+2, visa and investment talks) open with mutual trust, rapport and the wedge motive, and
     close under the patron's pressure (Snyder 1984; Crawford 2011; MODEL-NOTES S2).
     """
-    return logistic(channel_intercept + channel_trust_slope * (mean_trust - channel_trust_reference)
-                    + channel_rapport_slope * (rapport - 0.5) + channel_wedge_slope * wedge
-                    - channel_penalty_slope * penalty_share)
+    return logistic(
+        channel_intercept
+        + channel_trust_slope * (mean_trust - channel_trust_reference)
+        + channel_rapport_slope * (rapport - 0.5)
+        + channel_wedge_slope * wedge
+        - channel_penalty_slope * penalty_share
+    )
 
 
 def adjust(level: np.ndarray, target: np.ndarray, speed, close_speed) -> np.ndarray:
@@ -69,7 +83,6 @@ def sideline_probability(rapport: np.ndarray, mean_trust: np.ndarray, summits: n
     return 1.0 - (1.0 - p) ** summits
 
 
-def acceptance_probability(openness, wedge, trust, *, acceptance_slope, acceptance_openness,
-                           visit_trust) -> np.ndarray:
+def acceptance_probability(openness, wedge, trust, *, acceptance_slope, acceptance_openness, visit_trust) -> np.ndarray:
     """``σ(s·(O - O_acc) + s·W + s·(τ - τ_visit))``: whether an invitation to visit is taken up (S3)."""
     return logistic(acceptance_slope * (openness - acceptance_openness + wedge + trust - visit_trust))

@@ -55,8 +55,9 @@ def event_count(u_count: float, events_per_month: float, slots: int) -> int:
 
 
 @njit(cache=True)
-def code_event(value: float, u_code: float, ladder: np.ndarray, rung_below: np.ndarray,
-               inverse_gap: np.ndarray) -> tuple[int, int]:
+def code_event(
+    value: float, u_code: float, ladder: np.ndarray, rung_below: np.ndarray, inverse_gap: np.ndarray
+) -> tuple[int, int]:
     """CAMEO root of an event with intended level ``value``: clipped to the generated roots' range
     [-7.2, 7.0] (no war regime) and coded unbiasedly, ``E[g] = v`` (MODEL-NOTES S4).
 
@@ -66,8 +67,23 @@ def code_event(value: float, u_code: float, ladder: np.ndarray, rung_below: np.n
 
 
 @njit(cache=True)
-def _month_events(keys, count_counter, noise_counter, code_counter, source, level, events_per_month, event_noise,
-                  slots, ladder, rung_below, inverse_gap, costly_rungs, first_rung, first_tie):
+def _month_events(
+    keys,
+    count_counter,
+    noise_counter,
+    code_counter,
+    source,
+    level,
+    events_per_month,
+    event_noise,
+    slots,
+    ladder,
+    rung_below,
+    inverse_gap,
+    costly_rungs,
+    first_rung,
+    first_tie,
+):
     runs, n = level.shape
     total = np.zeros((runs, n))
     count = np.zeros((runs, n), np.int64)
@@ -85,8 +101,7 @@ def _month_events(keys, count_counter, noise_counter, code_counter, source, leve
             for k in range(events):
                 element = dyad * SLOT_STRIDE + k  # a dyad's k-th event: the same draw in any batch
                 value = level[r, j] + sigma * ndtri(open_unit(word(key, noise_counter, element)))
-                rung, tie = code_event(value, unit(word(key, code_counter, element)), ladder, rung_below,
-                                       inverse_gap)
+                rung, tie = code_event(value, unit(word(key, code_counter, element)), ladder, rung_below, inverse_gap)
                 total[r, j] += ladder[rung]
                 costly[r, j] |= costly_rungs[rung, tie]
                 if r == 0:
@@ -94,8 +109,15 @@ def _month_events(keys, count_counter, noise_counter, code_counter, source, leve
     return total, count, costly
 
 
-def month_events(streams, step: int, source: int, level: np.ndarray, events_per_month: np.ndarray,
-                 event_noise: np.ndarray, slots: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def month_events(
+    streams,
+    step: int,
+    source: int,
+    level: np.ndarray,
+    events_per_month: np.ndarray,
+    event_noise: np.ndarray,
+    slots: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Country ``source``'s routine events of month ``step`` toward each partner, in every run of the batch.
 
     ``1 + Poisson(λ)`` events per dyad (``event_count``); event ``k`` is at level ``level + σ_e·η`` (``level``
@@ -107,16 +129,29 @@ def month_events(streams, step: int, source: int, level: np.ndarray, events_per_
     n = level.shape[1]
     first_rung, first_tie = np.full((n, slots), -1, np.int64), np.full((n, slots), -1, np.int64)
     total, count, costly = _month_events(
-        streams.keys, streams.counter("event_count", step), streams.counter("event_noise", step),
-        streams.counter("event_code", step), source, np.ascontiguousarray(level, dtype=float),
-        np.asarray(events_per_month, dtype=float).reshape(-1), np.asarray(event_noise, dtype=float).reshape(-1),
-        slots, ladder, rung_below, inverse_gap, costly_rungs, first_rung, first_tie)
+        streams.keys,
+        streams.counter("event_count", step),
+        streams.counter("event_noise", step),
+        streams.counter("event_code", step),
+        source,
+        np.ascontiguousarray(level, dtype=float),
+        np.asarray(events_per_month, dtype=float).reshape(-1),
+        np.asarray(event_noise, dtype=float).reshape(-1),
+        slots,
+        ladder,
+        rung_below,
+        inverse_gap,
+        costly_rungs,
+        first_rung,
+        first_tie,
+    )
     first = np.stack([first_rung, first_tie], axis=-1)
     return total, count, costly, first
 
 
-def net_cooperation(total: np.ndarray, count: np.ndarray, extra_weighted: np.ndarray,
-                    extra_weight: np.ndarray) -> np.ndarray:
+def net_cooperation(
+    total: np.ndarray, count: np.ndarray, extra_weighted: np.ndarray, extra_weight: np.ndarray
+) -> np.ndarray:
     """Monthly NCI: mean Goldstein value of the month's events, injected ones counted with their weight.
 
     Event-data practice (Goldstein & Freeman 1991; Brandt-Colaresi-Freeman monthly Goldstein means).

@@ -12,8 +12,20 @@ def effective_friction(own_sanctions: np.ndarray, exposure: np.ndarray, sender_s
     return np.maximum(own_sanctions, exposure * sender_sanctions)
 
 
-def investment_flow(baseline, *, busting, sender_sanctions, exposure, channel_push, openness, trust, rapport,
-                    host_stress, friction, effective_sanctions) -> np.ndarray:
+def investment_flow(
+    baseline,
+    *,
+    busting,
+    sender_sanctions,
+    exposure,
+    channel_push,
+    openness,
+    trust,
+    rapport,
+    host_stress,
+    friction,
+    effective_sanctions,
+) -> np.ndarray:
     """``I_ij = I0_ij·push_ij·(1 + 0.5(τ_ij - 0.5) + 0.5·Rap_ij)·(1 + E_j)·(1 - φ_S·S_eff_ij)``.
 
     ``push = 1 + busting·S_Uj·(1 - χ_i) + channel_push·max(0, O_ij - 0.5)``: third parties step in where

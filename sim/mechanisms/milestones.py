@@ -18,5 +18,9 @@ def treaty_hazard(min_trust, veto, *, treaty_base_hazard, treaty_threshold, terr
     A treaty needs high mutual trust and is held back by the territorial question (sovereignty, "Russian
     law", the US-base question: Dec 2016 summit, [P81] [P90] [P91]) and by the patron.
     """
-    return (treaty_base_hazard * logistic(20.0 * (min_trust - treaty_threshold))
-            * (1.0 - territorial_hardness) * (1.0 - veto))
+    return (
+        treaty_base_hazard
+        * logistic(20.0 * (min_trust - treaty_threshold))
+        * (1.0 - territorial_hardness)
+        * (1.0 - veto)
+    )

@@ -5,8 +5,17 @@ from __future__ import annotations
 import numpy as np
 
 
-def perceive(signal: np.ndarray, normal: np.ndarray, observer_trust: np.ndarray, rapport: np.ndarray,
-             noise: np.ndarray, *, mistrust_bias, perception_noise, rapport_clarity) -> np.ndarray:
+def perceive(
+    signal: np.ndarray,
+    normal: np.ndarray,
+    observer_trust: np.ndarray,
+    rapport: np.ndarray,
+    noise: np.ndarray,
+    *,
+    mistrust_bias,
+    perception_noise,
+    rapport_clarity,
+) -> np.ndarray:
     """``ĝ = c - b·(1 - τ)·max(c - m̄, 0) + σ_p·(1 - ζ·Rap)·ε``.
 
     Mistrust discounts conciliatory moves ("each side will overestimate the hostility of the other", people

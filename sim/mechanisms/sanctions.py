@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def alignment_target(reference: np.ndarray, commitment: np.ndarray, pressure: np.ndarray,
-                     relationship_value: np.ndarray) -> np.ndarray:
+def alignment_target(
+    reference: np.ndarray, commitment: np.ndarray, pressure: np.ndarray, relationship_value: np.ndarray
+) -> np.ndarray:
     """``S* = S_ref·w/(w + V)`` with alliance pull ``w = a·π`` and the value ``V`` of the target relationship.
 
     The follower matches a share of the reference senders' level that grows with its alliance pull and

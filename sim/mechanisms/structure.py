@@ -37,8 +37,14 @@ def wedge_incentive(x: np.ndarray) -> np.ndarray:
     return (hostile * friendly * mask).sum(axis=-1)
 
 
-def alliance_penalty(x: np.ndarray, patron: np.ndarray, commitment: np.ndarray, pressure: np.ndarray,
-                     scale: np.ndarray | float, sanctions: np.ndarray | None = None) -> np.ndarray:
+def alliance_penalty(
+    x: np.ndarray,
+    patron: np.ndarray,
+    commitment: np.ndarray,
+    pressure: np.ndarray,
+    scale: np.ndarray | float,
+    sanctions: np.ndarray | None = None,
+) -> np.ndarray:
     """``Pen_ij = a_i·π_m·H_mj·P0`` for a member ``i`` of patron ``m``, toward ``j ∉ {i, m}``.
 
     Snyder's alliance security dilemma (1984): courting the patron's adversary risks abandonment. The

@@ -22,11 +22,34 @@ TERMS = (
 )
 
 
-def target_terms(*, affinity, perceived, reciprocity, generosity, trust, trust_weight, rapport,
-                 rapport_weight, balance, balance_weight, wedge, wedge_weight, penalty, sanctions_received,
-                 resentment, threat, threat_weight, stress, stress_outreach, partner_invests,
-                 investment_flow, investment_baseline, investment_signal, interdependence,
-                 damping) -> dict[str, np.ndarray]:
+def target_terms(
+    *,
+    affinity,
+    perceived,
+    reciprocity,
+    generosity,
+    trust,
+    trust_weight,
+    rapport,
+    rapport_weight,
+    balance,
+    balance_weight,
+    wedge,
+    wedge_weight,
+    penalty,
+    sanctions_received,
+    resentment,
+    threat,
+    threat_weight,
+    stress,
+    stress_outreach,
+    partner_invests,
+    investment_flow,
+    investment_baseline,
+    investment_signal,
+    interdependence,
+    damping,
+) -> dict[str, np.ndarray]:
     """Terms of ``target_ij`` (MODEL-NOTES S4); their sum is the target.
 
     ``G_ij + k·rec + γ_τ(2τ_ij - 1) + ρ·Rap_ij + β·B_ij + ω·W_ij - Pen_ij - γ_S·S_ji + h_ij·N(t)
@@ -37,8 +60,12 @@ def target_terms(*, affinity, perceived, reciprocity, generosity, trust, trust_w
     Putin's Dec-2016 remarks (resentment), Kydd's costly signals (investment), Oneal & Russett
     (interdependence).
     """
-    ratio = np.divide(investment_flow, investment_baseline, out=np.zeros(np.broadcast_shapes(
-        np.shape(investment_flow), np.shape(investment_baseline))), where=investment_baseline > 0)
+    ratio = np.divide(
+        investment_flow,
+        investment_baseline,
+        out=np.zeros(np.broadcast_shapes(np.shape(investment_flow), np.shape(investment_baseline))),
+        where=investment_baseline > 0,
+    )
     terms = {
         "affinity": affinity,
         "reciprocity": reciprocity * generous_reciprocity(perceived, generosity),

@@ -18,8 +18,9 @@ def mutual_trust(log_odds: np.ndarray, i: int, j: int) -> np.ndarray:
     return 0.5 * (logistic(log_odds[:, i, j]) + logistic(log_odds[:, j, i]))
 
 
-def signal_noise(costly: np.ndarray, cost: np.ndarray, *, cheap_signal_noise, costly_signal_noise,
-                 cost_sensitivity) -> np.ndarray:
+def signal_noise(
+    costly: np.ndarray, cost: np.ndarray, *, cheap_signal_noise, costly_signal_noise, cost_sensitivity
+) -> np.ndarray:
     """``σ_eff = σ_{costly or cheap}/(1 + κ_c·cost)``: costly signals are more diagnostic.
 
     Reassurance works through costly signals: a security seeker is more willing to take risks for
@@ -29,8 +30,9 @@ def signal_noise(costly: np.ndarray, cost: np.ndarray, *, cheap_signal_noise, co
     return base / (1.0 + cost_sensitivity * cost)
 
 
-def bayes_update(log_odds: np.ndarray, perceived: np.ndarray, baseline: np.ndarray, sigma: np.ndarray, *,
-                 signal_separation) -> np.ndarray:
+def bayes_update(
+    log_odds: np.ndarray, perceived: np.ndarray, baseline: np.ndarray, sigma: np.ndarray, *, signal_separation
+) -> np.ndarray:
     """``ℓ' = ℓ + (Δμ/σ²)·(ĝ - m̄)``.
 
     Bayes' rule in log-odds with Gaussian signal likelihoods ``N(μ_SS, σ²)`` and ``N(μ_G, σ²)``, ``Δμ =

@@ -25,8 +25,14 @@ import yaml
 from sim.io import atomic_write_text, sha256
 
 REPORT = "report.html"
-SCRIPTS = {"run": "run.py", "sweep": "sweep.py", "comparison": "compare.py", "validation": "validate.py",
-           "calibration": "calibrate.py", "discovery": "discover.py"}
+SCRIPTS = {
+    "run": "run.py",
+    "sweep": "sweep.py",
+    "comparison": "compare.py",
+    "validation": "validate.py",
+    "calibration": "calibrate.py",
+    "discovery": "discover.py",
+}
 MAX_ROWS = 40  # table rows shown; the file holds them all
 MAX_HEADLINE = 60  # summary values shown
 MAX_TEXT = 20_000  # characters of a text file shown
@@ -44,8 +50,9 @@ nav a{margin-right:1em}
 """
 
 
-def write_report(out_dir: Path, written: Iterable[Path], *, task: str, cfg: dict[str, Any],
-                 overrides: list[str]) -> Path:
+def write_report(
+    out_dir: Path, written: Iterable[Path], *, task: str, cfg: dict[str, Any], overrides: list[str]
+) -> Path:
     """Write ``out_dir/report.html`` describing the result files ``written`` (paths inside ``out_dir``)."""
     files = sorted({Path(p).relative_to(out_dir).as_posix(): Path(p) for p in written}.items())
     text = render(task=task, cfg=cfg, overrides=overrides, files=files)
@@ -54,11 +61,22 @@ def write_report(out_dir: Path, written: Iterable[Path], *, task: str, cfg: dict
 
 def render(*, task: str, cfg: dict[str, Any], overrides: list[str], files: list[tuple[str, Path]]) -> str:
     title = f"{task}: {_name(task, cfg)}"
-    parts = [f"<h1>{_e(title)}</h1>", _nav(), _what(task, cfg, overrides), _headline(files), _figures(files),
-             _tables(files), _config(cfg), _hashes(files)]
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{_e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-            + "\n".join(p for p in parts if p) + "\n</body>\n</html>\n")
+    parts = [
+        f"<h1>{_e(title)}</h1>",
+        _nav(),
+        _what(task, cfg, overrides),
+        _headline(files),
+        _figures(files),
+        _tables(files),
+        _config(cfg),
+        _hashes(files),
+    ]
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{_e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+        + "\n".join(p for p in parts if p)
+        + "\n</body>\n</html>\n"
+    )
 
 
 def _e(text: object) -> str:
@@ -78,8 +96,14 @@ def _name(task: str, cfg: dict[str, Any]) -> str:
 
 
 def _nav() -> str:
-    links = [("what", "What was run"), ("headline", "Headline"), ("figures", "Figures"), ("tables", "Tables"),
-             ("config", "Config"), ("files", "Files and hashes")]
+    links = [
+        ("what", "What was run"),
+        ("headline", "Headline"),
+        ("figures", "Figures"),
+        ("tables", "Tables"),
+        ("config", "Config"),
+        ("files", "Files and hashes"),
+    ]
     return "<nav>" + "".join(f'<a href="#{key}">{text}</a>' for key, text in links) + "</nav>"
 
 
@@ -93,18 +117,22 @@ def _what(task: str, cfg: dict[str, Any], overrides: list[str]) -> str:
     if task == "sweep":
         # a sweep's files depend only on its configuration, never on how it was launched (one process, shards,
         # a resumed run, the same values set in a file or on the command line): the report may not either
-        how = ("<p>The overrides that started this sweep are in <code>manifest.json</code>; the sweep is its "
-               "configuration (below), whatever command or launcher ran it:</p>\n"
-               f"<pre>{_e(f'python experiments/sweep.py sweep={cfg['sweep']['name']} ...')}</pre>\n")
+        how = (
+            "<p>The overrides that started this sweep are in <code>manifest.json</code>; the sweep is its "
+            "configuration (below), whatever command or launcher ran it:</p>\n"
+            f"<pre>{_e(f'python experiments/sweep.py sweep={cfg["sweep"]["name"]} ...')}</pre>\n"
+        )
     else:
         how = f"<p>The command that made this folder (from the project root):</p>\n<pre>{_e(command)}</pre>\n"
-    return ("<h2 id=\"what\">What was run</h2>\n"
-            + (f"<p>{_e(description)}</p>\n" if description else "")
-            + how +
-            "<p>Re-run it from what this folder saved and check every file against its manifest:</p>\n"
-            "<pre>python experiments/reproduce.py &lt;this folder&gt;</pre>\n"
-            "<p class=\"note\">The manifest (<code>manifest.json</code>, beside this file) records the code "
-            "version, the packages and the sha256 of every file, this report included.</p>")
+    return (
+        '<h2 id="what">What was run</h2>\n'
+        + (f"<p>{_e(description)}</p>\n" if description else "")
+        + how
+        + "<p>Re-run it from what this folder saved and check every file against its manifest:</p>\n"
+        "<pre>python experiments/reproduce.py &lt;this folder&gt;</pre>\n"
+        '<p class="note">The manifest (<code>manifest.json</code>, beside this file) records the code '
+        "version, the packages and the sha256 of every file, this report included.</p>"
+    )
 
 
 def _typed(override: str) -> str:
@@ -131,16 +159,16 @@ def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
 
 def _headline(files: list[tuple[str, Path]]) -> str:
     summary = dict(files).get("summary.json")
-    out = ["<h2 id=\"headline\">Headline</h2>"]
+    out = ['<h2 id="headline">Headline</h2>']
     if summary is None:
-        out.append("<p class=\"note\">This task writes no summary.json: its numbers are in the tables below.</p>")
+        out.append('<p class="note">This task writes no summary.json: its numbers are in the tables below.</p>')
         return "\n".join(out)
     rows = _flatten(json.loads(summary.read_text(encoding="utf-8")))
     frame = pd.DataFrame(rows[:MAX_HEADLINE], columns=["quantity (summary.json)", "value"])
     frame["value"] = [_cell(v) for v in frame["value"]]
     out.append(frame.to_html(index=False, escape=True, border=0))
     if len(rows) > MAX_HEADLINE:
-        out.append(f"<p class=\"note\">The first {MAX_HEADLINE} of {len(rows)} values; all are in summary.json.</p>")
+        out.append(f'<p class="note">The first {MAX_HEADLINE} of {len(rows)} values; all are in summary.json.</p>')
     return "\n".join(out)
 
 
@@ -154,20 +182,23 @@ def _cell(value: Any) -> str:
 
 def _figures(files: list[tuple[str, Path]]) -> str:
     # a folder's main figures before those in subfolders (the 12 attribution figures of a run)
-    pngs = sorted(((name, path) for name, path in files if name.endswith(".png")),
-                  key=lambda item: (item[0].count("/"), item[0]))
-    out = ["<h2 id=\"figures\">Figures</h2>"]
+    pngs = sorted(
+        ((name, path) for name, path in files if name.endswith(".png")), key=lambda item: (item[0].count("/"), item[0])
+    )
+    out = ['<h2 id="figures">Figures</h2>']
     if not pngs:
-        out.append("<p class=\"note\">No figures (report.figures was off, or the task draws none).</p>")
+        out.append('<p class="note">No figures (report.figures was off, or the task draws none).</p>')
     for name, path in pngs:
         data = base64.b64encode(path.read_bytes()).decode("ascii")
-        out.append(f"<figure><img alt=\"{_e(name)}\" src=\"data:image/png;base64,{data}\">"
-                   f"<figcaption>{_e(name)} (vector version: {_e(name[:-4])}.svg)</figcaption></figure>")
+        out.append(
+            f'<figure><img alt="{_e(name)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{_e(name)} (vector version: {_e(name[:-4])}.svg)</figcaption></figure>"
+        )
     return "\n".join(out)
 
 
 def _tables(files: list[tuple[str, Path]]) -> str:
-    out = ["<h2 id=\"tables\">Tables</h2>"]
+    out = ['<h2 id="tables">Tables</h2>']
     for name, path in files:
         suffix = path.suffix
         if suffix == ".csv":
@@ -183,7 +214,7 @@ def _tables(files: list[tuple[str, Path]]) -> str:
             cut = f"\n… ({len(text):,} characters; the rest is in the file)" if len(text) > MAX_TEXT else ""
             out.append(f"<h3>{_e(name)}</h3>\n<pre>{_e(text[:MAX_TEXT] + cut)}</pre>")
     if len(out) == 1:
-        out.append("<p class=\"note\">No tables.</p>")
+        out.append('<p class="note">No tables.</p>')
     return "\n".join(out)
 
 
@@ -192,8 +223,9 @@ def _table(name: str, frame: pd.DataFrame, rows: int) -> str:
     note = f"{rows:,} rows × {frame.shape[1]} columns"
     if rows > len(shown):
         note += f"; the first {len(shown)} shown, all in the file"
-    return (f"<h3>{_e(name)}</h3>\n<p class=\"note\">{note}</p>\n"
-            + shown.to_html(index=False, escape=True, border=0, na_rep=""))
+    return f'<h3>{_e(name)}</h3>\n<p class="note">{note}</p>\n' + shown.to_html(
+        index=False, escape=True, border=0, na_rep=""
+    )
 
 
 def shown_config(cfg: dict[str, Any]) -> dict[str, Any]:
@@ -209,15 +241,20 @@ def shown_config(cfg: dict[str, Any]) -> dict[str, Any]:
 
 def _config(cfg: dict[str, Any]) -> str:
     text = yaml.safe_dump(shown_config(cfg), sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
-    return ("<h2 id=\"config\">Config</h2>\n<p class=\"note\">The resolved configuration (as in "
-            "<code>.hydra/config.yaml</code>, with defaults filled in; without <code>workers</code>, "
-            "<code>paths</code> and sharding, which never change results).</p>\n"
-            f"<pre>{_e(text)}</pre>")
+    return (
+        '<h2 id="config">Config</h2>\n<p class="note">The resolved configuration (as in '
+        "<code>.hydra/config.yaml</code>, with defaults filled in; without <code>workers</code>, "
+        "<code>paths</code> and sharding, which never change results).</p>\n"
+        f"<pre>{_e(text)}</pre>"
+    )
 
 
 def _hashes(files: list[tuple[str, Path]]) -> str:
-    frame = pd.DataFrame([(name, f"{path.stat().st_size:,}", sha256(path)) for name, path in files],
-                         columns=["file", "bytes", "sha256"])
-    return ("<h2 id=\"files\">Files and hashes</h2>\n<p class=\"note\">Every other result file of this folder; "
-            "manifest.json lists the same hashes and this report's own.</p>\n"
-            + frame.to_html(index=False, escape=True, border=0))
+    frame = pd.DataFrame(
+        [(name, f"{path.stat().st_size:,}", sha256(path)) for name, path in files], columns=["file", "bytes", "sha256"]
+    )
+    return (
+        '<h2 id="files">Files and hashes</h2>\n<p class="note">Every other result file of this folder; '
+        "manifest.json lists the same hashes and this report's own.</p>\n"
+        + frame.to_html(index=False, escape=True, border=0)
+    )

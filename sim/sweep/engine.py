@@ -71,9 +71,12 @@ def make_plan(cfg: dict[str, Any]) -> Plan:
     if series_values > MAX_SERIES_VALUES:
         from sim.config.errors import ConfigError
 
-        raise ConfigError("sweep.series", f"{series_values:,} values",
-                          f"too many to keep for bands (at most {MAX_SERIES_VALUES:,}): ask for fewer "
-                          "variables, dyads, points or replicates")
+        raise ConfigError(
+            "sweep.series",
+            f"{series_values:,} values",
+            f"too many to keep for bands (at most {MAX_SERIES_VALUES:,}): ask for fewer "
+            "variables, dyads, points or replicates",
+        )
     return plan
 
 
@@ -93,14 +96,26 @@ def run_chunk(plan: Plan, index: int, start: int, stop: int, folder: Path) -> in
     points, replicates = np.divmod(runs, reps)
     streams = replicates if sweep.common_random_numbers else runs
     settings = {name: plan.design[name].to_numpy()[points] for name in sweep.names}
-    model = RelationsModel(plan.cfg, runs=streams, settings=settings, record_events=False,
-                           record=sweep.recorded_variables(), rng=plan.cfg["seed"]).run()
-    table = {"run": runs, "point": points, "replicate": replicates,
-             "seed": np.full(runs.size, plan.cfg["seed"], dtype=np.int64), "stream": streams,
-             **measure(model, sweep)}
+    model = RelationsModel(
+        plan.cfg,
+        runs=streams,
+        settings=settings,
+        record_events=False,
+        record=sweep.recorded_variables(),
+        rng=plan.cfg["seed"],
+    ).run()
+    table = {
+        "run": runs,
+        "point": points,
+        "replicate": replicates,
+        "seed": np.full(runs.size, plan.cfg["seed"], dtype=np.int64),
+        "stream": streams,
+        **measure(model, sweep),
+    }
     frame = pa.table(table)
     if sweep.series_variables:
         block = series_block(model, sweep)
+
         def save(tmp: Path) -> None:
             with tmp.open("wb") as handle:  # np.save would add ".npy" to a bare temporary name
                 np.save(handle, block)
@@ -123,6 +138,7 @@ def _worker_chunk(index: int, start: int, stop: int, folder: str) -> tuple[int, 
 
 # ---- the whole sweep -----------------------------------------------------------------------------------
 
+
 def _pool_context() -> multiprocessing.context.BaseContext:
     # forking this (multi-threaded: pyarrow, tqdm) process could deadlock a worker; a fork server forks
     # workers from a clean single-threaded process, and spawn is the portable fallback
@@ -135,8 +151,14 @@ def processes(plan: Plan, workers: int) -> int:
     return max(1, min(workers, len(plan.chunks())))
 
 
-def execute(plan: Plan, folder: Path, workers: int, progress: bool = True, only: Iterable[int] | None = None,
-            desc: str | None = None) -> int:
+def execute(
+    plan: Plan,
+    folder: Path,
+    workers: int,
+    progress: bool = True,
+    only: Iterable[int] | None = None,
+    desc: str | None = None,
+) -> int:
     """Run every chunk (or every chunk in ``only``) not yet finished in ``folder``, in parallel when
     ``workers > 1``; first delete the temporary files that killed writers of those chunks left behind.
 
@@ -150,15 +172,24 @@ def execute(plan: Plan, folder: Path, workers: int, progress: bool = True, only:
     todo = [(k, *chunks[k]) for k in wanted if k not in finished]
     remove_temporaries(folder, [chunk_name(k, kind) for k, _, _ in todo for kind in kinds])
     total = sum(chunks[k][1] - chunks[k][0] for k in wanted)
-    bar = tqdm(total=total, initial=total - sum(b - a for _, a, b in todo), unit="run", unit_scale=True,
-               desc=desc or plan.sweep.name, disable=not progress, smoothing=0.1, file=sys.stderr)
+    bar = tqdm(
+        total=total,
+        initial=total - sum(b - a for _, a, b in todo),
+        unit="run",
+        unit_scale=True,
+        desc=desc or plan.sweep.name,
+        disable=not progress,
+        smoothing=0.1,
+        file=sys.stderr,
+    )
     with bar:
         if workers <= 1 or len(todo) <= 1:
             for k, a, b in todo:
                 bar.update(run_chunk(plan, k, a, b, folder))
             return 0
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_init_worker,
-                                 initargs=(plan.cfg,)) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=_pool_context(), initializer=_init_worker, initargs=(plan.cfg,)
+        ) as pool:
             futures = [pool.submit(_worker_chunk, k, a, b, str(folder)) for k, a, b in todo]
             peak = 0
             for done in as_completed(futures):
@@ -183,8 +214,7 @@ def verify_chunks(plan: Plan, folder: Path) -> None:
         except (OSError, ValueError, pa.ArrowException) as err:
             raise RuntimeError(f"chunk {k} cannot be read ({err}); delete {path} and run the sweep again") from err
         if rows != b - a:
-            raise RuntimeError(f"chunk {k} holds {rows} runs, expected {b - a}; delete {path} and run the sweep "
-                               "again")
+            raise RuntimeError(f"chunk {k} holds {rows} runs, expected {b - a}; delete {path} and run the sweep again")
 
 
 def _chunk_tables(plan: Plan, folder: Path) -> Iterator[pa.Table]:
@@ -198,6 +228,7 @@ def merge_outcomes(plan: Plan, folder: Path, path: Path) -> Path:
     Rows go out in row groups of a fixed size, so the file's bytes do not depend on how the runs were
     chunked; at most one row group and one chunk are in memory at a time.
     """
+
     def write(tmp: Path) -> None:
         writer, pending = None, []
         for table in _chunk_tables(plan, folder):
@@ -224,15 +255,18 @@ def series_bands(plan: Plan, folder: Path) -> pd.DataFrame:
     qs = np.quantile(by_point, QUANTILES, axis=1)  # (Q, P, S, T)
     labels = [(v, s, t) for v in sweep.series_variables for s, t in sweep.series_dyads]
     dates = plan.calendar.dates()
-    p_idx, s_idx, t_idx = np.meshgrid(np.arange(len(plan.design)), np.arange(len(labels)), np.arange(len(dates)),
-                                      indexing="ij")
-    frame = pd.DataFrame({
-        "point": p_idx.ravel(),
-        "date": dates[t_idx.ravel()],
-        "source": [labels[s][1] for s in s_idx.ravel()],
-        "target": [labels[s][2] for s in s_idx.ravel()],
-        "variable": [labels[s][0] for s in s_idx.ravel()],
-    })
+    p_idx, s_idx, t_idx = np.meshgrid(
+        np.arange(len(plan.design)), np.arange(len(labels)), np.arange(len(dates)), indexing="ij"
+    )
+    frame = pd.DataFrame(
+        {
+            "point": p_idx.ravel(),
+            "date": dates[t_idx.ravel()],
+            "source": [labels[s][1] for s in s_idx.ravel()],
+            "target": [labels[s][2] for s in s_idx.ravel()],
+            "variable": [labels[s][0] for s in s_idx.ravel()],
+        }
+    )
     for q, name in zip(qs, ("q05", "q25", "median", "q75", "q95"), strict=True):
         frame[name] = q.ravel()
     return frame

@@ -61,8 +61,9 @@ _SOBOL_MIN_REPLICATES_BINARY = 2  # a 0/1 outcome from one run per point measure
 _SERIES_PANEL = (2.3, 1.6)  # inches per series panel
 
 
-def write_sweep_figures(plan: Plan, outcomes: pd.DataFrame, series: pd.DataFrame | None,
-                        indices: pd.DataFrame | None, out_dir: Path) -> list[Path]:
+def write_sweep_figures(
+    plan: Plan, outcomes: pd.DataFrame, series: pd.DataFrame | None, indices: pd.DataFrame | None, out_dir: Path
+) -> list[Path]:
     """Write every figure of a finished sweep as PNG and SVG into ``out_dir``.
 
     Figures, each skipped when it would be empty:
@@ -97,8 +98,11 @@ def write_sweep_figures(plan: Plan, outcomes: pd.DataFrame, series: pd.DataFrame
     out_dir.mkdir(parents=True, exist_ok=True)
     sweep = plan.sweep
     labels = parameter_labels(sweep.names)
-    runs = (outcomes.sort_values(["point", "replicate"], kind="stable").reset_index(drop=True)
-            .merge(plan.design, on="point", how="left", validate="many_to_one"))
+    runs = (
+        outcomes.sort_values(["point", "replicate"], kind="stable")
+        .reset_index(drop=True)
+        .merge(plan.design, on="point", how="left", validate="many_to_one")
+    )
     paths: list[Path] = []
     with plt.style.context("default"), plt.rc_context(STYLE):
         for outcome in sweep.outcomes:
@@ -133,6 +137,7 @@ def parameter_labels(paths: list[str]) -> dict[str, str]:
     Returns:
         path -> label.
     """
+
     def label(parts: list[str], keep: int) -> int:
         while keep < len(parts) and (parts[-keep].isupper() or parts[-keep].isdigit()):
             keep += 1
@@ -141,7 +146,7 @@ def parameter_labels(paths: list[str]) -> dict[str, str]:
     split = {path: path.split(".") for path in paths}
     keep = {path: label(parts, min(2, len(parts))) for path, parts in split.items()}
     while True:
-        short = {path: ".".join(split[path][-keep[path]:]) for path in paths}
+        short = {path: ".".join(split[path][-keep[path] :]) for path in paths}
         clashing = [p for p in paths if list(short.values()).count(short[p]) > 1 and keep[p] < len(split[p])]
         if not clashing:
             return short
@@ -242,8 +247,7 @@ def _summary(values: pd.Series, groups: list[pd.Series | np.ndarray], probabilit
     return frame
 
 
-def _binned(x: np.ndarray, y: np.ndarray, successes: np.ndarray, trials: np.ndarray,
-            probability: bool) -> pd.DataFrame:
+def _binned(x: np.ndarray, y: np.ndarray, successes: np.ndarray, trials: np.ndarray, probability: bool) -> pd.DataFrame:
     """Up to ``_BINS`` bins of equal counts along ``x`` (points with a finite ``y`` only): mean ``x``, mean
     ``y``, and the 25-75% quantiles of ``y`` (Wilson interval of the pooled runs when ``probability``)."""
     keep = np.isfinite(x) & np.isfinite(y)
@@ -283,14 +287,16 @@ def _finish_response(fig: Figure, axes: np.ndarray, used: int, outcome: Outcome,
 
 
 def _variation_note(runs: pd.DataFrame, outcome: Outcome) -> str:
-    """"; no variation across points ..." when the design points' means differ by less than the guard of
+    """ "; no variation across points ..." when the design points' means differ by less than the guard of
     ``colour_norm`` allows (the lines then lie on each other, whatever the y range suggests), else ""."""
     means = runs.groupby("point", sort=True)[outcome.name].mean().to_numpy(dtype=float)
     finite = means[np.isfinite(means)]
     if finite.size < 2 or colour_norm(finite, outcome_quantity(outcome)) is not None:
         return ""
-    return (f"; no variation across points: their means differ by at most {np.ptp(finite):.2g}, less than "
-            f"{COLOUR_TOLERANCE:.1%} of the scale of {outcome_quantity(outcome).label}")
+    return (
+        f"; no variation across points: their means differ by at most {np.ptp(finite):.2g}, less than "
+        f"{COLOUR_TOLERANCE:.1%} of the scale of {outcome_quantity(outcome).label}"
+    )
 
 
 def _rows_of(outcome: Outcome, values: pd.Series) -> list[tuple[pd.Series, bool, str]]:
@@ -302,8 +308,9 @@ def _rows_of(outcome: Outcome, values: pd.Series) -> list[tuple[pd.Series, bool,
     return blocks
 
 
-def _grid_response(plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: dict[str, str],
-                   out_dir: Path) -> list[Path]:
+def _grid_response(
+    plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: dict[str, str], out_dir: Path
+) -> list[Path]:
     """Mean over replicates (or probability) against each grid parameter, with bands."""
     names = plan.sweep.names
     blocks = _rows_of(outcome, runs[outcome.name].astype(float))
@@ -314,7 +321,7 @@ def _grid_response(plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: dic
         axes = fig.subplots(rows * len(blocks), cols, squeeze=False)
         for block, (values, probability, ylabel) in enumerate(blocks):
             conditional = outcome.stat == "month" and block == 0
-            for ax, name in zip(axes[block * rows:(block + 1) * rows].flat, names, strict=False):
+            for ax, name in zip(axes[block * rows : (block + 1) * rows].flat, names, strict=False):
                 if lines:
                     other = names[1 - names.index(name)]
                     levels = np.unique(runs[other].to_numpy())
@@ -325,8 +332,13 @@ def _grid_response(plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: dic
                         if conditional:
                             require_counts(stats["n"], stats["total"])
                         _line_band(ax, stats, colour, label=_value(level), alpha=0.12)
-                    ax.legend(title=labels[other], loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False,
-                              borderaxespad=0.2)
+                    ax.legend(
+                        title=labels[other],
+                        loc="upper left",
+                        bbox_to_anchor=(1.0, 1.0),
+                        frameon=False,
+                        borderaxespad=0.2,
+                    )
                 else:
                     stats = _summary(values, [runs[name]], probability)
                     if conditional:
@@ -341,23 +353,33 @@ def _grid_response(plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: dic
         band = "Wilson 95% interval" if outcome.stat == "by" else "25-75% of replicates"
         pooled = "" if len(names) <= 2 else ", pooled over the other parameters"
         counts = _COUNTS_NOTE if outcome.stat == "month" else ""
-        _finish_response(fig, axes, len(names) * len(blocks), outcome,
-                         f"{_over(outcome, plan.sweep.replicates)}{pooled}; band: {band}{counts}"
-                         f"{_variation_note(runs, outcome)}")
+        _finish_response(
+            fig,
+            axes,
+            len(names) * len(blocks),
+            outcome,
+            f"{_over(outcome, plan.sweep.replicates)}{pooled}; band: {band}{counts}{_variation_note(runs, outcome)}",
+        )
         return save_figure(fig, out_dir, f"response_{_file_part(outcome.name)}", strict=True)
 
 
 def _line_band(ax: Axes, stats: pd.DataFrame, colour: object, label: str | None = None, alpha: float = 0.2) -> None:
     """A mean line with markers over a shaded low-high band (``_summary``'s columns, indexed by x)."""
     x = stats.index.to_numpy(dtype=float)
-    ax.fill_between(x, stats["low"].to_numpy(dtype=float), stats["high"].to_numpy(dtype=float), color=colour,
-                    alpha=alpha, linewidth=0)
-    ax.plot(x, stats["mean"].to_numpy(dtype=float), color=colour, marker="o", markersize=3, linewidth=1.2,
-            label=label)
+    ax.fill_between(
+        x,
+        stats["low"].to_numpy(dtype=float),
+        stats["high"].to_numpy(dtype=float),
+        color=colour,
+        alpha=alpha,
+        linewidth=0,
+    )
+    ax.plot(x, stats["mean"].to_numpy(dtype=float), color=colour, marker="o", markersize=3, linewidth=1.2, label=label)
 
 
-def _sampled_response(plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: dict[str, str],
-                      out_dir: Path) -> list[Path]:
+def _sampled_response(
+    plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: dict[str, str], out_dir: Path
+) -> list[Path]:
     """Point means against each sampled parameter, with a binned mean and band.
 
     For probabilities the points (0, 1/R, ..., 1) say little, so only the binned probability is drawn. A
@@ -377,24 +399,43 @@ def _sampled_response(plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: 
                 require_counts(trials.fillna(0), grouped.size().reindex(plan.design["point"]).fillna(0))
             y = means.to_numpy(dtype=float)
             finite = np.isfinite(y)
-            block_axes = axes[block * rows:(block + 1) * rows]
+            block_axes = axes[block * rows : (block + 1) * rows]
             for ax, name in zip(block_axes.flat, names, strict=False):
                 x = plan.design[name].to_numpy(dtype=float)
                 if not probability:
-                    ax.scatter(x[finite], y[finite], s=6, color="0.45", alpha=0.35, linewidths=0,
-                               rasterized=bool(finite.sum() > _RASTER_POINTS))
+                    ax.scatter(
+                        x[finite],
+                        y[finite],
+                        s=6,
+                        color="0.45",
+                        alpha=0.35,
+                        linewidths=0,
+                        rasterized=bool(finite.sum() > _RASTER_POINTS),
+                    )
                 bins = _binned(x, y, successes.to_numpy(dtype=float), trials.to_numpy(dtype=float), probability)
-                ax.fill_between(bins["x"].to_numpy(dtype=float), bins["low"].to_numpy(dtype=float),
-                                bins["high"].to_numpy(dtype=float), color="C0", alpha=0.25, linewidth=0)
-                ax.plot(bins["x"].to_numpy(dtype=float), bins["mean"].to_numpy(dtype=float), color="C0",
-                        linewidth=1.4, marker="o", markersize=2.5)
+                ax.fill_between(
+                    bins["x"].to_numpy(dtype=float),
+                    bins["low"].to_numpy(dtype=float),
+                    bins["high"].to_numpy(dtype=float),
+                    color="C0",
+                    alpha=0.25,
+                    linewidth=0,
+                )
+                ax.plot(
+                    bins["x"].to_numpy(dtype=float),
+                    bins["mean"].to_numpy(dtype=float),
+                    color="C0",
+                    linewidth=1.4,
+                    marker="o",
+                    markersize=2.5,
+                )
                 ax.set(xlabel=labels[name], ylabel=ylabel)
                 if probability:
                     ax.set_ylim(bottom=0.0)
             if not probability:  # one y range per block, so that panels compare
-                low = min(ax.get_ylim()[0] for ax in block_axes.flat[:len(names)])
-                high = max(ax.get_ylim()[1] for ax in block_axes.flat[:len(names)])
-                for ax in block_axes.flat[:len(names)]:
+                low = min(ax.get_ylim()[0] for ax in block_axes.flat[: len(names)])
+                high = max(ax.get_ylim()[1] for ax in block_axes.flat[: len(names)])
+                for ax in block_axes.flat[: len(names)]:
                     ax.set_ylim(low, high)
         y = runs.groupby("point", sort=True)[outcome.name].mean().reindex(plan.design["point"]).to_numpy(dtype=float)
         points = f"{len(y)} design points, {plan.sweep.replicates} replicate(s) each"
@@ -403,8 +444,10 @@ def _sampled_response(plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: 
         else:
             undefined = int((~np.isfinite(y)).sum())
             missing = f"; {undefined} point(s) without a value left out" if undefined else ""
-            subtitle = (f"grey: mean of each of {points}; blue: mean of equal-count bins, band: 25-75% of the "
-                        f"bin's point means{missing}")
+            subtitle = (
+                f"grey: mean of each of {points}; blue: mean of equal-count bins, band: 25-75% of the "
+                f"bin's point means{missing}"
+            )
             if outcome.stat == "month":
                 subtitle += _COUNTS_NOTE
         subtitle += _variation_note(runs, outcome)
@@ -430,14 +473,20 @@ def _heatmap(plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: dict[str,
     counts = totals = None
     coloured = grid
     if conditional:
-        counts, totals = require_counts(grouped.count().unstack(col_name).reindex_like(table).fillna(0),
-                                        grouped.size().unstack(col_name).reindex_like(table).fillna(0))
+        counts, totals = require_counts(
+            grouped.count().unstack(col_name).reindex_like(table).fillna(0),
+            grouped.size().unstack(col_name).reindex_like(table).fillna(0),
+        )
         coloured = np.where(counts >= _MIN_CONDITIONAL, grid, np.nan)
     norm = Normalize(0.0, 1.0) if outcome.stat == "by" else colour_norm(coloured, what)
     cmap = matplotlib.colormaps["viridis"].with_extremes(bad="0.85")
     n_rows, n_cols = grid.shape
-    with new_figure(figsize=(max(3.6, 0.62 * n_cols + 2.4), max(3.2, 0.42 * n_rows * (1.5 if conditional else 1)
-                                                               + _TITLE_SPACE + 0.6))) as fig:
+    with new_figure(
+        figsize=(
+            max(3.6, 0.62 * n_cols + 2.4),
+            max(3.2, 0.42 * n_rows * (1.5 if conditional else 1) + _TITLE_SPACE + 0.6),
+        )
+    ) as fig:
         ax = fig.subplots()
         if norm is not None:
             image = colour_image(ax, coloured, what, norm, cmap=cmap, origin="lower", aspect="auto")
@@ -451,8 +500,15 @@ def _heatmap(plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: dict[str,
             text = _cell(value, outcome, norm is None)
             if conditional:
                 text += f"\n{count_text(counts[i, j], totals[i, j])}"
-            ax.text(j, i, text, ha="center", va="center", fontsize=6.5 if conditional else 7,
-                    color="white" if dark else "black")
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=6.5 if conditional else 7,
+                color="white" if dark else "black",
+            )
         ax.set_xticks(range(n_cols), [_value(v) for v in table.columns])
         ax.set_yticks(range(n_rows), [_value(v) for v in table.index])
         ax.tick_params(length=0)
@@ -463,11 +519,15 @@ def _heatmap(plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: dict[str,
             lines.append(f"no cell has {_MIN_CONDITIONAL} or more runs where it happened: none is coloured")
         elif norm is None:
             finite = coloured[np.isfinite(coloured)]
-            lines.append(f"no variation across points: the cells differ by at most {np.ptp(finite):.2g}, less than "
-                         f"{COLOUR_TOLERANCE:.1%} of the scale of {what.label}; no colour scale")
+            lines.append(
+                f"no variation across points: the cells differ by at most {np.ptp(finite):.2g}, less than "
+                f"{COLOUR_TOLERANCE:.1%} of the scale of {what.label}; no colour scale"
+            )
         if conditional:
-            lines.append(f"each cell: mean over the n of N runs where it happened (n/N); cells with n < "
-                         f"{_MIN_CONDITIONAL} are not coloured")
+            lines.append(
+                f"each cell: mean over the n of N runs where it happened (n/N); cells with n < "
+                f"{_MIN_CONDITIONAL} are not coloured"
+            )
         _suptitle(fig, *lines)
         return save_figure(fig, out_dir, f"heatmap_{_file_part(outcome.name)}", strict=True)
 
@@ -481,17 +541,21 @@ def sobol_resolution(part: pd.DataFrame, outcome: Outcome | None, replicates: in
     S1 or ST interval of the parameter with the largest ST is at least that ST.
     """
     if outcome is not None and outcome.stat == "by" and replicates < _SOBOL_MIN_REPLICATES_BINARY:
-        return (f"a 0/1 outcome from {replicates} run per design point: each point's value is one run's chance, "
-                "and the indices would show that noise as interaction (ST > S1). Run more replicates "
-                f"(sweep.replicates >= {_SOBOL_MIN_REPLICATES_BINARY}, better 10+).")
+        return (
+            f"a 0/1 outcome from {replicates} run per design point: each point's value is one run's chance, "
+            "and the indices would show that noise as interaction (ST > S1). Run more replicates "
+            f"(sweep.replicates >= {_SOBOL_MIN_REPLICATES_BINARY}, better 10+)."
+        )
     if not np.isfinite(part["ST"].to_numpy(dtype=float)).any():
         return "no index could be computed"
     top = part.loc[part["ST"].idxmax()]
     width = 2.0 * max(float(top["S1_conf"]), float(top["ST_conf"]))
     if not width < float(top["ST"]):
-        return (f"the 95% intervals of the largest index (ST {top['ST']:.2g}, interval width up to {width:.2g}) are "
-                "as wide as the indices: too few base samples or replicates. Run more (sweep.points, "
-                "sweep.replicates).")
+        return (
+            f"the 95% intervals of the largest index (ST {top['ST']:.2g}, interval width up to {width:.2g}) are "
+            "as wide as the indices: too few base samples or replicates. Run more (sweep.points, "
+            "sweep.replicates)."
+        )
     return None
 
 
@@ -504,31 +568,47 @@ def _sobol(plan: Plan, indices: pd.DataFrame, labels: dict[str, str], out_dir: P
     left_out = [name for name in order if name not in analysed]
     n_parameters = indices.groupby("outcome")["parameter"].nunique().max()
     rows, cols = _panels(len(analysed), 3)
-    reasons = {name: sobol_resolution(indices[indices["outcome"] == name], by_name.get(name), plan.sweep.replicates)
-               for name in analysed}
+    reasons = {
+        name: sobol_resolution(indices[indices["outcome"] == name], by_name.get(name), plan.sweep.replicates)
+        for name in analysed
+    }
     height = 0.24 * n_parameters + 1.0 if any(why is None for why in reasons.values()) else 1.4
     drawn = []
     with new_figure(figsize=(3.8 * cols, height * rows + 0.8)) as fig:
         axes = fig.subplots(rows, cols, squeeze=False)
-        for ax in axes.flat[len(analysed):]:
+        for ax in axes.flat[len(analysed) :]:
             ax.set_axis_off()
         for ax, name in zip(axes.flat, analysed, strict=False):
             part = indices[indices["outcome"] == name].copy()
             why = reasons[name]
             if why is not None:
                 ax.set_axis_off()
-                ax.text(0.5, 0.5, textwrap.fill(f"{name}: indices not shown: {why}", width=44), ha="center",
-                        va="center", transform=ax.transAxes, fontsize=7, color="0.2",
-                        bbox={"facecolor": "#fff4e0", "edgecolor": "0.6", "linewidth": 0.5})
+                ax.text(
+                    0.5,
+                    0.5,
+                    textwrap.fill(f"{name}: indices not shown: {why}", width=44),
+                    ha="center",
+                    va="center",
+                    transform=ax.transAxes,
+                    fontsize=7,
+                    color="0.2",
+                    bbox={"facecolor": "#fff4e0", "edgecolor": "0.6", "linewidth": 0.5},
+                )
                 continue
             drawn.append(ax)
             part["rank"] = part["ST"].fillna(-np.inf)
             part = part.sort_values(["rank", "parameter"], ascending=[True, False], kind="stable")
             y = np.arange(len(part), dtype=float)
             for offset, (index, colour) in zip((0.2, -0.2), (("S1", "C0"), ("ST", "C3")), strict=True):
-                ax.barh(y + offset, part[index].fillna(0.0), height=0.38, color=colour, label=index,
-                        xerr=part[f"{index}_conf"].fillna(0.0), error_kw={"elinewidth": 0.7, "capsize": 1.5,
-                                                                            "ecolor": "0.25"})
+                ax.barh(
+                    y + offset,
+                    part[index].fillna(0.0),
+                    height=0.38,
+                    color=colour,
+                    label=index,
+                    xerr=part[f"{index}_conf"].fillna(0.0),
+                    error_kw={"elinewidth": 0.7, "capsize": 1.5, "ecolor": "0.25"},
+                )
             ax.set_yticks(y, [labels.get(p, p) for p in part["parameter"]])
             ax.axvline(0.0, color="0.5", linewidth=0.6)
             ax.set_ylim(-0.6, len(part) - 0.4)
@@ -539,11 +619,17 @@ def _sobol(plan: Plan, indices: pd.DataFrame, labels: dict[str, str], out_dir: P
             handles, names = drawn[0].get_legend_handles_labels()
             fig.legend(handles, names, loc="outside upper right", ncols=2, frameon=False)
         if left_out:
-            fig.supxlabel(f"Left out (undefined at some design points, or constant): {', '.join(left_out)}",
-                          fontsize=7, color="0.25")
-        _suptitle(fig, "Sobol' indices (shares of the outcome's variance): first-order (S1) and total (ST) with 95% "
-                       f"intervals, {plan.sweep.points} base samples, {plan.sweep.replicates} replicate(s) per point",
-                  "ST − S1 is interaction plus the runs' own noise, which the replicates average out")
+            fig.supxlabel(
+                f"Left out (undefined at some design points, or constant): {', '.join(left_out)}",
+                fontsize=7,
+                color="0.25",
+            )
+        _suptitle(
+            fig,
+            "Sobol' indices (shares of the outcome's variance): first-order (S1) and total (ST) with 95% "
+            f"intervals, {plan.sweep.points} base samples, {plan.sweep.replicates} replicate(s) per point",
+            "ST − S1 is interaction plus the runs' own noise, which the replicates average out",
+        )
         return save_figure(fig, out_dir, "sobol_indices", strict=True)
 
 
@@ -559,7 +645,7 @@ def _series(plan: Plan, series: pd.DataFrame, labels: dict[str, str], out_dir: P
         by_point = {point: frame.sort_values("date") for point, frame in part.groupby("point", sort=True)}
         with new_figure(figsize=(_SERIES_PANEL[0] * cols, _SERIES_PANEL[1] * rows + 0.8)) as fig:
             axes = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True)
-            for ax in axes.flat[len(design):]:
+            for ax in axes.flat[len(design) :]:
                 ax.set_axis_off()
             low = min(float(f["q05"].min()) for f in by_point.values())
             high = max(float(f["q95"].max()) for f in by_point.values())
@@ -571,18 +657,33 @@ def _series(plan: Plan, series: pd.DataFrame, labels: dict[str, str], out_dir: P
                 dates = frame["date"].to_numpy(dtype="datetime64[D]")
                 step = variable in STEP_VARIABLES
                 for (lo, hi), width in ((("q05", "q95"), 0.9), (("q25", "q75"), 0.5)):
-                    ax.fill_between(dates, frame[lo].to_numpy(), frame[hi].to_numpy(), color="C0",
-                                    alpha=BAND_ALPHA[width], linewidth=0, step="post" if step else None)
-                ax.plot(dates, frame["median"].to_numpy(), color="C0", linewidth=1.0,
-                        drawstyle="steps-post" if step else "default")
+                    ax.fill_between(
+                        dates,
+                        frame[lo].to_numpy(),
+                        frame[hi].to_numpy(),
+                        color="C0",
+                        alpha=BAND_ALPHA[width],
+                        linewidth=0,
+                        step="post" if step else None,
+                    )
+                ax.plot(
+                    dates,
+                    frame["median"].to_numpy(),
+                    color="C0",
+                    linewidth=1.0,
+                    drawstyle="steps-post" if step else "default",
+                )
                 if low < 0.0 < high:
                     ax.axhline(0.0, color="0.5", linewidth=0.5)
                 time_axis(ax, dates)
-            for ax in axes.flat[max(0, len(design) - cols):len(design)]:
+            for ax in axes.flat[max(0, len(design) - cols) : len(design)]:
                 ax.xaxis.set_tick_params(labelbottom=True)  # the last panel of each column shows the years
-            for ax in axes.flat[:len(design)]:
+            for ax in axes.flat[: len(design)]:
                 ax.set_ylabel(variable.replace("_", " "), fontsize=6)  # short: the unit is in the title
-            _suptitle(fig, f"{variable} {source} → {target} at each design point: median, 50% and 90% bands over "
-                           f"{plan.sweep.replicates} replicate(s); y: {axis_label(variable)}")
+            _suptitle(
+                fig,
+                f"{variable} {source} → {target} at each design point: median, 50% and 90% bands over "
+                f"{plan.sweep.replicates} replicate(s); y: {axis_label(variable)}",
+            )
             paths += save_figure(fig, out_dir, f"series_{_file_part(f'{variable}_{source}_{target}')}", strict=True)
     return paths

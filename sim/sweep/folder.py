@@ -79,18 +79,25 @@ def check(folder: Path, cfg: dict[str, Any]) -> dict[str, Any] | None:
     the folder holds nothing yet. Raises ``OutputExistsError`` for a different sweep or other results."""
     record = read_record(folder)
     if record is None:
-        taken = sorted(name for name in (os.listdir(folder) if folder.is_dir() else [])
-                       if not name.startswith(".") and name not in LAUNCHER_FILES)
+        taken = sorted(
+            name
+            for name in (os.listdir(folder) if folder.is_dir() else [])
+            if not name.startswith(".") and name not in LAUNCHER_FILES
+        )
         if taken:
-            raise OutputExistsError(f"{folder} already holds results ({', '.join(taken[:6])}) but no sweep record "
-                                    f"({RECORD}); refusing to overwrite them: choose a new output folder")
+            raise OutputExistsError(
+                f"{folder} already holds results ({', '.join(taken[:6])}) but no sweep record "
+                f"({RECORD}); refusing to overwrite them: choose a new output folder"
+            )
         return None
     if record["fingerprint"] != fingerprint(cfg):
         found = first_difference(result_config(cfg), record.get("config", {}))
         detail = f"; {found[0]} = {found[1]!r} here, {found[2]!r} there" if found else ""
-        raise OutputExistsError(f"{folder} holds a different sweep ({record.get('name')}, fingerprint "
-                                f"{record['fingerprint'][:ID_LENGTH]}{detail}); refusing to mix results: "
-                                "run it with its own configuration or choose another folder")
+        raise OutputExistsError(
+            f"{folder} holds a different sweep ({record.get('name')}, fingerprint "
+            f"{record['fingerprint'][:ID_LENGTH]}{detail}); refusing to mix results: "
+            "run it with its own configuration or choose another folder"
+        )
     return record
 
 
@@ -98,9 +105,15 @@ def claim(folder: Path, cfg: dict[str, Any], *, runs: int, chunks: int, override
     """Check ``folder`` (see ``check``) and, the first time, write the sweep's record into it."""
     record = check(folder, cfg)
     if record is None:
-        record = {"name": cfg["sweep"]["name"], "fingerprint": fingerprint(cfg), "runs": runs, "chunks": chunks,
-                  "chunk_size": cfg["sweep"]["chunk_size"], "overrides": result_overrides(overrides),
-                  "config": result_config(cfg)}
+        record = {
+            "name": cfg["sweep"]["name"],
+            "fingerprint": fingerprint(cfg),
+            "runs": runs,
+            "chunks": chunks,
+            "chunk_size": cfg["sweep"]["chunk_size"],
+            "overrides": result_overrides(overrides),
+            "config": result_config(cfg),
+        }
         # shards starting together may all get here: they write the same bytes, each renamed into place whole
         atomic_write_text(folder / RECORD, json.dumps(record, indent=1) + "\n")  # key order matters: see fingerprint
     return record
@@ -108,6 +121,7 @@ def claim(folder: Path, cfg: dict[str, Any], *, runs: int, chunks: int, override
 
 def result_overrides(overrides: Iterable[str]) -> list[str]:
     """Command-line overrides without the ones that cannot change results (as in the fingerprint)."""
+
     def ignored(key: str) -> bool:
         return key.split(".")[0] in IGNORED or key in {f"sweep.{name}" for name in IGNORED_SWEEP}
 
@@ -115,6 +129,7 @@ def result_overrides(overrides: Iterable[str]) -> list[str]:
 
 
 # ---- chunks and shards -----------------------------------------------------------------------------------
+
 
 def chunk_name(index: int, kind: str) -> str:
     return f"{kind}-{index:07d}.{'parquet' if kind == 'outcomes' else 'npy'}"
@@ -131,8 +146,12 @@ def finished_chunks(chunks_dir: Path, series: bool) -> set[int]:
         with os.scandir(chunks_dir) as entries:
             for entry in entries:
                 kind, _, rest = entry.name.partition("-")
-                if kind in found and rest[:7].isdigit() and entry.name == chunk_name(int(rest[:7]), kind) \
-                        and entry.is_file():
+                if (
+                    kind in found
+                    and rest[:7].isdigit()
+                    and entry.name == chunk_name(int(rest[:7]), kind)
+                    and entry.is_file()
+                ):
                     found[kind].add(int(rest[:7]))
     return set.intersection(*found.values())
 
@@ -180,8 +199,15 @@ def shard_dir(folder: Path, shard: int, shards: int) -> Path:
 
 def write_status(folder: Path, shard: int, shards: int, state: str, **details: Any) -> None:
     """Record how shard ``shard`` of ``shards`` is going: ``running``, ``done`` or ``failed``."""
-    status = {"shard": shard, "shards": shards, "state": state, "host": socket.gethostname(), "pid": os.getpid(),
-              "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **details}
+    status = {
+        "shard": shard,
+        "shards": shards,
+        "state": state,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        **details,
+    }
     atomic_write_text(shard_dir(folder, shard, shards) / STATUS, json.dumps(status, indent=1) + "\n")
 
 
@@ -203,8 +229,10 @@ def report(folder: Path, record: dict[str, Any]) -> tuple[list[str], set[int]]:
     done = finished_chunks(folder / CHUNKS, series)
     merged = (folder / MANIFEST).is_file()
     missing = set() if merged else set(range(chunks)) - done
-    lines = [f"sweep {record['name']} ({folder}): " + (
-        "merged" if merged else f"{chunks - len(missing)} of {chunks} chunks finished")]
+    lines = [
+        f"sweep {record['name']} ({folder}): "
+        + ("merged" if merged else f"{chunks - len(missing)} of {chunks} chunks finished")
+    ]
     recorded = {(s["shards"], s["shard"]): s for s in statuses(folder)}
     for n in sorted({n for n, _ in recorded}):
         for k in range(n):

@@ -19,7 +19,7 @@ def _measure(model: RelationsModel, outcome: Outcome) -> np.ndarray:
         first = cal.index(outcome.first) if outcome.first else 0
         # sum each run's months along a contiguous axis: the same additions in the same order for a run
         # alone or in any batch (numpy sums a strided axis differently when there is one run)
-        return np.ascontiguousarray(series[first:last + 1].T).mean(axis=1)
+        return np.ascontiguousarray(series[first : last + 1].T).mean(axis=1)
     step = model.milestone_steps()[outcome.milestone][:, w.channel_names.index(outcome.channel)]
     if outcome.stat == "month":  # decimal year of the month it happened: 2017.167 is 2017-03
         return np.where(step >= 0, (cal.start + step) / 12.0, np.nan)
@@ -42,6 +42,7 @@ def measure(model: RelationsModel, sweep: Sweep) -> dict[str, np.ndarray]:
 def series_block(model: RelationsModel, sweep: Sweep) -> np.ndarray:
     """(R, V·D, T): each run's monthly values of the requested variables on the requested dyads."""
     w = model.world
-    rows = [model.history[v][:, :, w.index(s), w.index(t)].T for v in sweep.series_variables
-            for s, t in sweep.series_dyads]
+    rows = [
+        model.history[v][:, :, w.index(s), w.index(t)].T for v in sweep.series_variables for s, t in sweep.series_dyads
+    ]
     return np.stack(rows, axis=1)

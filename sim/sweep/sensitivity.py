@@ -54,6 +54,14 @@ def sobol_indices(sweep: Sweep, means: pd.DataFrame, seed: int) -> pd.DataFrame:
             continue
         result = sobol.analyze(sweep.salib_problem(), y, calc_second_order=False, seed=seed)
         for k, parameter in enumerate(sweep.names):
-            rows.append({"outcome": name, "parameter": parameter, "S1": result["S1"][k],
-                         "S1_conf": result["S1_conf"][k], "ST": result["ST"][k], "ST_conf": result["ST_conf"][k]})
+            rows.append(
+                {
+                    "outcome": name,
+                    "parameter": parameter,
+                    "S1": result["S1"][k],
+                    "S1_conf": result["S1_conf"][k],
+                    "ST": result["ST"][k],
+                    "ST_conf": result["ST_conf"][k],
+                }
+            )
     return pd.DataFrame(rows, columns=["outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"])

@@ -79,9 +79,12 @@ class Sweep:
         return [p.path for p in self.parameters]
 
     def salib_problem(self) -> dict[str, Any]:
-        return {"num_vars": len(self.parameters), "names": self.names,
-                "bounds": [p.salib_bounds for p in self.parameters],
-                "dists": [p.salib_dist for p in self.parameters]}
+        return {
+            "num_vars": len(self.parameters),
+            "names": self.names,
+            "bounds": [p.salib_bounds for p in self.parameters],
+            "dists": [p.salib_dist for p in self.parameters],
+        }
 
     def recorded_variables(self) -> tuple[str, ...]:
         from sim.validation.patterns import VARIABLES
@@ -121,8 +124,11 @@ def _parameter(cfg: dict[str, Any], path: str, spec: Any, design: str) -> Parame
         raise ConfigError(key, spec, "give {values: [...]} or {low: .., high: ..}")
     unknown = set(spec) - {"values", "low", "high", "distribution"}
     if unknown:
-        raise ConfigError(f"{key}.{sorted(unknown)[0]}", spec[sorted(unknown)[0]],
-                          "unknown key; allowed: values, low, high, distribution")
+        raise ConfigError(
+            f"{key}.{sorted(unknown)[0]}",
+            spec[sorted(unknown)[0]],
+            "unknown key; allowed: values, low, high, distribution",
+        )
     if design == "grid":
         values = spec.get("values")
         if not isinstance(values, list) or not values:
@@ -170,9 +176,11 @@ def _outcome(name: str, spec: Any, cfg: dict[str, Any], calendar: Calendar) -> O
             try:
                 calendar.index(str(spec[field_name]))
             except ValueError:
-                raise ConfigError(f"{key}.{field_name}", spec[field_name],
-                                  f"must be a month inside {calendar.label(0)}..{calendar.label(calendar.n_steps - 1)}"
-                                  ) from None
+                raise ConfigError(
+                    f"{key}.{field_name}",
+                    spec[field_name],
+                    f"must be a month inside {calendar.label(0)}..{calendar.label(calendar.n_steps - 1)}",
+                ) from None
     first, last = str(spec.get("from", "")), str(spec.get("to", spec.get("date", "")))
     if stat == "pattern":
         if str(spec.get("pattern")) not in PATTERNS:
@@ -228,10 +236,22 @@ def read_sweep(cfg: dict[str, Any], calendar: Calendar) -> Sweep:
     for k, variable in enumerate(variables):
         if variable not in DYAD_VARIABLES:
             raise ConfigError(f"sweep.series.variables[{k}]", variable, f"allowed: {', '.join(DYAD_VARIABLES)}")
-    dyads = tuple(_dyad(f"sweep.series.dyads[{k}]", d, cfg["scenario"]["countries"])
-                  for k, d in enumerate(series.get("dyads", [])))
+    dyads = tuple(
+        _dyad(f"sweep.series.dyads[{k}]", d, cfg["scenario"]["countries"])
+        for k, d in enumerate(series.get("dyads", []))
+    )
     if bool(variables) != bool(dyads):
         raise ConfigError("sweep.series", series, "give both variables and dyads, or neither")
-    return Sweep(spec["name"], spec["description"], design, int(spec["points"]), int(spec["replicates"]),
-                 int(spec["chunk_size"]), parameters, outcomes, variables, dyads,
-                 bool(spec["common_random_numbers"]))
+    return Sweep(
+        spec["name"],
+        spec["description"],
+        design,
+        int(spec["points"]),
+        int(spec["replicates"]),
+        int(spec["chunk_size"]),
+        parameters,
+        outcomes,
+        variables,
+        dyads,
+        bool(spec["common_random_numbers"]),
+    )

@@ -45,12 +45,14 @@ def check_values(plan: engine.Plan) -> None:
     """Every design point's values are valid together, checked over the extremes of the design before a folder
     is made (``ConfigError`` otherwise): a grid value out of range, or k_ij and k_ji that are each fine alone
     but unstable when both are at their highest."""
-    validate_ranges(plan.cfg, {name: (float(plan.design[name].min()), float(plan.design[name].max()))
-                               for name in plan.sweep.names})
+    validate_ranges(
+        plan.cfg, {name: (float(plan.design[name].min()), float(plan.design[name].max())) for name in plan.sweep.names}
+    )
 
 
-def run_sweep(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrides: list[str] | None = None,
-              progress: bool = True) -> dict[str, Any]:
+def run_sweep(
+    cfg: dict[str, Any], out_dir: Path, *, workers: int, overrides: list[str] | None = None, progress: bool = True
+) -> dict[str, Any]:
     """Run the sweep of ``cfg`` (validated, plain dict) into ``out_dir`` and describe what happened.
 
     Resumes a folder that holds the same sweep (same fingerprint) from its finished chunks, and does nothing
@@ -64,8 +66,16 @@ def run_sweep(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrides: li
     shards, shard = cfg["sweep"]["shards"], cfg["sweep"]["shard"]
     chunks = plan.chunks()
     record = folder.claim(out_dir, cfg, runs=plan.runs, chunks=len(chunks), overrides=list(overrides or []))
-    base = {"name": plan.sweep.name, "folder": str(out_dir), "runs": plan.runs, "points": len(plan.design),
-            "chunks": len(chunks), "shards": shards, "shard": shard, "fingerprint": record["fingerprint"]}
+    base = {
+        "name": plan.sweep.name,
+        "folder": str(out_dir),
+        "runs": plan.runs,
+        "points": len(plan.design),
+        "chunks": len(chunks),
+        "shards": shards,
+        "shard": shard,
+        "fingerprint": record["fingerprint"],
+    }
     if (out_dir / MANIFEST).is_file():
         folder.tidy_complete(out_dir)  # a sweep killed after writing its manifest left its chunks
         return {**base, "state": "complete", "ran_runs": 0, "seconds": 0.0}
@@ -80,30 +90,49 @@ def run_sweep(cfg: dict[str, Any], out_dir: Path, *, workers: int, overrides: li
     if shards > 1:
         folder.write_status(out_dir, shard, shards, "running", chunks=[own.start, own.stop], pending=len(pending))
     try:
-        worker_rss = engine.execute(plan, chunks_dir, workers, progress=progress, only=own,
-                                    desc=f"{plan.sweep.name} shard {shard}/{shards}" if shards > 1 else None)
+        worker_rss = engine.execute(
+            plan,
+            chunks_dir,
+            workers,
+            progress=progress,
+            only=own,
+            desc=f"{plan.sweep.name} shard {shard}/{shards}" if shards > 1 else None,
+        )
     except Exception as err:
         if shards > 1:
-            folder.write_status(out_dir, shard, shards, "failed", chunks=[own.start, own.stop],
-                                error=f"{type(err).__name__}: {err}".splitlines()[0])
+            folder.write_status(
+                out_dir,
+                shard,
+                shards,
+                "failed",
+                chunks=[own.start, own.stop],
+                error=f"{type(err).__name__}: {err}".splitlines()[0],
+            )
         raise
     simulated = time.perf_counter() - started
     if shards > 1:
-        folder.write_status(out_dir, shard, shards, "done", chunks=[own.start, own.stop], ran=len(pending),
-                            seconds=round(simulated, 2))
-    result = {**base, "ran_runs": ran_runs, "ran_chunks": len(pending), "resumed": len(pending) < len(own),
-              "workers": used, "simulation_seconds": round(simulated, 2),
-              "runs_per_second": round(ran_runs / simulated, 1) if ran_runs and simulated > 0 else 0.0,
-              **peak_memory(worker_rss)}
+        folder.write_status(
+            out_dir, shard, shards, "done", chunks=[own.start, own.stop], ran=len(pending), seconds=round(simulated, 2)
+        )
+    result = {
+        **base,
+        "ran_runs": ran_runs,
+        "ran_chunks": len(pending),
+        "resumed": len(pending) < len(own),
+        "workers": used,
+        "simulation_seconds": round(simulated, 2),
+        "runs_per_second": round(ran_runs / simulated, 1) if ran_runs and simulated > 0 else 0.0,
+        **peak_memory(worker_rss),
+    }
     if set(range(len(chunks))) - folder.finished_chunks(chunks_dir, series):
         return {**result, "state": "partial", "seconds": round(time.perf_counter() - started, 2)}
     merged = finalize(out_dir, workers=used, shards=shards, record=record)
-    return {**result, "state": "merged" if merged else "complete",
-            "seconds": round(time.perf_counter() - started, 2)}
+    return {**result, "state": "merged" if merged else "complete", "seconds": round(time.perf_counter() - started, 2)}
 
 
-def finalize(out_dir: Path, *, workers: int | None = None, shards: int | None = None,
-             record: dict[str, Any] | None = None) -> bool:
+def finalize(
+    out_dir: Path, *, workers: int | None = None, shards: int | None = None, record: dict[str, Any] | None = None
+) -> bool:
     """Assemble a sweep folder's final files from its chunks, the manifest last, then delete the chunks.
 
     Idempotent and safe to call from several processes: under the folder's lock, a folder that already has
@@ -132,11 +161,14 @@ def finalize(out_dir: Path, *, workers: int | None = None, shards: int | None = 
     return True
 
 
-def write_results(plan: engine.Plan, out_dir: Path, chunks_dir: Path, *, workers: int | None, shards: int,
-                  record: dict[str, Any]) -> None:
+def write_results(
+    plan: engine.Plan, out_dir: Path, chunks_dir: Path, *, workers: int | None, shards: int, record: dict[str, Any]
+) -> None:
     cfg = plan.cfg
-    written = [atomic_write(out_dir / DESIGN, lambda tmp: plan.design.to_parquet(tmp, index=False)),
-               engine.merge_outcomes(plan, chunks_dir, out_dir / OUTCOMES)]
+    written = [
+        atomic_write(out_dir / DESIGN, lambda tmp: plan.design.to_parquet(tmp, index=False)),
+        engine.merge_outcomes(plan, chunks_dir, out_dir / OUTCOMES),
+    ]
     series = None
     if plan.sweep.series_variables:
         series = engine.series_bands(plan, chunks_dir)
@@ -151,16 +183,22 @@ def write_results(plan: engine.Plan, out_dir: Path, chunks_dir: Path, *, workers
         indices = sobol_indices(plan.sweep, means, cfg["seed"])
         written.append(atomic_write(out_dir / SOBOL, lambda tmp: indices.to_csv(tmp, index=False, lineterminator="\n")))
     if cfg["report"]["figures"]:
-        written += write_sweep_figures(plan, figure_runs(plan, out_dir / OUTCOMES), series, indices,
-                                       out_dir / FIGURES)
+        written += write_sweep_figures(plan, figure_runs(plan, out_dir / OUTCOMES), series, indices, out_dir / FIGURES)
     written.append(write_report(out_dir, written, task="sweep", cfg=cfg, overrides=record["overrides"]))
     files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
-    manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=record["overrides"], files=files,
-                              task="sweep")
-    manifest["sweep"] = {"name": plan.sweep.name, "design": plan.sweep.design, "points": len(plan.design),
-                         "replicates": plan.sweep.replicates, "runs": plan.runs, "chunk_size": plan.sweep.chunk_size,
-                         "chunks": len(plan.chunks()), "fingerprint": record["fingerprint"], "workers": workers,
-                         "shards": shards}
+    manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=record["overrides"], files=files, task="sweep")
+    manifest["sweep"] = {
+        "name": plan.sweep.name,
+        "design": plan.sweep.design,
+        "points": len(plan.design),
+        "replicates": plan.sweep.replicates,
+        "runs": plan.runs,
+        "chunk_size": plan.sweep.chunk_size,
+        "chunks": len(plan.chunks()),
+        "fingerprint": record["fingerprint"],
+        "workers": workers,
+        "shards": shards,
+    }
     atomic_write_text(out_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
 
 

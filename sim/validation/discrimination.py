@@ -28,12 +28,19 @@ def lhs_config(cfg: dict[str, Any], protocol: Protocol) -> dict[str, Any]:
     swept = copy.deepcopy(cfg)
     swept["seed"] = protocol.seeds[0]
     swept["sweep"] = {
-        "name": NAME, "description": "validation patterns across the MODEL-NOTES §5.8 ranges", "design": "lhs",
-        "points": protocol.lhs_points, "replicates": protocol.lhs_replicates, "common_random_numbers": True,
-        "chunk_size": protocol.lhs_chunk_size, "shards": 1, "shard": 0,
+        "name": NAME,
+        "description": "validation patterns across the MODEL-NOTES §5.8 ranges",
+        "design": "lhs",
+        "points": protocol.lhs_points,
+        "replicates": protocol.lhs_replicates,
+        "common_random_numbers": True,
+        "chunk_size": protocol.lhs_chunk_size,
+        "shards": 1,
+        "shard": 0,
         "parameters": copy.deepcopy(protocol.lhs_parameters),
         "outcomes": {f"pattern_{key}": {"stat": "pattern", "pattern": key} for key in PATTERNS},
-        "series": {}}
+        "series": {},
+    }
     return swept
 
 
@@ -57,7 +64,16 @@ def labels(outcomes: pd.DataFrame, consistency: float, replicates: int) -> pd.Da
         p, low, high = share(flags)
         points = outcomes.assign(flag=flags).groupby("point")["flag"].all()
         label = "consistency check" if low >= consistency else "discriminating"
-        rows.append({"pattern": key, "lhs_runs": flags.size, "holds": p, "holds_low": low, "holds_high": high,
-                     "points_always": float(points.mean()), "label": label if key != "joint" else "",
-                     "replicates_per_point": replicates})
+        rows.append(
+            {
+                "pattern": key,
+                "lhs_runs": flags.size,
+                "holds": p,
+                "holds_low": low,
+                "holds_high": high,
+                "points_always": float(points.mean()),
+                "label": label if key != "joint" else "",
+                "replicates_per_point": replicates,
+            }
+        )
     return pd.DataFrame(rows)

@@ -28,9 +28,11 @@ from sim.validation.turning_points import quarter_of
 SPLIT = "2015-12"
 MIN_QUARTERS = 2  # a dyad observed in one quarter only has deviation 0 there: it tells nothing
 SCOPES = ("in-sample", "out-of-sample", "all")
-OBSERVED_NOTE = ("The observed series is the mean Goldstein value of the salient events a historian dated in the "
-                 "shipped 2013–2017 timeline, not of all events: quarters without a dated event have no "
-                 "observation, and many quarters rest on one or two events.")
+OBSERVED_NOTE = (
+    "The observed series is the mean Goldstein value of the salient events a historian dated in the "
+    "shipped 2013–2017 timeline, not of all events: quarters without a dated event have no "
+    "observation, and many quarters rest on one or two events."
+)
 
 
 @dataclass(frozen=True)
@@ -55,25 +57,35 @@ def scores(points: pd.DataFrame) -> pd.DataFrame:
     for scope in SCOPES:
         part = points if scope == "all" else points[points["in_sample"] == (scope == "in-sample")]
         o, m = part["observed"].to_numpy(), part["median"].to_numpy()
-        sse_model, sse_flat = float(np.sum((o - m) ** 2)), float(np.sum(o ** 2))
-        rows.append({
-            "scope": scope, "dyad_quarters": len(part),
-            "coverage_50": float(np.mean((o >= part["p25"]) & (o <= part["p75"]))) if len(part) else np.nan,
-            "coverage_90": float(np.mean((o >= part["p05"]) & (o <= part["p95"]))) if len(part) else np.nan,
-            "sse_model": sse_model, "sse_flat": sse_flat,
-            "skill": 1.0 - sse_model / sse_flat if sse_flat > 0 else np.nan})
+        sse_model, sse_flat = float(np.sum((o - m) ** 2)), float(np.sum(o**2))
+        rows.append(
+            {
+                "scope": scope,
+                "dyad_quarters": len(part),
+                "coverage_50": float(np.mean((o >= part["p25"]) & (o <= part["p75"]))) if len(part) else np.nan,
+                "coverage_90": float(np.mean((o >= part["p05"]) & (o <= part["p95"]))) if len(part) else np.nan,
+                "sse_model": sse_model,
+                "sse_flat": sse_flat,
+                "skill": 1.0 - sse_model / sse_flat if sse_flat > 0 else np.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def fit_scores(ens: Ensemble, observed: pd.DataFrame, split: str = SPLIT, first: str = "2013-01",
-               last: str = "2017-12") -> Fit:
+def fit_scores(
+    ens: Ensemble, observed: pd.DataFrame, split: str = SPLIT, first: str = "2013-01", last: str = "2017-12"
+) -> Fit:
     """Score ``ens`` against ``observed`` quarterly NCI (columns ``period`` like ``2014Q2``, ``source``,
     ``target``, ``observed``). Quarters up to the one holding ``split`` are in sample."""
     q = Quarters(ens)
     nci = q.all("nci")
     lo, hi, cut = quarter_of(first), quarter_of(last), quarter_of(split)
-    rows = observed[(observed["period"] >= lo) & (observed["period"] <= hi)
-                    & observed["source"].isin(ens.countries) & observed["target"].isin(ens.countries)]
+    rows = observed[
+        (observed["period"] >= lo)
+        & (observed["period"] <= hi)
+        & observed["source"].isin(ens.countries)
+        & observed["target"].isin(ens.countries)
+    ]
     parts = []
     for (src, tgt), dyad in rows.groupby(["source", "target"], sort=True):
         if len(dyad) < MIN_QUARTERS:
@@ -82,10 +94,27 @@ def fit_scores(ens: Ensemble, observed: pd.DataFrame, split: str = SPLIT, first:
         i, j = ens.countries.index(src), ens.countries.index(tgt)
         obs, sim = deviations(dyad["observed"], nci[k, :, i, j])
         bands = np.quantile(sim, (0.05, 0.25, 0.5, 0.75, 0.95), axis=1)
-        parts.append(pd.DataFrame({"period": dyad["period"].to_numpy(), "source": src, "target": tgt,
-                                   "observed": obs, "median": bands[2], "p05": bands[0], "p25": bands[1],
-                                   "p75": bands[3], "p95": bands[4],
-                                   "in_sample": dyad["period"].to_numpy() <= cut}))
-    points = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["period", "source", "target", "observed", "median", "p05", "p25", "p75", "p95", "in_sample"])
+        parts.append(
+            pd.DataFrame(
+                {
+                    "period": dyad["period"].to_numpy(),
+                    "source": src,
+                    "target": tgt,
+                    "observed": obs,
+                    "median": bands[2],
+                    "p05": bands[0],
+                    "p25": bands[1],
+                    "p75": bands[3],
+                    "p95": bands[4],
+                    "in_sample": dyad["period"].to_numpy() <= cut,
+                }
+            )
+        )
+    points = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(
+            columns=["period", "source", "target", "observed", "median", "p05", "p25", "p75", "p95", "in_sample"]
+        )
+    )
     return Fit(points, scores(points))

@@ -72,8 +72,9 @@ def check_ensemble(ens: Ensemble) -> None:
         raise ValueError(f"the validation patterns need countries {', '.join(REQUIRED)}; missing {', '.join(missing)}")
     labels = ens.calendar.labels()
     if FIRST not in labels or LAST not in labels:
-        raise ValueError(f"the validation patterns need the months {FIRST}..{LAST}; the run covers "
-                         f"{labels[0]}..{labels[-1]}")
+        raise ValueError(
+            f"the validation patterns need the months {FIRST}..{LAST}; the run covers {labels[0]}..{labels[-1]}"
+        )
 
 
 def _mean(ens: Ensemble, variable: str, window: tuple[str, str], i: int, j: int) -> np.ndarray:
@@ -97,13 +98,23 @@ def dip_and_thaw(ens: Ensemble, q: Quarters) -> PatternResult:
     thaw, y2017 = _mean(ens, "nci", THAW, j, r), _mean(ens, "nci", YEAR_2017, j, r)
     ok = (freeze <= base - 1.0) & (thaw > freeze) & (y2017 >= freeze + 0.5)
     return PatternResult(
-        "1", "J→R dip and thaw: NCI_JR(freeze) ≤ NCI_JR(2013) − 1.0, NCI_JR(thaw) > NCI_JR(freeze), "
-        "NCI_JR(2017) ≥ NCI_JR(freeze) + 0.5", ok, HOLDS,
-        {"NCI_JR 2013": np.median(base), "NCI_JR freeze": np.median(freeze), "NCI_JR thaw": np.median(thaw),
-         "NCI_JR 2017": np.median(y2017), "dip (2013 − freeze)": np.median(base - freeze),
-         "share: dip ≥ 1": np.mean(freeze <= base - 1.0), "share: thaw > freeze": np.mean(thaw > freeze),
-         "share: 2017 ≥ freeze + 0.5": np.mean(y2017 >= freeze + 0.5)},
-        _carried(ens, [("dip", j, r, BASE, FREEZE), ("thaw", j, r, FREEZE, THAW)]))
+        "1",
+        "J→R dip and thaw: NCI_JR(freeze) ≤ NCI_JR(2013) − 1.0, NCI_JR(thaw) > NCI_JR(freeze), "
+        "NCI_JR(2017) ≥ NCI_JR(freeze) + 0.5",
+        ok,
+        HOLDS,
+        {
+            "NCI_JR 2013": np.median(base),
+            "NCI_JR freeze": np.median(freeze),
+            "NCI_JR thaw": np.median(thaw),
+            "NCI_JR 2017": np.median(y2017),
+            "dip (2013 − freeze)": np.median(base - freeze),
+            "share: dip ≥ 1": np.mean(freeze <= base - 1.0),
+            "share: thaw > freeze": np.mean(thaw > freeze),
+            "share: 2017 ≥ freeze + 0.5": np.mean(y2017 >= freeze + 0.5),
+        },
+        _carried(ens, [("dip", j, r, BASE, FREEZE), ("thaw", j, r, FREEZE, THAW)]),
+    )
 
 
 def us_russia_rupture(ens: Ensemble, q: Quarters) -> PatternResult:
@@ -114,12 +125,18 @@ def us_russia_rupture(ens: Ensemble, q: Quarters) -> PatternResult:
     fall = quarters[0] <= base - 3.0
     stays = (quarters <= base - 3.0).all(axis=0)
     return PatternResult(
-        "2", "US–Russia rupture persists: NCI_UR falls by ≥ 3 from 2013 to 2014Q3 and stays ≥ 3 below 2013 "
-        "through 2017Q4", fall & stays, HOLDS,
-        {"NCI_UR 2013": np.median(base), "NCI_UR 2014Q3": np.median(quarters[0]),
-         "NCI_UR 2017Q4": np.median(quarters[-1]), "max quarter after 2014Q3 − 2013": np.median(
-             quarters.max(axis=0) - base)},
-        _carried(ens, [("U→R", u, r, BASE, ("2014-07", "2017-12"))]))
+        "2",
+        "US–Russia rupture persists: NCI_UR falls by ≥ 3 from 2013 to 2014Q3 and stays ≥ 3 below 2013 through 2017Q4",
+        fall & stays,
+        HOLDS,
+        {
+            "NCI_UR 2013": np.median(base),
+            "NCI_UR 2014Q3": np.median(quarters[0]),
+            "NCI_UR 2017Q4": np.median(quarters[-1]),
+            "max quarter after 2014Q3 − 2013": np.median(quarters.max(axis=0) - base),
+        },
+        _carried(ens, [("U→R", u, r, BASE, ("2014-07", "2017-12"))]),
+    )
 
 
 def china_russia_deepening(ens: Ensemble, q: Quarters) -> PatternResult:
@@ -132,14 +149,21 @@ def china_russia_deepening(ens: Ensemble, q: Quarters) -> PatternResult:
     above = ((quarters[:, :, ch, r] > quarters[:, :, j, r]) & (quarters[:, :, r, ch] > quarters[:, :, j, r])).all(0)
     gap = np.minimum(quarters[:, :, ch, r], quarters[:, :, r, ch]) - quarters[:, :, j, r]
     return PatternResult(
-        "3", "China–Russia deepening: NCI_CR and NCI_RC higher in 2015–16 than in 2013; both exceed NCI_JR in "
-        "every quarter 2014Q2–2017Q4", cr_up & rc_up & above, HOLDS,
-        {"NCI_CR 2013": np.median(_mean(ens, "nci", BASE, ch, r)),
-         "NCI_CR 2015-16": np.median(_mean(ens, "nci", later, ch, r)),
-         "NCI_RC 2015-16 − 2013": np.median(_mean(ens, "nci", later, r, ch) - _mean(ens, "nci", BASE, r, ch)),
-         "smallest quarterly gap min(CR,RC) − JR": np.median(gap.min(axis=0)),
-         "share: both rise": np.mean(cr_up & rc_up), "share: above J→R every quarter": np.mean(above)},
-        _carried(ens, [("C→R", ch, r, BASE, later), ("R→C", r, ch, BASE, later)]))
+        "3",
+        "China–Russia deepening: NCI_CR and NCI_RC higher in 2015–16 than in 2013; both exceed NCI_JR in "
+        "every quarter 2014Q2–2017Q4",
+        cr_up & rc_up & above,
+        HOLDS,
+        {
+            "NCI_CR 2013": np.median(_mean(ens, "nci", BASE, ch, r)),
+            "NCI_CR 2015-16": np.median(_mean(ens, "nci", later, ch, r)),
+            "NCI_RC 2015-16 − 2013": np.median(_mean(ens, "nci", later, r, ch) - _mean(ens, "nci", BASE, r, ch)),
+            "smallest quarterly gap min(CR,RC) − JR": np.median(gap.min(axis=0)),
+            "share: both rise": np.mean(cr_up & rc_up),
+            "share: above J→R every quarter": np.mean(above),
+        },
+        _carried(ens, [("C→R", ch, r, BASE, later), ("R→C", r, ch, BASE, later)]),
+    )
 
 
 def alliance_intact(ens: Ensemble, q: Quarters) -> PatternResult:
@@ -150,11 +174,17 @@ def alliance_intact(ens: Ensemble, q: Quarters) -> PatternResult:
     later = ("2014-01", "2017-12")
     shift = _mean(ens, "nci", later, j, u) - _mean(ens, "nci", BASE, j, u)
     return PatternResult(
-        "4", "Alliance intact: NCI_JU > NCI_JR in every quarter; |NCI_JU(2014–17) − NCI_JU(2013)| < 1.0",
-        above & (np.abs(shift) < 1.0), HOLDS,
-        {"NCI_JU 2013": np.median(_mean(ens, "nci", BASE, j, u)), "NCI_JU 2014-17 − 2013": np.median(shift),
-         "smallest quarterly gap JU − JR": np.median((quarters[:, :, j, u] - quarters[:, :, j, r]).min(axis=0))},
-        _carried(ens, [("J→U", j, u, BASE, later)]))
+        "4",
+        "Alliance intact: NCI_JU > NCI_JR in every quarter; |NCI_JU(2014–17) − NCI_JU(2013)| < 1.0",
+        above & (np.abs(shift) < 1.0),
+        HOLDS,
+        {
+            "NCI_JU 2013": np.median(_mean(ens, "nci", BASE, j, u)),
+            "NCI_JU 2014-17 − 2013": np.median(shift),
+            "smallest quarterly gap JU − JR": np.median((quarters[:, :, j, u] - quarters[:, :, j, r]).min(axis=0)),
+        },
+        _carried(ens, [("J→U", j, u, BASE, later)]),
+    )
 
 
 def partial_sticky_alignment(ens: Ensemble, q: Quarters) -> PatternResult:
@@ -162,15 +192,21 @@ def partial_sticky_alignment(ens: Ensemble, q: Quarters) -> PatternResult:
     j, u, r = c["JPN"], c["USA"], c["RUS"]
     s = ens.series["sanctions"]
     a, end = ens.calendar.index("2014-04"), ens.calendar.index(LAST)
-    sjr, sur = s[a:end + 1, :, j, r], s[a:end + 1, :, u, r]
+    sjr, sur = s[a : end + 1, :, j, r], s[a : end + 1, :, u, r]
     partial = ((sjr > 0) & (sjr < sur)).all(axis=0)
     sticky = (np.diff(s[: end + 1, :, j, r], axis=0) >= 0).all(axis=0)
     return PatternResult(
-        "5", "Partial, sticky alignment: 0 < S_JR(t) < S_UR(t) for all t ≥ 2014-04; S_JR never decreases "
-        "before 2018", partial & sticky, HOLDS,
-        {"S_JR 2017-12": np.median(sjr[-1]), "S_UR 2017-12": np.median(sur[-1]),
-         "S_JR / S_UR 2017-12": np.median(sjr[-1] / sur[-1])},
-        "not a target term: the alignment rule S2 (S_JR follows a share of the US level and only ratchets up)")
+        "5",
+        "Partial, sticky alignment: 0 < S_JR(t) < S_UR(t) for all t ≥ 2014-04; S_JR never decreases before 2018",
+        partial & sticky,
+        HOLDS,
+        {
+            "S_JR 2017-12": np.median(sjr[-1]),
+            "S_UR 2017-12": np.median(sur[-1]),
+            "S_JR / S_UR 2017-12": np.median(sjr[-1] / sur[-1]),
+        },
+        "not a target term: the alignment rule S2 (S_JR follows a share of the US level and only ratchets up)",
+    )
 
 
 def trust_without_treaty(ens: Ensemble, q: Quarters) -> PatternResult:
@@ -184,20 +220,32 @@ def trust_without_treaty(ens: Ensemble, q: Quarters) -> PatternResult:
     treaty = ((steps >= 0) & (steps <= end)).any(axis=1)
     p, _, p_high = share(treaty)
     return PatternResult(
-        "6", "Trust without treaty: peace treaty by 2017-12 in ≤ 5% of runs, while τ_JR(2016-12) > "
-        "τ_JR(2015-12) and no treaty in ≥ 60% of runs", rise & ~treaty, 0.60,
-        {"τ_JR 2015-12": np.median(trust[ens.calendar.index("2015-12"), :, j, r]),
-         "τ_JR 2016-12": np.median(trust[ens.calendar.index("2016-12"), :, j, r]),
-         "share: τ_JR rises": float(rise.mean()), "P(treaty by 2017-12)": p,
-         "P(treaty) upper 95%": p_high},
+        "6",
+        "Trust without treaty: peace treaty by 2017-12 in ≤ 5% of runs, while τ_JR(2016-12) > "
+        "τ_JR(2015-12) and no treaty in ≥ 60% of runs",
+        rise & ~treaty,
+        0.60,
+        {
+            "τ_JR 2015-12": np.median(trust[ens.calendar.index("2015-12"), :, j, r]),
+            "τ_JR 2016-12": np.median(trust[ens.calendar.index("2016-12"), :, j, r]),
+            "share: τ_JR rises": float(rise.mean()),
+            "P(treaty by 2017-12)": p,
+            "P(treaty) upper 95%": p_high,
+        },
         "trust reads Russia's behaviour toward Japan; "
         + _carried(ens, [("R→J", r, j, ("2015-01", "2015-12"), ("2016-01", "2016-12"))]),
         criterion=f"share of runs with τ_JR rising and no treaty; ensemble condition: upper 95% of P(treaty) ≤ "
-                  f"{TREATY_MAX}", ensemble_ok=bool(p_high <= TREATY_MAX))
+        f"{TREATY_MAX}",
+        ensemble_ok=bool(p_high <= TREATY_MAX),
+    )
 
 
 PATTERNS: tuple[Callable[[Ensemble, Quarters], PatternResult], ...] = (
-    dip_and_thaw, us_russia_rupture, china_russia_deepening, alliance_intact, partial_sticky_alignment,
+    dip_and_thaw,
+    us_russia_rupture,
+    china_russia_deepening,
+    alliance_intact,
+    partial_sticky_alignment,
     trust_without_treaty,
 )
 

@@ -20,8 +20,14 @@ from sim.model import RelationsModel
 from sim.results import Ensemble
 from sim.sweep.spec import number
 
-GOALS = {"within_months": 6, "on_time_share": 0.6, "treaty_by_2017": 0.05, "coverage_90": 0.8,
-         "skill_out_of_sample": 0.3, "joint": 0.6}
+GOALS = {
+    "within_months": 6,
+    "on_time_share": 0.6,
+    "treaty_by_2017": 0.05,
+    "coverage_90": 0.8,
+    "skill_out_of_sample": 0.3,
+    "joint": 0.6,
+}
 
 
 @dataclass(frozen=True)
@@ -71,8 +77,12 @@ def read_protocol(cfg: dict[str, Any]) -> Protocol:
         raise ConfigError("validation.seeds", seeds, "each seed once (a repeated seed repeats its runs)")
     reused = [s for s in seeds if s in v["tuning_seeds"]]
     if reused and not v["allow_tuning_seeds"]:
-        raise ConfigError("validation.seeds", reused, "seeds kept apart from the tuning seeds "
-                          f"{list(v['tuning_seeds'])} (validation.allow_tuning_seeds=true validates in-sample)")
+        raise ConfigError(
+            "validation.seeds",
+            reused,
+            "seeds kept apart from the tuning seeds "
+            f"{list(v['tuning_seeds'])} (validation.allow_tuning_seeds=true validates in-sample)",
+        )
     split = str(v["split"])
     if not ("2013-01" <= split < "2017-12") or len(split) != 7:
         raise ConfigError("validation.split", split, "a month YYYY-MM within 2013-01..2017-11")
@@ -95,36 +105,54 @@ def read_protocol(cfg: dict[str, Any]) -> Protocol:
     if not lhs.get("parameters"):
         raise ConfigError("validation.lhs.parameters", lhs.get("parameters"), "the §5.8 ranges to sample")
     return Protocol(
-        seeds=tuple(seeds), runs=_count("validation.runs", v["runs"]), tuning_seeds=tuple(v["tuning_seeds"]),
-        allow_tuning_seeds=bool(v["allow_tuning_seeds"]), split=split,
+        seeds=tuple(seeds),
+        runs=_count("validation.runs", v["runs"]),
+        tuning_seeds=tuple(v["tuning_seeds"]),
+        allow_tuning_seeds=bool(v["allow_tuning_seeds"]),
+        split=split,
         statics_runs=_count("validation.statics_runs", v["statics_runs"], 2),
-        gradient_values=tuple(values), gradient_runs=_count("validation.gradient.runs", gradient.get("runs"), 2),
+        gradient_values=tuple(values),
+        gradient_runs=_count("validation.gradient.runs", gradient.get("runs"), 2),
         lhs_points=_count("validation.lhs.points", lhs.get("points"), 2),
         lhs_replicates=_count("validation.lhs.replicates", lhs.get("replicates")),
         lhs_chunk_size=_count("validation.lhs.chunk_size", lhs.get("chunk_size", 100)),
-        consistency=consistency, lhs_parameters=dict(lhs["parameters"]),
-        goals={k: float(x) for k, x in goals.items()})
+        consistency=consistency,
+        lhs_parameters=dict(lhs["parameters"]),
+        goals={k: float(x) for k, x in goals.items()},
+    )
 
 
-def run_seed(cfg: dict[str, Any], seed: int, runs: int, settings: dict[str, Any] | None = None,
-             record: tuple[str, ...] | None = None) -> Ensemble:
+def run_seed(
+    cfg: dict[str, Any],
+    seed: int,
+    runs: int,
+    settings: dict[str, Any] | None = None,
+    record: tuple[str, ...] | None = None,
+) -> Ensemble:
     """Runs 0..runs-1 of the replay under ``seed`` (and ``settings``)."""
     arm = copy.deepcopy(cfg)
     arm["seed"] = seed
     kwargs = {"record": record} if record else {}
-    return Ensemble.from_model(RelationsModel(arm, runs=np.arange(runs), settings=settings or {},
-                                              record_events=False, rng=seed, **kwargs).run())
+    return Ensemble.from_model(
+        RelationsModel(
+            arm, runs=np.arange(runs), settings=settings or {}, record_events=False, rng=seed, **kwargs
+        ).run()
+    )
 
 
 def pool(ensembles: list[Ensemble]) -> Ensemble:
     """One ensemble of the runs of several (same calendar, countries and channels); runs in the given order."""
     first = ensembles[0]
     for other in ensembles[1:]:
-        if other.countries != first.countries or other.channels != first.channels or \
-                other.calendar != first.calendar:
+        if other.countries != first.countries or other.channels != first.channels or other.calendar != first.calendar:
             raise ValueError("pooled ensembles must share calendar, countries and channels")
     common = set.intersection(*(set(e.series) for e in ensembles))
-    return Ensemble(first.calendar, first.countries, np.concatenate([e.runs for e in ensembles]),
-                    {name: np.concatenate([e.series[name] for e in ensembles], axis=1) for name in sorted(common)},
-                    first.channels, {name: np.concatenate([e.milestones[name] for e in ensembles])
-                                     for name in first.milestones}, [])
+    return Ensemble(
+        first.calendar,
+        first.countries,
+        np.concatenate([e.runs for e in ensembles]),
+        {name: np.concatenate([e.series[name] for e in ensembles], axis=1) for name in sorted(common)},
+        first.channels,
+        {name: np.concatenate([e.milestones[name] for e in ensembles]) for name in first.milestones},
+        [],
+    )

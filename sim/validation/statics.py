@@ -115,53 +115,84 @@ ALLIANCE = "scenario.alliances.JPN.commitment"
 US_SANCTIONS = "scenario.sanctions.USA.RUS.scale"
 
 STATICS: tuple[Static, ...] = (
-    Static("CS1", "↑S_UR (US sanction steps ×1.3) with a_J = 0.8 → ↓NCI_JR, ↓O_JR, ↓K_JR",
-           {US_SANCTIONS: 1.3}, (Prediction("NCI_JR", -1), Prediction("O_JR", -1), Prediction("K_JR", -1))),
-    Static("CS2", "↑a_J (alliance commitment 0.8 → 0.95) → ↓NCI_JR, ↓O_JR, ↑S_JR, later thaw",
-           {ALLIANCE: 0.95}, (Prediction("NCI_JR", -1), Prediction("O_JR", -1), Prediction("S_JR", +1),
-                              Prediction("thaw", +1))),
-    Static("CS3a", "↑I0_JR (Japan's baseline investment flow ×2) → ↑K_JR, ↑NCI_JR, ↑τ_RJ, earlier thaw",
-           {"scenario.investment.flows.JPN.RUS.baseline_flow": 0.04},
-           (Prediction("K_JR", +1), Prediction("NCI_JR", +1), Prediction("tau_RJ", +1), Prediction("thaw", -1))),
-    Static("CS3b", "↓χ_J and ↓φ_S (exposure 0.6 → 0.3, sanction friction 0.8 → 0.4) → ↑K_JR, ↑NCI_JR, ↑τ_RJ, "
-           "earlier thaw", {"scenario.investment.exposure.JPN": 0.3, "scenario.investment.sanction_friction": 0.4},
-           (Prediction("K_JR", +1), Prediction("NCI_JR", +1), Prediction("tau_RJ", +1), Prediction("thaw", -1))),
-    Static("CS4", "↓H_terr and ↓θ_PT (territorial hardness 0.8 → 0.5, treaty threshold 0.85 → 0.7, the low ends "
-           "of their §5.8 ranges) → ↑P(treaty)", {"params.territorial_hardness": 0.5, "params.treaty_threshold": 0.7},
-           (Prediction("P_treaty", +1),)),
+    Static(
+        "CS1",
+        "↑S_UR (US sanction steps ×1.3) with a_J = 0.8 → ↓NCI_JR, ↓O_JR, ↓K_JR",
+        {US_SANCTIONS: 1.3},
+        (Prediction("NCI_JR", -1), Prediction("O_JR", -1), Prediction("K_JR", -1)),
+    ),
+    Static(
+        "CS2",
+        "↑a_J (alliance commitment 0.8 → 0.95) → ↓NCI_JR, ↓O_JR, ↑S_JR, later thaw",
+        {ALLIANCE: 0.95},
+        (Prediction("NCI_JR", -1), Prediction("O_JR", -1), Prediction("S_JR", +1), Prediction("thaw", +1)),
+    ),
+    Static(
+        "CS3a",
+        "↑I0_JR (Japan's baseline investment flow ×2) → ↑K_JR, ↑NCI_JR, ↑τ_RJ, earlier thaw",
+        {"scenario.investment.flows.JPN.RUS.baseline_flow": 0.04},
+        (Prediction("K_JR", +1), Prediction("NCI_JR", +1), Prediction("tau_RJ", +1), Prediction("thaw", -1)),
+    ),
+    Static(
+        "CS3b",
+        "↓χ_J and ↓φ_S (exposure 0.6 → 0.3, sanction friction 0.8 → 0.4) → ↑K_JR, ↑NCI_JR, ↑τ_RJ, earlier thaw",
+        {"scenario.investment.exposure.JPN": 0.3, "scenario.investment.sanction_friction": 0.4},
+        (Prediction("K_JR", +1), Prediction("NCI_JR", +1), Prediction("tau_RJ", +1), Prediction("thaw", -1)),
+    ),
+    Static(
+        "CS4",
+        "↓H_terr and ↓θ_PT (territorial hardness 0.8 → 0.5, treaty threshold 0.85 → 0.7, the low ends "
+        "of their §5.8 ranges) → ↑P(treaty)",
+        {"params.territorial_hardness": 0.5, "params.treaty_threshold": 0.7},
+        (Prediction("P_treaty", +1),),
+    ),
 )
 
 # Shown, not asserted: with a low alliance commitment, US sanctions may push Russia toward China and raise
 # Japan's wedge motive, so the sign of CS1 may flip (MODEL-NOTES §6).
-INTERACTION = Static("CS1-low", "↑S_UR (×1.3) with a low alliance commitment a_J = 0.2 (the sign may flip; shown, "
-                     "not tested)",
-                     {US_SANCTIONS: 1.3}, (Prediction("NCI_JR", -1), Prediction("O_JR", -1), Prediction("K_JR", -1)),
-                     base={ALLIANCE: 0.2})
+INTERACTION = Static(
+    "CS1-low",
+    "↑S_UR (×1.3) with a low alliance commitment a_J = 0.2 (the sign may flip; shown, not tested)",
+    {US_SANCTIONS: 1.3},
+    (Prediction("NCI_JR", -1), Prediction("O_JR", -1), Prediction("K_JR", -1)),
+    base={ALLIANCE: 0.2},
+)
 
 
 def run_arm(cfg: dict[str, Any], runs: np.ndarray, settings: dict[str, float]) -> Ensemble:
     """One arm: the replay with ``settings`` applied, the given run indices (hence random numbers)."""
     arm = copy.deepcopy(cfg)
-    return Ensemble.from_model(RelationsModel(arm, runs=runs, settings=settings, record_events=False,
-                                              record=RECORD, rng=arm["seed"]).run())
+    return Ensemble.from_model(
+        RelationsModel(arm, runs=runs, settings=settings, record_events=False, record=RECORD, rng=arm["seed"]).run()
+    )
 
 
 def paired(baseline: np.ndarray, perturbed: np.ndarray, quantity: str, sign: int) -> Effect:
     diff = perturbed - baseline
     half = 1.96 * diff.std(ddof=1) / np.sqrt(diff.size) if diff.size > 1 else 0.0
-    return Effect(quantity, sign, float(baseline.mean()), float(perturbed.mean()), float(diff.mean()),
-                  float(diff.mean() - half), float(diff.mean() + half))
+    return Effect(
+        quantity,
+        sign,
+        float(baseline.mean()),
+        float(perturbed.mean()),
+        float(diff.mean()),
+        float(diff.mean() - half),
+        float(diff.mean() + half),
+    )
 
 
-def evaluate_static(static: Static, cfg: dict[str, Any], runs: np.ndarray,
-                    baseline: Ensemble | None = None) -> list[Effect]:
+def evaluate_static(
+    static: Static, cfg: dict[str, Any], runs: np.ndarray, baseline: Ensemble | None = None
+) -> list[Effect]:
     """The predicted effects of ``static``: both arms over ``runs`` (common random numbers)."""
     base_settings = dict(static.base or {})
     if baseline is None or base_settings:
         baseline = run_arm(cfg, runs, base_settings)
     perturbed = run_arm(cfg, runs, {**base_settings, **static.changes})
-    return [paired(QUANTITIES[p.quantity][1](baseline), QUANTITIES[p.quantity][1](perturbed), p.quantity, p.sign)
-            for p in static.predictions]
+    return [
+        paired(QUANTITIES[p.quantity][1](baseline), QUANTITIES[p.quantity][1](perturbed), p.quantity, p.sign)
+        for p in static.predictions
+    ]
 
 
 @dataclass(frozen=True)

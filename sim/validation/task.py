@@ -40,9 +40,20 @@ from sim.validation.report import (
 from sim.validation.statics import INTERACTION, STATICS, cs1_gradient, evaluate_static
 from sim.validation.stats import share
 
-RESULT_FILES = ["turning_points.csv", "fit.csv", "fit_points.csv", "patterns.csv", "statics.csv",
-                "discrimination.csv", "lhs_outcomes.parquet", "attribution.csv", "validation.md", "summary.json",
-                "figures", "manifest.json"]
+RESULT_FILES = [
+    "turning_points.csv",
+    "fit.csv",
+    "fit_points.csv",
+    "patterns.csv",
+    "statics.csv",
+    "discrimination.csv",
+    "lhs_outcomes.parquet",
+    "attribution.csv",
+    "validation.md",
+    "summary.json",
+    "figures",
+    "manifest.json",
+]
 SLIM = ("nci", "sanctions", "trust", "channel_openness")  # what the pooled tests read
 
 
@@ -50,8 +61,9 @@ def check_validation(cfg: dict[str, Any]) -> None:
     """Validation replays history with only forcings injected: ``mode=endogenous``, 2013-2017 covered, and a
     protocol whose seeds no tuning used."""
     if cfg["mode"] != "endogenous":
-        raise ConfigError("mode", cfg["mode"], "endogenous (validation injects only forcings; forced mode is "
-                          "what calibration fits)")
+        raise ConfigError(
+            "mode", cfg["mode"], "endogenous (validation injects only forcings; forced mode is what calibration fits)"
+        )
     end = cfg["stop"] or cfg["scenario"]["end"]
     if cfg["scenario"]["start"] > "2013-01" or end < "2017-12":
         raise ConfigError("stop" if cfg["stop"] else "scenario.end", end, "a horizon covering 2013-01..2017-12")
@@ -76,16 +88,30 @@ def attribution_table(ens: Ensemble) -> pd.DataFrame:
 
 def take(ens: Ensemble, n: int) -> Ensemble:
     """The first ``n`` runs of ``ens``."""
-    return Ensemble(ens.calendar, ens.countries, ens.runs[:n], {k: v[:, :n] for k, v in ens.series.items()},
-                    ens.channels, {k: v[:n] for k, v in ens.milestones.items()}, [])
+    return Ensemble(
+        ens.calendar,
+        ens.countries,
+        ens.runs[:n],
+        {k: v[:, :n] for k, v in ens.series.items()},
+        ens.channels,
+        {k: v[:n] for k, v in ens.milestones.items()},
+        [],
+    )
 
 
 def replay(cfg: dict[str, Any], protocol: Protocol) -> tuple[Ensemble, Ensemble]:
     """The first seed's runs with every variable, and all seeds' runs pooled (the variables the tests read)."""
     first = run_seed(cfg, protocol.seeds[0], protocol.runs)
     others = [run_seed(cfg, s, protocol.runs, record=SLIM) for s in protocol.seeds[1:]]
-    slim = Ensemble(first.calendar, first.countries, first.runs, {k: first.series[k] for k in SLIM},
-                    first.channels, first.milestones, [])
+    slim = Ensemble(
+        first.calendar,
+        first.countries,
+        first.runs,
+        {k: first.series[k] for k in SLIM},
+        first.channels,
+        first.milestones,
+        [],
+    )
     return first, pool([slim, *others])
 
 
@@ -118,17 +144,27 @@ def run_validation(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
     t = lap("replay", t)
 
     steps = tp.first_steps(pooled)
-    turning = tp.judge(tp.summarize(pooled, int(goals["within_months"]), steps), int(goals["within_months"]),
-                       goals["on_time_share"], goals["treaty_by_2017"])
+    turning = tp.judge(
+        tp.summarize(pooled, int(goals["within_months"]), steps),
+        int(goals["within_months"]),
+        goals["on_time_share"],
+        goals["treaty_by_2017"],
+    )
     observed = observed_quarters()
     fit = fit_scores(pooled, observed, split=protocol.split)
-    fit_table = fit.scores.assign(goal=lambda f: np.where(
-        f["scope"] == "all", f"coverage_90 ≥ {goals['coverage_90']}",
-        np.where(f["scope"] == "out-of-sample", f"skill ≥ {goals['skill_out_of_sample']}", "")))
+    fit_table = fit.scores.assign(
+        goal=lambda f: np.where(
+            f["scope"] == "all",
+            f"coverage_90 ≥ {goals['coverage_90']}",
+            np.where(f["scope"] == "out-of-sample", f"skill ≥ {goals['skill_out_of_sample']}", ""),
+        )
+    )
     all_row = fit.scores.set_index("scope").loc["all"]
     out_row = fit.scores.set_index("scope").loc["out-of-sample"]
-    fit_ok = {"coverage_90": bool(all_row["coverage_90"] >= goals["coverage_90"]),
-              "skill_out_of_sample": bool(out_row["skill"] >= goals["skill_out_of_sample"])}
+    fit_ok = {
+        "coverage_90": bool(all_row["coverage_90"] >= goals["coverage_90"]),
+        "skill_out_of_sample": bool(out_row["skill"] >= goals["skill_out_of_sample"]),
+    }
 
     patterns = evaluate_patterns(pooled)
     explained = evaluate_patterns(first)  # the first seed's runs carry the target terms
@@ -145,9 +181,14 @@ def run_validation(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
     t = lap("LHS", t)
 
     ptable = pattern_table(patterns, together, goals["joint"], len(pooled.runs))
-    ptable.insert(ptable.columns.get_loc("result") + 1, "across the §5.8 LHS",
-                  [f"{r.label or 'joint'}: holds in {r.holds:.2f} {interval(r.holds_low, r.holds_high, 2)}"
-                   for r in discrimination.itertuples()])
+    ptable.insert(
+        ptable.columns.get_loc("result") + 1,
+        "across the §5.8 LHS",
+        [
+            f"{r.label or 'joint'}: holds in {r.holds:.2f} {interval(r.holds_low, r.holds_high, 2)}"
+            for r in discrimination.itertuples()
+        ],
+    )
     stable = statics_table(statics, gradient)
     checks = {
         "turning points": bool((turning["result"] == "pass").all()),
@@ -157,56 +198,86 @@ def run_validation(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
         "statics": all(e.holds for _, effects, asserted in statics if asserted for e in effects) and gradient.holds,
     }
     passed = all(checks.values())
-    verdict = "every goal holds" if passed else "NOT every goal holds: " + ", ".join(k for k, v in checks.items()
-                                                                                    if not v)
-    label = ("in-sample: validation seeds " + ", ".join(map(str, protocol.reused)) + " were used for tuning"
-             if protocol.in_sample else "out-of-sample: no validation seed was used for tuning")
-    header = (f"# Validation of {cfg['scenario']['name']} ({cfg['mode']} mode)\n\n"
-              f"{len(protocol.seeds)} seeds × {protocol.runs} runs = {len(pooled.runs)} runs (seeds "
-              f"{', '.join(map(str, protocol.seeds))}; {label}); statics {protocol.statics_runs} paired runs per arm; "
-              f"LHS {protocol.lhs_points} points × {protocol.lhs_replicates} runs. Params: "
-              f"{', '.join(overrides or []) or 'as composed'}. Overall: "
-              f"{verdict}.")
+    verdict = (
+        "every goal holds" if passed else "NOT every goal holds: " + ", ".join(k for k, v in checks.items() if not v)
+    )
+    label = (
+        "in-sample: validation seeds " + ", ".join(map(str, protocol.reused)) + " were used for tuning"
+        if protocol.in_sample
+        else "out-of-sample: no validation seed was used for tuning"
+    )
+    header = (
+        f"# Validation of {cfg['scenario']['name']} ({cfg['mode']} mode)\n\n"
+        f"{len(protocol.seeds)} seeds × {protocol.runs} runs = {len(pooled.runs)} runs (seeds "
+        f"{', '.join(map(str, protocol.seeds))}; {label}); statics {protocol.statics_runs} paired runs per arm; "
+        f"LHS {protocol.lhs_points} points × {protocol.lhs_replicates} runs. Params: "
+        f"{', '.join(overrides or []) or 'as composed'}. Overall: "
+        f"{verdict}."
+    )
 
     attribution = attribution_table(first)
-    written = [write_csv(out_dir, "turning_points.csv", turning.round(4)),
-               write_csv(out_dir, "fit.csv", fit_table.round(4)),
-               write_csv(out_dir, "fit_points.csv", fit.points.round(4)),
-               write_csv(out_dir, "patterns.csv", ptable),
-               write_csv(out_dir, "statics.csv", stable),
-               write_csv(out_dir, "discrimination.csv", discrimination.round(4)),
-               write_csv(out_dir, "attribution.csv", attribution),
-               out_dir / "lhs_outcomes.parquet"]
+    written = [
+        write_csv(out_dir, "turning_points.csv", turning.round(4)),
+        write_csv(out_dir, "fit.csv", fit_table.round(4)),
+        write_csv(out_dir, "fit_points.csv", fit.points.round(4)),
+        write_csv(out_dir, "patterns.csv", ptable),
+        write_csv(out_dir, "statics.csv", stable),
+        write_csv(out_dir, "discrimination.csv", discrimination.round(4)),
+        write_csv(out_dir, "attribution.csv", attribution),
+        out_dir / "lhs_outcomes.parquet",
+    ]
     turning_md = turning_point_markdown(turning)
     sections = [
-        ("Turning points (issue 9 §1)", turning_md.to_markdown(index=False)
-         + f"\n\nGoals: median within {goals['within_months']:g} months of history and the lower bound of the share "
-           f"within {goals['within_months']:g} months ≥ {goals['on_time_share']}; upper bound of P(treaty by "
-           f"2017-12) ≤ {goals['treaty_by_2017']}. Sources: reference keys of the shipped timeline "
-           "(`sim/data/observed/timeline_2013_2017.csv`).\n\n![Turning points](figures/turning_points.png)"),
-        ("Fit to the observed timeline (issue 9 §2)", "\n".join(f"- {line}" for line in fit_lines(fit.scores,
-                                                                                                    protocol.split))
-         + f"\n\nGoals: 90%-band coverage (all quarters) ≥ {goals['coverage_90']}, out-of-sample skill ≥ "
-           f"{goals['skill_out_of_sample']}.\n\n{OBSERVED_NOTE}\n\n![Deviations](figures/fit_deviations.png)\n\n"
-           f"![Levels](figures/observed_vs_simulated.png)"),
+        (
+            "Turning points (issue 9 §1)",
+            turning_md.to_markdown(index=False)
+            + f"\n\nGoals: median within {goals['within_months']:g} months of history and the lower bound of the share "
+            f"within {goals['within_months']:g} months ≥ {goals['on_time_share']}; upper bound of P(treaty by "
+            f"2017-12) ≤ {goals['treaty_by_2017']}. Sources: reference keys of the shipped timeline "
+            "(`sim/data/observed/timeline_2013_2017.csv`).\n\n![Turning points](figures/turning_points.png)",
+        ),
+        (
+            "Fit to the observed timeline (issue 9 §2)",
+            "\n".join(f"- {line}" for line in fit_lines(fit.scores, protocol.split))
+            + f"\n\nGoals: 90%-band coverage (all quarters) ≥ {goals['coverage_90']}, out-of-sample skill ≥ "
+            f"{goals['skill_out_of_sample']}.\n\n{OBSERVED_NOTE}\n\n![Deviations](figures/fit_deviations.png)\n\n"
+            f"![Levels](figures/observed_vs_simulated.png)",
+        ),
         ("Patterns (MODEL-NOTES §6), Wilson 95% intervals", ptable.to_markdown(index=False)),
-        ("Comparative statics (common random numbers; pass: the paired 95% interval excludes 0 on the predicted "
-         "side)", stable.to_markdown(index=False)),
+        (
+            "Comparative statics (common random numbers; pass: the paired 95% interval excludes 0 on the predicted "
+            "side)",
+            stable.to_markdown(index=False),
+        ),
         ("Discriminating or not: each pattern across the §5.8 LHS", discrimination.to_markdown(index=False)),
-        ("Why J→R moved: change of each term of the cooperation target (pattern 1, first seed)",
-         "Window means per run; `mean` is the ensemble mean (the means add up to `total`), `share` its part of the "
-         "mean total change.\n\n" + attribution.to_markdown(index=False)),
+        (
+            "Why J→R moved: change of each term of the cooperation target (pattern 1, first seed)",
+            "Window means per run; `mean` is the ensemble mean (the means add up to `total`), `share` its part of the "
+            "mean total change.\n\n" + attribution.to_markdown(index=False),
+        ),
     ]
     written.append(write_markdown(out_dir, sections, header))
     summary = {
-        "passed": passed, "checks": checks, "in_sample": protocol.in_sample, "seeds": list(protocol.seeds),
-        "runs_per_seed": protocol.runs, "runs": len(pooled.runs),
+        "passed": passed,
+        "checks": checks,
+        "in_sample": protocol.in_sample,
+        "seeds": list(protocol.seeds),
+        "runs_per_seed": protocol.runs,
+        "runs": len(pooled.runs),
         "turning_points": json.loads(turning.to_json(orient="records")),
         "fit": json.loads(fit.scores.to_json(orient="records")),
         "joint": {"share": together[0], "low": together[1], "high": together[2]},
-        "patterns": {p.key: {"fraction": p.fraction, "low": p.low, "high": p.high, "required": p.threshold,
-                             "holds": p.holds, "measured": {k: float(v) for k, v in p.measured.items()}}
-                     for p in patterns},
+        "patterns": {
+            p.key: {
+                "fraction": p.fraction,
+                "low": p.low,
+                "high": p.high,
+                "required": p.threshold,
+                "holds": p.holds,
+                "measured": {k: float(v) for k, v in p.measured.items()},
+            }
+            for p in patterns
+        },
         "statics": json.loads(stable.to_json(orient="records")),
         "discrimination": json.loads(discrimination.to_json(orient="records")),
     }
@@ -214,22 +285,38 @@ def run_validation(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
     if cfg["report"]["figures"]:
         written += write_turning_points_figure(pooled, steps, turning, int(goals["within_months"]), out_dir / "figures")
         written += write_fit_figure(fit.points, protocol.split, OBSERVED_NOTE, out_dir / "figures")
-        written += write_observed_figure({"simulated (endogenous)": pooled}, observed, out_dir / "figures",
-                                         "observed_vs_simulated", f"Quarterly NCI: the replay ({len(pooled.runs)} "
-                                         "runs, endogenous mode) against the observed 2013-2017 timeline (salient "
-                                         "events only)")
+        written += write_observed_figure(
+            {"simulated (endogenous)": pooled},
+            observed,
+            out_dir / "figures",
+            "observed_vs_simulated",
+            f"Quarterly NCI: the replay ({len(pooled.runs)} "
+            "runs, endogenous mode) against the observed 2013-2017 timeline (salient "
+            "events only)",
+        )
         j, r = first.countries.index("JPN"), first.countries.index("RUS")  # run.py draws every dyad's
-        written += write_attribution_figures(first, out_dir / "figures" / "attribution",
-                                             markers=cfg["scenario"]["markers"], dyads=[(j, r), (r, j)])
+        written += write_attribution_figures(
+            first, out_dir / "figures" / "attribution", markers=cfg["scenario"]["markers"], dyads=[(j, r), (r, j)]
+        )
     t = lap("report", t)
-    written.append(write_report(out_dir, written, task="validation", cfg=cfg,
-                                overrides=list(overrides or [])))
+    written.append(write_report(out_dir, written, task="validation", cfg=cfg, overrides=list(overrides or [])))
     files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
-    manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files,
-                              task="validation")
+    manifest = build_manifest(
+        root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files, task="validation"
+    )
     atomic_write_text(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
-    return {"passed": passed, "checks": checks, "turning_points": turning_md, "fit": fit.scores,
-            "split": protocol.split,
-            "patterns": ptable, "statics": stable, "discrimination": discrimination, "runs": len(pooled.runs),
-            "joint": together, "label": label, "timings": timings,
-            "seconds": round(time.perf_counter() - started, 1)}
+    return {
+        "passed": passed,
+        "checks": checks,
+        "turning_points": turning_md,
+        "fit": fit.scores,
+        "split": protocol.split,
+        "patterns": ptable,
+        "statics": stable,
+        "discrimination": discrimination,
+        "runs": len(pooled.runs),
+        "joint": together,
+        "label": label,
+        "timings": timings,
+        "seconds": round(time.perf_counter() - started, 1),
+    }

@@ -34,19 +34,38 @@ class TurningPoint:
 
 
 TURNING_POINTS = (
-    TurningPoint("freeze", "J–R channel freezes (openness < 0.5)", "2014-03", "2014-03",
-                 "Japan suspends visa and investment talks after Crimea", "2014-03-18"),
-    TurningPoint("trough", "J→R quarterly NCI trough, 2014–2016", "2014-08", "2014Q3",
-                 "Japan's asset freezes on Russia", "2014-08-05"),
-    TurningPoint("reopening", "channel reopens (openness back ≥ 0.5)", "2016-05", "2016-05",
-                 "Sochi summit: the 'new approach' and the eight-point plan", "2016-05-06"),
-    TurningPoint("joint_activity", "joint economic activity agreed", "2016-12", "2016-12",
-                 "Nagato summit", "2016-12-15"),
-    TurningPoint("two_plus_two", "2+2 resumes", "2017-03", "2017-03", "2+2 in Tokyo, first since 2013",
-                 "2017-03-20"),
+    TurningPoint(
+        "freeze",
+        "J–R channel freezes (openness < 0.5)",
+        "2014-03",
+        "2014-03",
+        "Japan suspends visa and investment talks after Crimea",
+        "2014-03-18",
+    ),
+    TurningPoint(
+        "trough",
+        "J→R quarterly NCI trough, 2014–2016",
+        "2014-08",
+        "2014Q3",
+        "Japan's asset freezes on Russia",
+        "2014-08-05",
+    ),
+    TurningPoint(
+        "reopening",
+        "channel reopens (openness back ≥ 0.5)",
+        "2016-05",
+        "2016-05",
+        "Sochi summit: the 'new approach' and the eight-point plan",
+        "2016-05-06",
+    ),
+    TurningPoint(
+        "joint_activity", "joint economic activity agreed", "2016-12", "2016-12", "Nagato summit", "2016-12-15"
+    ),
+    TurningPoint("two_plus_two", "2+2 resumes", "2017-03", "2017-03", "2+2 in Tokyo, first since 2013", "2017-03-20"),
 )
-TREATY = TurningPoint("treaty", "no peace treaty by 2017-12", "", "none by 2017-12",
-                      "Nagato ends without a treaty", "2016-12-15")
+TREATY = TurningPoint(
+    "treaty", "no peace treaty by 2017-12", "", "none by 2017-12", "Nagato ends without a treaty", "2016-12-15"
+)
 
 
 def first_step(mask: np.ndarray) -> np.ndarray:
@@ -93,16 +112,24 @@ def first_steps(ens: Ensemble) -> dict[str, np.ndarray]:
     j, r = ens.countries.index("JPN"), ens.countries.index("RUS")
     freeze, reopen = freeze_and_reopening(ens.series["channel_openness"][:, :, j, r])
     k = channel(ens)
-    return {"freeze": freeze, "trough": trough_step(ens), "reopening": reopen,
-            "joint_activity": ens.milestones["joint_activity"][:, k],
-            "two_plus_two": ens.milestones["two_plus_two"][:, k], "treaty": ens.milestones["treaty"][:, k]}
+    return {
+        "freeze": freeze,
+        "trough": trough_step(ens),
+        "reopening": reopen,
+        "joint_activity": ens.milestones["joint_activity"][:, k],
+        "two_plus_two": ens.milestones["two_plus_two"][:, k],
+        "treaty": ens.milestones["treaty"][:, k],
+    }
 
 
 def sources(date: str) -> str:
     """The reference keys of the shipped timeline's Japan–Russia rows dated ``date``."""
     events = read_events(TIMELINE_2013_2017).events
-    rows = events[(events["date"].dt.strftime("%Y-%m-%d") == date) & events["source"].isin(["JPN", "RUS"])
-                  & events["target"].isin(["JPN", "RUS"])]
+    rows = events[
+        (events["date"].dt.strftime("%Y-%m-%d") == date)
+        & events["source"].isin(["JPN", "RUS"])
+        & events["target"].isin(["JPN", "RUS"])
+    ]
     keys = dict.fromkeys(k.strip() for refs in rows["refs"] for k in str(refs).split(";") if k.strip())
     return ";".join(keys)
 
@@ -134,19 +161,46 @@ def summarize(ens: Ensemble, within: int = 6, steps: dict[str, np.ndarray] | Non
         on_time = happened & (np.abs(step - cal.index(tp.history)) <= within)
         never, never_low, never_high = share(~happened)
         ok, ok_low, ok_high = share(on_time)
-        rows.append({"turning_point": tp.key, "label": tp.label, "history": tp.shown, "sources": sources(tp.refs_date),
-                     "median": show(median), "q25": show(q25), "q75": show(q75),
-                     "median_months_from_history": (median - cal.index(tp.history)) if happened.any() else np.nan,
-                     "never": never, "never_low": never_low, "never_high": never_high,
-                     "on_time": ok, "on_time_low": ok_low, "on_time_high": ok_high})
+        rows.append(
+            {
+                "turning_point": tp.key,
+                "label": tp.label,
+                "history": tp.shown,
+                "sources": sources(tp.refs_date),
+                "median": show(median),
+                "q25": show(q25),
+                "q75": show(q75),
+                "median_months_from_history": (median - cal.index(tp.history)) if happened.any() else np.nan,
+                "never": never,
+                "never_low": never_low,
+                "never_high": never_high,
+                "on_time": ok,
+                "on_time_low": ok_low,
+                "on_time_high": ok_high,
+            }
+        )
     treaty = steps["treaty"]
     by = (treaty >= 0) & (treaty <= cal.index(TREATY_BY))
     p, low, high = share(by)
     never, never_low, never_high = share(treaty < 0)
-    rows.append({"turning_point": TREATY.key, "label": TREATY.label, "history": TREATY.shown,
-                 "sources": sources(TREATY.refs_date), "median": "", "q25": "", "q75": "",
-                 "median_months_from_history": np.nan, "never": never, "never_low": never_low,
-                 "never_high": never_high, "p_treaty": p, "p_treaty_low": low, "p_treaty_high": high})
+    rows.append(
+        {
+            "turning_point": TREATY.key,
+            "label": TREATY.label,
+            "history": TREATY.shown,
+            "sources": sources(TREATY.refs_date),
+            "median": "",
+            "q25": "",
+            "q75": "",
+            "median_months_from_history": np.nan,
+            "never": never,
+            "never_low": never_low,
+            "never_high": never_high,
+            "p_treaty": p,
+            "p_treaty_low": low,
+            "p_treaty_high": high,
+        }
+    )
     return pd.DataFrame(rows)
 
 
