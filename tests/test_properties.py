@@ -58,7 +58,7 @@ def _short_config() -> dict:
     for key in ("summits", "shocks", "events"):
         sc[key] = inside(sc[key])
     sc["threat"]["shocks"] = inside(sc["threat"]["shocks"])
-    cfg["report"] = {"windows": {}, "milestone_dates": [], "trust_matrix_dates": [], "markers": {}, "figures": False}
+    cfg["report"] = {"windows": {}, "milestone_dates": [], "trust_matrix_dates": [], "figures": False}
     return cfg
 
 

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.plots import BAND_ALPHA, STYLE, new_figure, save_figure, time_axis
+from sim.plots import BAND_ALPHA, STYLE, axis_label, new_figure, save_figure, time_axis
 from sim.results import Ensemble, Quarters
 
 
@@ -77,6 +77,7 @@ def write_observed_figure(
                 )
             ax.axhline(0.0, color="0.5", linewidth=0.6)
             ax.set_title(f"{countries[i]} → {countries[j]}")
+            ax.set_ylabel(axis_label("nci"), fontsize=7)
             time_axis(ax, first.calendar.dates())
             if j == n - 1 and i == n - 2:
                 ax.xaxis.set_tick_params(labelbottom=True)
@@ -90,7 +91,7 @@ def write_observed_figure(
                     labels.append(lab)
         fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), frameon=False)
         fig.suptitle(title)
-        return save_figure(fig, out_dir, name)
+        return save_figure(fig, out_dir, name, strict=True)
 
 
 def _month_date(calendar_start_label: str, step: np.ndarray) -> np.ndarray:
@@ -158,6 +159,7 @@ def write_turning_points_figure(
         ax.set_ylim(-0.6, len(rows) - 0.4)
         time_axis(ax, ens.calendar.dates())
         ax.set_xlabel("month of first occurrence (runs where it happens)")
+        ax.set_ylabel("turning point")
         treaty = table[table["turning_point"] == "treaty"].iloc[0]
         ax.set_title(
             f"Turning points: {len(ens.runs)} runs (endogenous mode) against history; "
@@ -176,7 +178,7 @@ def write_turning_points_figure(
             Line2D([], [], marker="o", color="0.55", linestyle="", markersize=3, label="one run"),
         ]
         fig.legend(handles=handles, loc="outside lower center", ncols=5, frameon=False, fontsize=8)
-        return save_figure(fig, out_dir, name)
+        return save_figure(fig, out_dir, name, strict=True)
 
 
 def write_fit_figure(
@@ -209,8 +211,8 @@ def write_fit_figure(
             ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
         for ax in axes.flat[len(dyads) :]:
             ax.set_axis_off()
-        for ax in axes[:, 0]:
-            ax.set_ylabel("NCI − dyad mean")
+        for ax in axes.flat[: len(dyads)]:
+            ax.set_ylabel("NCI − dyad mean", fontsize=7)
         handles, labels = axes.flat[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), frameon=False, fontsize=8)
         fig.suptitle(
@@ -218,4 +220,4 @@ def write_fit_figure(
             + textwrap.fill(note, 150),
             fontsize=8.5,
         )
-        return save_figure(fig, out_dir, name)
+        return save_figure(fig, out_dir, name, strict=True)
