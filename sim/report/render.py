@@ -107,8 +107,14 @@ def _nav() -> str:
     return "<nav>" + "".join(f'<a href="#{key}">{text}</a>' for key, text in links) + "</nav>"
 
 
+# where a task writes and how many processes it uses never change its results, so the report (hashed in the
+# manifest, compared byte for byte by reproduce.py) leaves them out of the command it shows
+_PLACE_ONLY = ("paths.", "hydra.", "workers=")
+
+
 def _what(task: str, cfg: dict[str, Any], overrides: list[str]) -> str:
-    command = " ".join(["python", f"experiments/{SCRIPTS[task]}", *(shlex.quote(_typed(o)) for o in overrides)])
+    shown = [o for o in overrides if not o.lstrip("+~").startswith(_PLACE_ONLY)]
+    command = " ".join(["python", f"experiments/{SCRIPTS[task]}", *(shlex.quote(_typed(o)) for o in shown)])
     description = ""
     if task == "sweep":
         description = cfg["sweep"].get("description") or ""

@@ -484,13 +484,14 @@ def _heatmap(plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: dict[str,
     with new_figure(
         figsize=(
             max(3.6, 0.62 * n_cols + 2.4),
-            max(3.2, 0.42 * n_rows * (1.5 if conditional else 1) + _TITLE_SPACE + 0.6),
+            max(3.6, 0.42 * n_rows * (1.5 if conditional else 1) + _TITLE_SPACE + 0.6),
         )
     ) as fig:
         ax = fig.subplots()
         if norm is not None:
             image = colour_image(ax, coloured, what, norm, cmap=cmap, origin="lower", aspect="auto")
-            bar = fig.colorbar(image, ax=ax, label=what.label, shrink=0.9)
+            # wrapped: a long quantity label on a short colour bar would run past the bar's ends
+            bar = fig.colorbar(image, ax=ax, label=textwrap.fill(what.label, 24), shrink=0.9)
             bar.formatter.set_useOffset(False)
             bar.update_ticks()
         else:
