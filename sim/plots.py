@@ -106,6 +106,14 @@ def quantity(variable: str) -> Quantity:
     return Quantity(f"{variable.replace('_', ' ')} (model units)", None)
 
 
+def diagonal_label(ax: Axes, country: str) -> None:
+    """The empty diagonal panel of a source × target grid of small multiples: the country's code, no axes."""
+    ax.set_axis_off()
+    ax.text(
+        0.5, 0.5, country, transform=ax.transAxes, ha="center", va="center", fontsize=14, fontweight="bold", color="0.3"
+    )
+
+
 def axis_label(variable: str) -> str:
     """The y-axis label of ``variable``, with its unit."""
     return quantity(variable).label
@@ -375,18 +383,7 @@ def _dyad_grid(
         for i, j in np.ndindex(n, n):
             ax = axes[i, j]
             if i == j:
-                ax.set_axis_off()
-                ax.text(
-                    0.5,
-                    0.5,
-                    ensemble.countries[i],
-                    transform=ax.transAxes,
-                    ha="center",
-                    va="center",
-                    fontsize=14,
-                    fontweight="bold",
-                    color="0.3",
-                )
+                diagonal_label(ax, ensemble.countries[i])
                 continue
             band(ax, dates, series[:, :, i, j], color="C0")
             if zero_line:

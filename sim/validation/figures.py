@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.plots import BAND_ALPHA, STYLE, axis_label, new_figure, save_figure, time_axis
+from sim.plots import BAND_ALPHA, STYLE, axis_label, diagonal_label, new_figure, save_figure, time_axis
 from sim.results import Ensemble, Quarters
 
 
@@ -51,18 +51,7 @@ def write_observed_figure(
         for i, j in np.ndindex(n, n):
             ax = axes[i, j]
             if i == j:
-                ax.set_axis_off()
-                ax.text(
-                    0.5,
-                    0.5,
-                    countries[i],
-                    transform=ax.transAxes,
-                    ha="center",
-                    va="center",
-                    fontsize=14,
-                    fontweight="bold",
-                    color="0.3",
-                )
+                diagonal_label(ax, countries[i])
                 continue
             rows = observed[(observed["source"] == countries[i]) & (observed["target"] == countries[j])]
             if len(rows):
