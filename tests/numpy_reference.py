@@ -5,6 +5,8 @@ the compiled path to give the same bits. Not imported by ``sim``; never used to 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.special import ndtri
 
@@ -72,7 +74,9 @@ def _open_unit(bits):
 
 def poisson_inverse(u, lam, cap):
     lam = np.broadcast_to(lam, u.shape)
-    p = np.exp(-lam)
+    # libm's exp, as the compiled kernel and Python's math use: numpy's SIMD exp can differ in the last bit
+    # (np.exp(-2.0625) is one ulp below math.exp(-2.0625)), which moves a draw that falls exactly on F(0).
+    p = np.vectorize(math.exp, otypes=[float])(-lam)
     cdf = p.copy()
     k = np.zeros(u.shape, dtype=np.int64)
     for m in range(1, cap + 1):
