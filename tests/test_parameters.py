@@ -23,6 +23,7 @@ from sim.config import param_docs as docs
 from sim.config.load import CONF_DIR, PROJECT_ROOT
 from sim.config.parameters import BY_NAME, PARAMETERS, Domain, Param, Range
 from sim.config.schema import Params
+from sim.dashboard import controls
 
 SCALARS = [p for p in PARAMETERS if not p.is_table]
 validate_module = importlib.import_module("sim.config.validate")  # the package re-exports the function
@@ -253,3 +254,24 @@ def test_the_5_8_baseline_row_is_the_declared_notes_values():
     assert params.keys() == declared.keys()
     for name, value in params.items():
         assert math.isclose(value, declared[name], rel_tol=0, abs_tol=0), name
+
+
+# --- code that offers parameter ranges reads them from the declaration ----------------------------------------
+
+
+def test_dashboard_sliders_span_the_declared_ranges(base_cfg):
+    sliders = [c for c in controls.controls_for(base_cfg) if c.group == "behaviour"]
+    assert [c.path for c in sliders] == [f"params.{name}" for name in controls.BEHAVIOUR]
+    for c in sliders:
+        p = BY_NAME[c.path.removeprefix("params.")]
+        low, high = p.bounds
+        assert c.high == pytest.approx(high)
+        assert c.low == pytest.approx(low if p.domain.allows(low) else low + c.step), c.path
+        assert 10 <= (c.high - c.low) / c.step <= 50, c.path
+
+
+def test_a_slider_follows_an_edited_range(base_cfg, monkeypatch):
+    edited = {p.name: p for p in _edited("wedge_weight", range=Range(1.0, 7.0))}
+    monkeypatch.setattr(controls, "BY_NAME", edited)
+    wedge = next(c for c in controls.controls_for(base_cfg) if c.path == "params.wedge_weight")
+    assert (wedge.low, wedge.high, wedge.step) == (1.0, 7.0, 0.2)
