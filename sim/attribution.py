@@ -1,9 +1,9 @@
 """Mechanism attribution: why a dyad's intended cooperation moved, term by term.
 
-The cooperation target of S4 is a sum of named terms (``sim.mechanisms.target.TERMS``); every run records
-each term per directed dyad and month as ``target_<term>``. Intended cooperation follows the target by
-partial adjustment (Richardson), so a change of the target's window mean between two periods splits
-exactly into the changes of its terms:
+The cooperation target of S4 is a sum of named terms (``sim.mechanisms.target.TERM_LABELS`` declares each with
+its label); every run records each term per directed dyad and month as ``target_<term>``. Intended cooperation
+follows the target by partial adjustment (Richardson), so a change of the target's window mean between two periods
+splits exactly into the changes of its terms:
 
     Δ target_ij = Σ_k Δ term_k,ij      (window means, run by run)
 
@@ -19,25 +19,27 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.mechanisms.target import TERMS
+from sim.mechanisms.target import TERM_LABELS, TERMS
 from sim.plots import STYLE, axis_label, draw_markers, marker_dates, new_figure, save_figure, time_axis
 from sim.results import Ensemble
 
-LABELS = {
-    "affinity": "affinity G",
-    "reciprocity": "reciprocity",
-    "trust": "trust",
-    "rapport": "leaders' rapport",
-    "balance": "structural balance",
-    "wedge": "wedge (vs CHN–RUS)",
-    "alliance_pressure": "alliance pressure",
-    "sanctions_resentment": "sanctions resentment",
-    "shared_threat": "shared threat",
-    "economic_stress": "economic stress",
-    "investment": "investment signal",
-    "interdependence": "interdependence damping",
-}
-_COLOURS = dict(zip(TERMS, plt.get_cmap("tab20").colors[: len(TERMS)], strict=True))
+
+def term_label(term: str) -> str:
+    """A term's label, from its declaration (``sim.mechanisms.target.TERM_LABELS``); a term the declaration does not
+    know (a result folder written by another version) is labelled by its name."""
+    return TERM_LABELS.get(term, term.replace("_", " "))
+
+
+def recorded_terms(ens: Ensemble) -> list[str]:
+    """The terms ``ens`` recorded: the declared ones in their order, then any other ``target_*`` variable."""
+    found = [name.removeprefix("target_") for name in ens.series if name.startswith("target_")]
+    return [t for t in TERMS if t in found] + sorted(t for t in found if t not in TERMS)
+
+
+def _colour(terms: list[str], term: str) -> tuple[float, ...]:
+    """tab20 by position among ``terms`` (the declared order first, so a term keeps its colour), cycled after 20."""
+    colours = plt.get_cmap("tab20").colors
+    return colours[terms.index(term) % len(colours)]
 
 
 def term_variable(term: str) -> str:
@@ -49,7 +51,8 @@ def window_terms(ens: Ensemble, source: int, target: int, window: tuple[str, str
     """Each run's window mean of every term for ``source → target``: (runs × terms)."""
     first, last = window
     return pd.DataFrame(
-        {term: ens.window_mean(term_variable(term), first, last)[:, source, target] for term in TERMS}, index=ens.runs
+        {term: ens.window_mean(term_variable(term), first, last)[:, source, target] for term in recorded_terms(ens)},
+        index=ens.runs,
     )
 
 
@@ -122,8 +125,10 @@ def _dyad_figure(
     ens: Ensemble, source: int, target: int, dates: np.ndarray, starts: np.ndarray, marks: list, out_dir: Path
 ) -> list[Path]:
     src, tgt = ens.countries[source], ens.countries[target]
+    terms = list(dict.fromkeys([*TERMS, *recorded_terms(ens)]))  # colours stay put whatever a folder recorded
     contributions = {
-        term: _quarterly_mean(ens.series[term_variable(term)][:, :, source, target], starts) for term in TERMS
+        term: _quarterly_mean(ens.series[term_variable(term)][:, :, source, target], starts)
+        for term in recorded_terms(ens)
     }
     lefts = dates[starts]
     ends = np.r_[dates[starts[1:]], dates[-1] + np.timedelta64(31, "D")].astype("datetime64[D]")
@@ -132,8 +137,7 @@ def _dyad_figure(
         ax = fig.subplots()
         up = np.zeros(len(starts))
         down = np.zeros(len(starts))
-        for term in TERMS:
-            value = contributions[term]
+        for term, value in contributions.items():
             if not np.any(np.abs(value) > 1e-9):
                 continue
             base = np.where(value >= 0, up, down)
@@ -143,8 +147,8 @@ def _dyad_figure(
                 width=widths,
                 bottom=base,
                 align="edge",
-                color=_COLOURS[term],
-                label=LABELS[term],
+                color=_colour(terms, term),
+                label=term_label(term),
                 linewidth=0,
             )
             up += np.maximum(value, 0.0)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim import attribution
 from sim.attribution import carriers, change, write_attribution_figures
-from sim.mechanisms.target import TERMS, target_terms
+from sim.mechanisms.target import TERM_LABELS, TERMS, target_terms
 from sim.model import ATTRIBUTION_VARIABLES, RelationsModel
 from sim.results import Ensemble
 
@@ -138,3 +139,32 @@ def test_one_figure_per_directed_dyad(ensemble, tmp_path):
     n = len(ensemble.countries)
     assert len(names) == 2 * n * (n - 1)
     assert "attribution_JPN_RUS.png" in names and "attribution_JPN_RUS.svg" in names
+
+
+def test_a_new_or_unknown_term_is_tabulated_and_drawn_with_its_label(ensemble, tmp_path, monkeypatch):
+    """A term added to the declaration (``TERM_LABELS``) is drawn with its declared label; a recorded term the
+    declaration does not know (a folder from another version) with its name; a declared term a folder lacks is
+    skipped. None of them crashes the table or the figure."""
+    monkeypatch.setattr(attribution, "TERM_LABELS", {**TERM_LABELS, "new_term": "a new term"})
+    monkeypatch.setattr(attribution, "TERMS", (*TERMS, "new_term"))
+    synthetic = _synthetic(ensemble, before=1.0, after=3.0, wedge=-1.0)
+    y2016 = synthetic.calendar.index("2016-01")
+    for name, value in (("new_term", 0.5), ("legacy_term", -0.25)):
+        synthetic.series[f"target_{name}"] = np.zeros_like(synthetic.series["target_trust"])
+        synthetic.series[f"target_{name}"][y2016:, :, 0, 1] = value
+    del synthetic.series["target_balance"]
+    table = change(synthetic, 0, 1, ("2014-01", "2014-12"), ("2016-01", "2016-12"))
+    assert table.loc["new_term", "mean"] == pytest.approx(0.5)
+    assert table.loc["legacy_term", "mean"] == pytest.approx(-0.25)
+    assert table.loc["total", "mean"] == pytest.approx(1.25) and "balance" not in table.index
+    legends = []
+    real_save = attribution.save_figure
+
+    def spy(fig, *args, **kwargs):
+        legends.append([text.get_text() for text in fig.axes[0].get_legend().get_texts()])
+        return real_save(fig, *args, **kwargs)
+
+    monkeypatch.setattr(attribution, "save_figure", spy)
+    paths = write_attribution_figures(synthetic, tmp_path, markers={}, dyads=[(0, 1)])
+    assert [p.name for p in paths] == ["attribution_JPN_RUS.png", "attribution_JPN_RUS.svg"]
+    assert legends[0][:4] == ["trust", "wedge (vs CHN–RUS)", "a new term", "legacy term"]

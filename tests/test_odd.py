@@ -1,5 +1,6 @@
-"""docs/ODD.md stays true to the code: the seven ODD elements in order, and a parameter table whose names are
-config keys, whose defaults are the composed defaults and whose calibrated column is conf/params/calibrated.yaml."""
+"""docs/ODD.md stays true to the code: the seven ODD elements in order, and parameter tables whose names are
+config keys, whose defaults are the composed defaults and whose calibrated column is conf/params/calibrated.yaml.
+(The ``params.*`` table is generated from ``sim.config.parameters``; tests/test_parameters.py checks it is.)"""
 
 from __future__ import annotations
 
@@ -36,11 +37,23 @@ CONCEPTS = [
 ]
 
 
-def _rows() -> list[list[str]]:
-    table = ODD[ODD.index("## Parameters") :]
-    table = table[: table.index("\n\n", table.index("| name |"))]
-    lines = [line for line in table.splitlines() if line.startswith("| `")]
-    return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+def _tables() -> list[tuple[list[str], list[dict[str, str]]]]:
+    """The tables of "## Parameters" (the generated ``params.*`` one, then the scenario one): header, rows."""
+    section = ODD[ODD.index("## Parameters") : ODD.index("## Deviations")]
+    tables, header = [], None
+    for line in section.splitlines():
+        if line.startswith("| name |"):
+            header = [c.strip() for c in line.strip("|").split("|")]
+            tables.append((header, []))
+        elif line.startswith("| `") and header:
+            tables[-1][1].append(dict(zip(header, (c.strip() for c in line.strip("|").split("|")), strict=True)))
+        elif not line.startswith("|"):
+            header = None
+    return tables
+
+
+def _rows() -> list[dict[str, str]]:
+    return [row for _, rows in _tables() for row in rows]
 
 
 def _leaf(cfg: dict, path: str):
@@ -58,32 +71,28 @@ def test_the_seven_elements_and_the_design_concepts_come_in_order():
     assert [c for c in found if c in CONCEPTS] == CONCEPTS
 
 
-def test_the_parameter_table_has_the_calibrated_column():
-    header = ODD[ODD.index("| name |") :].splitlines()[0]
-    assert [c.strip() for c in header.strip("|").split("|")] == [
-        "name",
-        "symbol",
-        "meaning",
-        "default",
-        "calibrated",
-        "SA range",
-        "source",
+def test_the_parameter_tables_have_the_calibrated_column():
+    headers = [header for header, _ in _tables()]
+    assert headers == [
+        ["name", "symbol", "meaning", "unit", "default", "calibrated", "SA range", "allowed", "source"],
+        ["name", "symbol", "meaning", "default", "calibrated", "SA range", "source"],
     ]
+    assert [len(rows) > 0 for _, rows in _tables()] == [True, True]
 
 
-@pytest.mark.parametrize("row", _rows(), ids=lambda row: row[0])
+@pytest.mark.parametrize("row", _rows(), ids=lambda row: row["name"])
 def test_every_parameter_name_is_a_config_key_with_its_default(row):
     cfg = validate(to_container(compose_config()))
-    names = re.findall(r"`([^`]+)`", row[0])
+    names = re.findall(r"`([^`]+)`", row["name"])
     first = names[0]
     if "<" in first:  # a family of keys: its fixed prefix must exist
         prefix = first.split(".<")[0]
         assert _leaf(cfg, prefix) is not None
         return
     value = _leaf(cfg, first)
-    default = row[3].split(";")[0].strip()
+    default = row["default"].split(";")[0].strip()
     if isinstance(value, bool) or not isinstance(value, int | float):
-        assert str(value) in row[3], (first, value, row[3])
+        assert str(value) in row["default"], (first, value, row["default"])
         return
     shown = float(eval_fraction(default))
     assert shown == pytest.approx(value, rel=1e-9, abs=1e-12), (first, value, default)
@@ -99,10 +108,10 @@ def eval_fraction(text: str) -> float:
 def test_the_calibrated_column_is_the_calibrated_params_file():
     calibrated = yaml.safe_load((PROJECT_ROOT / "conf" / "params" / "calibrated.yaml").read_text())
     calibrated.pop("defaults")
-    rows = {re.findall(r"`([^`]+)`", row[0])[0]: row for row in _rows()}
+    rows = {re.findall(r"`([^`]+)`", row["name"])[0]: row for row in _rows()}
     for key, value in calibrated.items():
-        shown = rows[f"params.{key}"][4]
+        shown = rows[f"params.{key}"]["calibrated"]
         assert float(shown) == pytest.approx(value, rel=5e-3, abs=5e-4), key
     for name, row in rows.items():
         if name.removeprefix("params.") not in calibrated:
-            assert row[4] == "—", name
+            assert row["calibrated"] == "—", name

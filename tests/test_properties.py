@@ -1,12 +1,14 @@
 """Property tests (hypothesis): invariants of the model's state and of its mechanisms over parameter ranges.
 
 Model-level properties run small ensembles (R = 8) over a short horizon (2012-01..2014-12: the burn-in, the
-Crimea sanctions and the freeze) with parameter values drawn from MODEL-NOTES §5.8's "range for SA" column.
+Crimea sanctions and the freeze) with parameter values drawn from the declared ranges (``sim.config.parameters``,
+MODEL-NOTES §5.8's "range for SA" column).
 """
 
 from __future__ import annotations
 
 import copy
+import math
 import re
 from functools import cache
 
@@ -20,6 +22,7 @@ from sim import cameo
 from sim.calendar import parse_month
 from sim.config import ConfigError, compose_config, to_container
 from sim.config import load as config_load
+from sim.config.parameters import PARAMETERS, Param
 from sim.mechanisms import perception, reciprocity
 from sim.mechanisms.target import target_terms
 from sim.model import DYAD_VARIABLES, RelationsModel
@@ -66,32 +69,17 @@ def short_config() -> dict:
     return copy.deepcopy(_short_config())
 
 
-# Parameter ranges of MODEL-NOTES §5.8 ("range for SA"). P0 must be > 0 (validation).
-RANGES = {
-    "adjustment_speed": (0.1, 0.6),
-    "reciprocity": (0.2, 0.8),
-    "generosity": (0.0, 0.5),
-    "implementation_noise": (0.3, 2.0),
-    "trust_weight": (0.5, 3.0),
-    "rapport_weight": (0.0, 3.0),
-    "balance_weight": (0.0, 2.0),
-    "wedge_weight": (0.0, 6.0),
-    "alliance_penalty_scale": (0.1, 6.0),
-    "sanctions_resentment": (0.0, 8.0),
-    "interdependence_damping": (0.0, 3.0),
-    "stress_outreach": (0.0, 2.0),
-    "investment_signal": (0.0, 1.5),
-    "perception_noise": (0.5, 3.0),
-    "mistrust_bias": (0.0, 0.6),
-    "rapport_clarity": (0.0, 0.8),
-    "signal_separation": (1.0, 4.0),
-    "cheap_signal_noise": (4.0, 8.0),
-    "costly_signal_noise": (1.5, 4.0),
-    "cost_sensitivity": (0.0, 1.0),
-    "trust_reversion": (0.02, 0.15),
-    "valence_smoothing": (0.1, 0.4),
-    "events_per_month": (2.0, 24.0),
-}
+def _sampled(param: Param) -> tuple[float, float]:
+    """A parameter's declared range, an end its domain excludes moved in by one float (P0 > 0)."""
+    low, high = param.bounds
+    return (
+        low if param.domain.allows(low) else math.nextafter(low, high),
+        high if param.domain.allows(high) else math.nextafter(high, low),
+    )
+
+
+# Every behavioural parameter with a declared range (sim.config.parameters: MODEL-NOTES §5.8's "range for SA").
+RANGES = {p.name: _sampled(p) for p in PARAMETERS if p.bounds is not None}
 SCENARIO_RANGES = {
     "scenario.sanctions.USA.RUS.scale": (0.0, 1.0 / 0.75),  # scaled levels must stay <= 1 (max step 0.75)
     "scenario.alliances.JPN.commitment": (0.3, 1.0),

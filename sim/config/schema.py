@@ -11,11 +11,13 @@ alliances, leaders, summits, shocks, the event timeline); ``params`` holds behav
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
+
+from sim.config.parameters import PARAMETERS
 
 
 @dataclass
@@ -214,79 +216,21 @@ class Scenario:
     markers: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
-class Params:
-    """Behavioural parameters (MODEL-NOTES §5.8). Symbols in brackets are the notes' and the ODD's."""
+def _params_class() -> type:
+    """``Params`` from the declaration (``sim.config.parameters``): a float field per parameter with its declared
+    default, a ``dict`` field per country table. A table's schema default is empty (which countries it names
+    belongs to the world); ``conf/params/default.yaml`` carries the shipped table."""
+    fields = [
+        (p.name, dict[str, dict[str, float]], field(default_factory=dict))
+        if p.is_table
+        else (p.name, float, field(default=float(p.default)))
+        for p in PARAMETERS
+    ]
+    doc = "Behavioural parameters (MODEL-NOTES §5.8), generated from ``sim.config.parameters.PARAMETERS``."
+    return make_dataclass("Params", fields, namespace={"__doc__": doc}, module=__name__)
 
-    # S4 action: Richardson partial adjustment toward a reciprocity target
-    adjustment_speed: float = 0.5  # a (MODEL-NOTES §5.8: 0.30; docs/ODD.md deviation z)
-    reciprocity: float = 0.5  # k
-    reciprocity_by_dyad: dict[str, dict[str, float]] = field(default_factory=dict)  # k_ij overrides
-    generosity: float = 1.0 / 3.0  # q
-    implementation_noise: float = 0.8  # sigma_a
-    trust_weight: float = 1.0  # gamma_tau
-    rapport_weight: float = 1.5  # rho
-    balance_weight: float = 0.8  # beta_bal
-    wedge_weight: float = 4.0  # omega
-    alliance_penalty_scale: float = 6.0  # P0 (§5.8: 4.0)
-    sanctions_resentment: float = 4.0  # gamma_S
-    interdependence_damping: float = 1.0  # gamma_D
-    interdependence_reference: float = 2.0  # K_ref
-    stress_outreach: float = 2.0  # e_R (§5.8: 1.0)
-    investment_signal: float = 0.5  # psi
-    threat_weights: dict[str, dict[str, float]] = field(default_factory=dict)  # h_ij (symmetric)
-    # Event generation
-    events_per_month: float = 6.0  # lambda_ij (events = 1 + Poisson)
-    event_noise: float = 1.0
-    scheduled_event_weight: float = 1.0
-    policy_event_weight: float = 0.5
-    # S6 perception and Bayesian trust
-    perception_noise: float = 1.5  # sigma_p
-    mistrust_bias: float = 0.3  # b
-    rapport_clarity: float = 0.5  # zeta
-    signal_separation: float = 2.0  # delta_mu
-    cheap_signal_noise: float = 6.0  # sigma_cheap
-    costly_signal_noise: float = 3.0  # sigma_costly
-    cost_sensitivity: float = 0.5  # kappa_c
-    trust_reversion: float = 0.15  # lambda (§5.8: 0.08)
-    # S7 valence
-    valence_smoothing: float = 0.2  # alpha_x
-    # S1 Japan-style partial alignment: value of the relationship with the target
-    relationship_value_base: float = 0.5  # v0
-    relationship_value_investment: float = 0.3  # v_K
-    relationship_value_trust: float = 1.0  # v_tau
-    sanction_step_threshold: float = 0.02
-    # S2 channel openness
-    channel_intercept: float = 1.5
-    channel_trust_slope: float = 6.0
-    channel_trust_reference: float = 0.45
-    channel_rapport_slope: float = 2.0
-    channel_wedge_slope: float = 4.0
-    channel_penalty_slope: float = 6.0
-    channel_speed: float = 0.15
-    channel_close_speed: float = 0.5
-    summit_mandate: float = 0.6
-    mandate_half_life: float = 12.0
-    # S3 meetings and rapport
-    sideline_slope: float = 4.0
-    visit_probability: float = 0.06
-    visit_openness: float = 0.6
-    visit_trust: float = 0.45
-    invitation_rate: float = 0.12
-    acceptance_openness: float = 0.3
-    acceptance_slope: float = 4.0
-    rapport_gain_bilateral: float = 0.25
-    rapport_gain_sideline: float = 0.10
-    rapport_half_life: float = 18.0
-    rapport_reset: float = 0.1
-    # S8 milestones
-    milestone_openness: float = 0.6
-    two_plus_two_trust: float = 0.5
-    joint_activity_rapport: float = 0.6
-    treaty_threshold: float = 0.85  # theta_PT
-    treaty_base_hazard: float = 0.02  # h0
-    territorial_hardness: float = 0.8  # H_terr
-    treaty_veto_slope: float = 3.0
+
+Params = _params_class()
 
 
 @dataclass

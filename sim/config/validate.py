@@ -21,6 +21,7 @@ from sim import cameo
 from sim.calendar import Calendar, parse_month
 from sim.config.errors import ConfigError
 from sim.config.keys import check_keys
+from sim.config.parameters import PARAMETERS, Domain
 from sim.config.schema import Config, InvestmentFlow, SanctionSchedule
 from sim.timeline import matches
 
@@ -34,69 +35,6 @@ RULES = ("schedule", "alignment")
 ROLES = ("forcing", "endogenous")
 
 UNIT = "must be a level in [0, 1]"
-
-# params that are probabilities, shares or levels
-_UNIT_PARAMS = (
-    "generosity",
-    "mistrust_bias",
-    "rapport_clarity",
-    "trust_reversion",
-    "visit_probability",
-    "invitation_rate",
-    "rapport_gain_bilateral",
-    "rapport_gain_sideline",
-    "rapport_reset",
-    "treaty_base_hazard",
-    "territorial_hardness",
-    "treaty_threshold",
-    "channel_speed",
-    "channel_close_speed",
-    "summit_mandate",
-    "channel_trust_reference",
-    "visit_openness",
-    "visit_trust",
-    "acceptance_openness",
-    "milestone_openness",
-    "two_plus_two_trust",
-    "joint_activity_rapport",
-    "sanction_step_threshold",
-)
-_OPEN_UNIT_PARAMS = ("adjustment_speed", "valence_smoothing")
-_NONNEGATIVE_PARAMS = (
-    "implementation_noise",
-    "trust_weight",
-    "rapport_weight",
-    "balance_weight",
-    "wedge_weight",
-    "sanctions_resentment",
-    "interdependence_damping",
-    "stress_outreach",
-    "investment_signal",
-    "events_per_month",
-    "event_noise",
-    "scheduled_event_weight",
-    "policy_event_weight",
-    "perception_noise",
-    "signal_separation",
-    "cost_sensitivity",
-    "relationship_value_investment",
-    "relationship_value_trust",
-    "channel_trust_slope",
-    "channel_rapport_slope",
-    "channel_wedge_slope",
-    "channel_penalty_slope",
-    "sideline_slope",
-    "acceptance_slope",
-    "treaty_veto_slope",
-)
-_POSITIVE_PARAMS = (
-    "cheap_signal_noise",
-    "costly_signal_noise",
-    "rapport_half_life",
-    "mandate_half_life",
-    "interdependence_reference",
-    "alliance_penalty_scale",
-)
 
 
 def _check(ok: bool, path: str, value: object, allowed: str) -> None:
@@ -120,6 +58,10 @@ def _unit(path: str, value: Any) -> None:
 
 def _nonneg(path: str, value: Any) -> None:
     _check(_finite(path, value) >= 0.0, path, value, "must be >= 0")
+
+
+def _in_domain(path: str, value: Any, domain: Domain) -> None:
+    _check(domain.allows(_finite(path, value)), path, value, domain.allowed())
 
 
 class _Checker:
@@ -434,27 +376,13 @@ class _Checker:
                     _nonneg(f"{path}.{key}", value)
 
     def params(self, p: Mapping[str, Any]) -> None:
-        for key, value in p.items():
-            if not isinstance(value, Mapping):
-                _finite(f"params.{key}", value)
-        for key in _UNIT_PARAMS:
-            _unit(f"params.{key}", p[key])
-        for key in _OPEN_UNIT_PARAMS:
-            _check(0.0 < p[key] <= 1.0, f"params.{key}", p[key], "must be in (0, 1]")
-        for key in _POSITIVE_PARAMS:
-            _check(p[key] > 0, f"params.{key}", p[key], "must be > 0")
-        for key in _NONNEGATIVE_PARAMS:
-            _nonneg(f"params.{key}", p[key])
-        _check(p["events_per_month"] <= 1000, "params.events_per_month", p["events_per_month"], "must be <= 1000")
-        _check(
-            p["relationship_value_base"] > 0,
-            "params.relationship_value_base",
-            p["relationship_value_base"],
-            "must be > 0 (keeps partial alignment strictly below the reference level)",
-        )
-        self.pair_map("params.threat_weights", p["threat_weights"], _finite)
-        self.pair_map("params.reciprocity_by_dyad", p["reciprocity_by_dyad"], _nonneg)
-        _nonneg("params.reciprocity", p["reciprocity"])
+        """Each parameter inside its declared domain (``sim.config.parameters``); a country table entry by entry."""
+        for param in PARAMETERS:
+            path = f"params.{param.name}"
+            if param.is_table:
+                self.pair_map(path, p[param.name], lambda at, v, d=param.domain: _in_domain(at, v, d))
+            else:
+                _in_domain(path, p[param.name], param.domain)
         self.reciprocity_stability(p)
 
     def reciprocity_stability(self, p: Mapping[str, Any]) -> None:

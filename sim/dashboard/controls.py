@@ -6,24 +6,27 @@ takes), so whatever a user sets on the page is a config value the command line r
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sim.config.load import CONF_DIR
+from sim.config.parameters import BY_NAME
 
-# The behavioural parameters the dashboard offers, with ranges inside docs/ODD.md's (reciprocity < 1 keeps
-# k_ij * k_ji < 1, Richardson stability).
-BEHAVIOUR = {
-    "reciprocity": ("reciprocity", 0.0, 0.95, 0.05),
-    "adjustment_speed": ("adjust. speed", 0.05, 1.0, 0.05),
-    "trust_weight": ("trust weight", 0.0, 3.0, 0.1),
-    "rapport_weight": ("rapport weight", 0.0, 3.0, 0.1),
-    "wedge_weight": ("wedge weight", 0.0, 8.0, 0.5),
-    "alliance_penalty_scale": ("alliance penalty", 0.5, 12.0, 0.5),
-    "sanctions_resentment": ("resentment", 0.0, 8.0, 0.5),
-    "stress_outreach": ("stress outreach", 0.0, 4.0, 0.25),
-}
+# The behavioural parameters the dashboard offers. Each slider spans the parameter's declared range
+# (``sim.config.parameters``: the ODD's "SA range"), so the page explores what the documentation calls plausible
+# and every slider end is a valid config (reciprocity <= 0.8 keeps k_ij * k_ji < 1, Richardson stability).
+BEHAVIOUR = (
+    "reciprocity",
+    "adjustment_speed",
+    "trust_weight",
+    "rapport_weight",
+    "wedge_weight",
+    "alliance_penalty_scale",
+    "sanctions_resentment",
+    "stress_outreach",
+)
 SANCTION_SCALE_MAX = 2.0
 FLOW_MAX = 0.1
 
@@ -110,9 +113,31 @@ def controls_for(cfg: dict[str, Any]) -> list[Control]:
                 f"scenario.investment.exposure.{code}", f"{code} exposure", 0.0, 1.0, 0.05, float(value), "investment"
             )
         )
-    for name, (label, low, high, step) in BEHAVIOUR.items():
-        out.append(Control(f"params.{name}", label, low, high, step, float(params[name]), "behaviour"))
+    out += [behaviour_control(name, float(params[name])) for name in BEHAVIOUR]
     return out
+
+
+def behaviour_control(name: str, value: float) -> Control:
+    """The slider of behavioural parameter ``name``: its declared range in about 20 round steps, labelled by its
+    name; an end the parameter's domain excludes (``alliance_penalty_scale > 0``) moves in by one step, and the
+    range widens to include ``value`` (a scenario's own value is always on its slider)."""
+    param = BY_NAME[name]
+    if param.bounds is None:
+        raise ValueError(f"params.{name} has no declared range to span (sim/config/parameters.py)")
+    low, high = param.bounds
+    step = _round_step((high - low) / 20)
+    if not param.domain.allows(low):
+        low += step
+    if not param.domain.allows(high):
+        high -= step
+    low, high = round(min(low, value), 10), round(max(high, value), 10)
+    return Control(f"params.{name}", name.replace("_", " "), low, high, step, value, "behaviour")
+
+
+def _round_step(raw: float) -> float:
+    """The largest of 1, 2 or 5 times a power of ten not above ``raw``."""
+    power = 10.0 ** math.floor(math.log10(raw))
+    return round(max(m * power for m in (1, 2, 5) if m * power <= raw * (1 + 1e-9)), 12)
 
 
 def changed(controls: list[Control], values: dict[str, float]) -> dict[str, float]:

@@ -6,20 +6,23 @@ import numpy as np
 
 from sim.mechanisms.reciprocity import damp_conflict, generous_reciprocity
 
-TERMS = (
-    "affinity",
-    "reciprocity",
-    "trust",
-    "rapport",
-    "balance",
-    "wedge",
-    "alliance_pressure",
-    "sanctions_resentment",
-    "shared_threat",
-    "economic_stress",
-    "investment",
-    "interdependence",
-)
+# Each term of the target, declared once with the label figures give it (``sim.attribution``). A new term added
+# here is recorded (``target_<term>``), tabulated and drawn with its label; ``target_terms`` must return it.
+TERM_LABELS = {
+    "affinity": "affinity G",
+    "reciprocity": "reciprocity",
+    "trust": "trust",
+    "rapport": "leaders' rapport",
+    "balance": "structural balance",
+    "wedge": "wedge (vs CHN–RUS)",
+    "alliance_pressure": "alliance pressure",
+    "sanctions_resentment": "sanctions resentment",
+    "shared_threat": "shared threat",
+    "economic_stress": "economic stress",
+    "investment": "investment signal",
+    "interdependence": "interdependence damping",
+}
+TERMS = tuple(TERM_LABELS)
 
 
 def target_terms(
