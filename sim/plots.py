@@ -539,12 +539,17 @@ def _rows(extents: list[tuple[float, float]], gap: float) -> list[int]:
     return chosen
 
 
-def place_marker_labels(fig: Figure) -> None:
+def place_marker_labels(fig: Figure) -> bool:
     """Stagger every panel's marker labels into rows above it so that none overlaps another, and lift the
-    panel's titles above the highest row. Measured with the figure's renderer after its layout."""
+    panel's titles above the highest row. Measured with the figure's renderer after its layout.
+
+    Returns:
+        Whether the figure is laid out as it stands: drawn, and nothing moved since (``check_figure`` then
+        need not draw it again).
+    """
     panels = [(ax, labels) for ax in fig.axes if (labels := marker_labels(ax))]
     if not panels:
-        return
+        return False
     points = fig.dpi / 72.0
     for _ in range(3):  # the layout moves panels a little when titles rise: measure again until stable
         fig.draw_without_rendering()
@@ -567,7 +572,8 @@ def place_marker_labels(fig: Figure) -> None:
                 if title:
                     ax.set_title(title, loc=loc, pad=pad)
         if not moved:
-            break
+            return True
+    return False
 
 
 def _overlap(a: Any, b: Any) -> bool:
@@ -575,8 +581,9 @@ def _overlap(a: Any, b: Any) -> bool:
     return min(a.x1, b.x1) - max(a.x0, b.x0) > 0.5 and min(a.y1, b.y1) - max(a.y0, b.y0) > 0.5
 
 
-def check_figure(fig: Figure) -> None:
-    """The guards every figure must pass before it is written.
+def check_figure(fig: Figure, *, drawn: bool = False) -> None:
+    """The guards every figure must pass before it is written; ``drawn``: the figure is laid out as it stands
+    (``place_marker_labels`` returned True), so it is measured without drawing it again.
 
     Raises:
         FigureDefectError: a visible panel without a y label, or with one taller than the panel; two marker
@@ -584,7 +591,8 @@ def check_figure(fig: Figure) -> None:
             whose colour scale spans less than ``COLOUR_TOLERANCE`` of its quantity's scale (``colour_image``
             records the quantity).
     """
-    fig.draw_without_rendering()
+    if not drawn:
+        fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     name = fig.get_suptitle().split("\n")[0] or "figure"
     for ax in fig.axes:
@@ -665,13 +673,16 @@ def save_figure(fig: Figure, out_dir: Path, name: str, *, strict: bool = False) 
     Returns:
         The two written paths.
     """
-    place_marker_labels(fig)
+    drawn = place_marker_labels(fig)
     try:
-        check_figure(fig)
+        check_figure(fig, drawn=drawn)
     except FigureDefectError as defect:
         if strict and guards_strict():
             raise
         warnings.warn(f"{name}: {defect}", stacklevel=2)
+    # The layout was solved by the draws above; keep it for both formats instead of solving it twice more.
+    # (Constrained layout works in figure fractions, so the positions hold at any dpi.)
+    fig.set_layout_engine("none")
     paths = []
     for fmt in _FORMATS:
         path = out_dir / f"{name}.{fmt}"
