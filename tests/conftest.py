@@ -22,7 +22,10 @@ core, each test file on one worker; budget: at most 4 minutes on 2 cores):
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -84,3 +87,63 @@ def run_script(script: str, *args: str, cwd: Path | None = None, timeout: int = 
         timeout=timeout,
         check=False,
     )
+
+
+# --- result folders shared by the whole session -------------------------------------------------------------
+
+# One small folder per task, made by the real script once per test session (across pytest-xdist workers: the
+# first worker to ask builds it under a file lock, the others wait and reuse it). Tests that only read a folder
+# (its files, its report, reproduce.py on it) share these instead of each running the task again.
+RUN_ARGS = ("run.py", "replicates=4", "seed=11", *short_overrides("2014-12"))
+SWEEP_ARGS = ("sweep.py", "sweep=investment_vs_exposure", "sweep.replicates=1", "workers=1")
+COMPARE_ARGS = ("compare.py", "experiment=japan_never_sanctions", "replicates=3")
+CALIBRATE_ARGS = (
+    "calibrate.py",
+    "calibration.last=2014-12",
+    "stop=2014-12",
+    "report=basic",
+    "report.milestone_dates=[2014-12]",
+    "report.trust_matrix_dates=[]",
+    "calibration.replicates=3",
+    "calibration.optimiser.popsize=1",
+    "calibration.optimiser.maxiter=1",
+)
+VALIDATE_ARGS = (
+    "validate.py",
+    "validation.seeds=[20180101]",
+    "validation.runs=8",
+    "validation.statics_runs=8",
+    "validation.gradient.runs=4",
+    "validation.gradient.values=[0.3,1.0]",
+    "validation.lhs.points=4",
+    "validation.lhs.replicates=1",
+    "validation.lhs.chunk_size=2",
+    "workers=1",
+)
+
+
+@pytest.fixture(scope="session")
+def shared_folder(tmp_path_factory, worker_id):
+    """``shared_folder(RUN_ARGS)``: the result folder of ``experiments/<script> <args>``, made once per session.
+
+    Read-only: copy it (``shutil.copytree``) before changing anything. The script's exit status is not
+    asserted (validate.py exits 1 when a goal is missed); the folder must hold a manifest.
+    """
+    from filelock import FileLock
+
+    base = tmp_path_factory.getbasetemp()
+    root = (base if worker_id == "master" else base.parent) / "shared-folders"
+    root.mkdir(exist_ok=True)
+
+    def build(args: tuple[str, ...]) -> Path:
+        key = hashlib.sha256(json.dumps(list(args)).encode()).hexdigest()[:16]
+        folder = root / f"{Path(args[0]).stem}-{key}"
+        with FileLock(str(root / f"{folder.name}.lock")):
+            if not (folder / "manifest.json").is_file():
+                if folder.exists():
+                    shutil.rmtree(folder)
+                made = run_script(args[0], f"hydra.run.dir={folder}", *args[1:], timeout=600)
+                assert (folder / "manifest.json").is_file(), made.stderr[-3000:]
+        return folder
+
+    return build

@@ -20,8 +20,7 @@ from sim.io import sha256
 from sim.plots import STYLE, save_figure
 from sim.report import REPORT, write_report
 from sim.report.render import MAX_ROWS
-from tests.conftest import run_script, short_overrides
-from tests.test_reproduce_tasks import CALIBRATION as CALIBRATION_ARGS
+from tests.conftest import CALIBRATE_ARGS, COMPARE_ARGS, RUN_ARGS, SWEEP_ARGS, VALIDATE_ARGS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # a src, href, url(), @import or srcset that would make the browser fetch something over the network
@@ -102,42 +101,21 @@ def check_report(folder: Path) -> str:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("script", "args"),
-    [
-        ("run.py", ["replicates=3", *short_overrides()]),
-        ("sweep.py", ["sweep=investment_vs_exposure", "sweep.replicates=1", "workers=1"]),
-        ("compare.py", ["experiment=japan_never_sanctions", "replicates=3"]),
-        ("validate.py", ["replicates=4"]),
-        ("calibrate.py", CALIBRATION_ARGS),
-    ],
+    "args", [RUN_ARGS, SWEEP_ARGS, COMPARE_ARGS, VALIDATE_ARGS, CALIBRATE_ARGS], ids=lambda args: args[0]
 )
-def test_every_task_folder_has_its_report(tmp_path, script, args):
-    folder = tmp_path / "out"
-    made = run_script(script, f"hydra.run.dir={folder}", *args)
-    assert (folder / "manifest.json").is_file(), made.stderr[-2000:]
+def test_every_task_folder_has_its_report(shared_folder, args):
+    folder = shared_folder(args)
     text = check_report(folder)
-    assert f"python experiments/{script}" in text
+    assert f"python experiments/{args[0]}" in text
 
 
 @pytest.mark.slow
-def test_a_run_report_is_byte_identical_across_two_runs(tmp_path):
-    texts = []
-    for name in ("one", "two"):
-        made = run_script("run.py", f"hydra.run.dir={tmp_path / name}", "replicates=2", *short_overrides())
-        assert made.returncode == 0, made.stderr[-2000:]
-        texts.append((tmp_path / name / REPORT).read_bytes())
-    assert texts[0] == texts[1]
-
-
-@pytest.mark.slow
-def test_a_report_renders_in_headless_chromium(tmp_path):
+def test_a_report_renders_in_headless_chromium(tmp_path, shared_folder):
     if CHROMIUM is None:
         if os.environ.get("CI") == "true":
             pytest.fail("chromium is missing in CI (apt-get install -y chromium)")
         pytest.skip("chromium is not installed (apt-get install -y chromium)")
-    folder = tmp_path / "run"
-    made = run_script("run.py", f"hydra.run.dir={folder}", "replicates=2", *short_overrides())
-    assert made.returncode == 0, made.stderr[-2000:]
+    folder = shared_folder(RUN_ARGS)
     shot = tmp_path / "report.png"
     # no network at all: a report that needed one would render with holes, and --dump-dom shows what loaded
     flags = [

@@ -15,18 +15,15 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.reproduce import first_difference, read_saved
-from tests.conftest import run_script, short_overrides
+from tests.conftest import RUN_ARGS
 from tests.sweep_cases import output_folder, run, tiny_sweep
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("outputs")
-    proc = run_script("run.py", "replicates=4", "seed=11", f"paths.output={out}", *short_overrides("2013-06"))
-    assert proc.returncode == 0, proc.stderr
-    return output_folder(proc)
+def run_dir(shared_folder) -> Path:
+    return shared_folder(RUN_ARGS)
 
 
 @pytest.fixture(scope="module")
