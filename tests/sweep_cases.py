@@ -22,6 +22,7 @@ defaults:
 seed: 5
 stop: "2013-06"
 report:
+  figures: false  # sweep figures are tested by test_sweep_figures and the shared sweep folder; here only time
   milestone_dates: ["2013-06"]
   trust_matrix_dates: ["2012-12", "2013-06"]
 

@@ -52,9 +52,15 @@ def expected(names: tuple[str, ...], out_dir: Path) -> list[Path]:
     return sorted(out_dir / f"{name}.{fmt}" for name in names for fmt in ("png", "svg"))
 
 
-def test_writes_every_figure(ensemble: Ensemble, tmp_path: Path) -> None:
-    out = tmp_path / "figures"
-    paths = write_figures(ensemble, out, markers=MARKERS, trust_matrix_dates=MATRIX_DATES)
+@pytest.fixture(scope="module")
+def written(ensemble: Ensemble, tmp_path_factory) -> tuple[Path, list[Path]]:
+    """Every figure of the module's ensemble, written once: (folder, returned paths)."""
+    out = tmp_path_factory.mktemp("figures")
+    return out, write_figures(ensemble, out, markers=MARKERS, trust_matrix_dates=MATRIX_DATES)
+
+
+def test_writes_every_figure(written) -> None:
+    out, paths = written
     assert paths == expected(ALL_FIGURES, out)
     assert sorted(out.iterdir()) == paths  # no temporary files left behind
     for path in paths:
@@ -66,8 +72,8 @@ def test_writes_every_figure(ensemble: Ensemble, tmp_path: Path) -> None:
     assert plt.get_fignums() == []
 
 
-def test_byte_identical_when_written_twice(ensemble: Ensemble, tmp_path: Path) -> None:
-    first = write_figures(ensemble, tmp_path / "a", markers=MARKERS, trust_matrix_dates=MATRIX_DATES)
+def test_byte_identical_when_written_twice(ensemble: Ensemble, written, tmp_path: Path) -> None:
+    first = written[1]
     second = write_figures(ensemble, tmp_path / "b", markers=MARKERS, trust_matrix_dates=MATRIX_DATES)
     assert [p.name for p in first] == [p.name for p in second]
     for a, b in zip(first, second, strict=True):
