@@ -95,6 +95,7 @@ def meet(model: RelationsModel) -> None:
     u_visit = model.streams.uniform("visit", t, (c_n,))
     u_invite = model.streams.uniform("invitation", t, (c_n,))
     u_accept = model.streams.uniform("acceptance", t, (c_n,))
+    u_follow = model.streams.uniform("follow_up", t, (c_n,))
     for c in range(c_n):
         i, j = w.channel_owner[c], w.channel_partner[c]
         openness = nxt.openness[:, i, j]
@@ -104,6 +105,10 @@ def meet(model: RelationsModel) -> None:
         if w.channel_visits[c]:
             ready = (openness > p.visit_openness[:, 0]) & (mean_trust > p.visit_trust[:, 0])
             visit |= ready & (u_visit[:, c] < p.visit_probability[:, 0])
+            # the summit the last one agreed on, prepared under its mandate
+            visit |= u_follow[:, c] < diplomacy.follow_up_probability(
+                prev.mandate[:, c], openness, p.follow_up_rate[:, 0]
+            )
         if w.channel_invitations[c]:
             # the partner invites out of economic need and to pull the owner away from its rivals (wedge)
             invited = u_invite[:, c] < p.invitation_rate[:, 0] * (w.stress[t][:, j] + st.wedge[:, j, i])
@@ -150,28 +155,41 @@ def settle_milestones(model: RelationsModel) -> None:
             emit(signals, log, t, happened, src, dst, code, weight)
 
     u = model.streams.uniform("treaty", t, (len(w.channel_names),))
+    u_joint = model.streams.uniform("joint_activity", t, (len(w.channel_names),))
     for c in np.flatnonzero(w.channel_milestones):
         i, j = w.channel_owner[c], w.channel_partner[c]
         openness = prev.openness[:, i, j]
         min_trust = np.minimum(trust.logistic(prev.log_odds[:, i, j]), trust.logistic(prev.log_odds[:, j, i]))
         nxt.frozen[:, c] |= openness < 0.5
         open_enough = openness > p.milestone_openness[:, 0]
-        agree = (nxt.two_plus_two[:, c] < 0) & nxt.frozen[:, c] & open_enough & (min_trust > p.two_plus_two_trust[:, 0])
+        summit = _summit_now(model, i, j)
+        # resumed by the leaders at a summit, once the side that froze it trusts the partner again [P81] [P96]
+        agree = milestones.two_plus_two_agreed(
+            nxt.two_plus_two[:, c] < 0,
+            nxt.frozen[:, c],
+            open_enough,
+            summit,
+            trust.logistic(prev.log_odds[:, i, j]),
+            p.two_plus_two_trust[:, 0],
+        )
         nxt.two_plus_two[:, c] = np.where(agree, t, nxt.two_plus_two[:, c])
         weight = p.scheduled_event_weight[:, 0]
         announce(agree, i, j, "036", weight)
         announce(agree, j, i, "036", weight)
-        first_meeting = (nxt.two_plus_two[:, c] >= 0) & (nxt.two_plus_two[:, c] == t - 3)
+        first_meeting = (nxt.two_plus_two[:, c] >= 0) & (nxt.two_plus_two[:, c] == t - milestones.FIRST_MEETING_LAG)
         announce(first_meeting, i, j, "046", weight)
         announce(first_meeting, j, i, "046", weight)
         growing = prev.investment_stock[:, i, j] > prev.stock_history[0, :, c]
         # signed by leaders in person, with the rapport that summit leaves: Nagato, December 2016 [P81] [P90]
-        joint = (
-            (nxt.joint_activity[:, c] < 0)
-            & open_enough
-            & growing
-            & _summit_now(model, i, j)
-            & (nxt.rapport[:, i, j] > p.joint_activity_rapport[:, 0])
+        # offered out of the partner's economic need: a draw against E_j(t) (Putin, Dec 2016 [P80]; [P104])
+        joint = milestones.joint_activity_agreed(
+            nxt.joint_activity[:, c] < 0,
+            open_enough & growing,
+            summit,
+            nxt.rapport[:, i, j],
+            p.joint_activity_rapport[:, 0],
+            np.broadcast_to(w.stress[t][:, j], (model.n_runs,)),
+            u_joint[:, c],
         )
         nxt.joint_activity[:, c] = np.where(joint, t, nxt.joint_activity[:, c])
         announce(joint, i, j, "057", weight)

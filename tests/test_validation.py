@@ -430,7 +430,10 @@ def test_validate_script_prints_every_table_writes_the_folder_and_fails_a_missed
         "two_plus_two",
         "treaty",
     ]
-    assert list(pd.read_csv(out / "fit.csv")["scope"]) == ["in-sample", "out-of-sample", "all"]
+    fit = pd.read_csv(out / "fit.csv")
+    assert list(fit["scope"]) == ["in-sample", "out-of-sample", "all"] * 2
+    assert list(fit["observation"]) == ["salient events (judged)"] * 3 + ["all events (shown)"] * 3
+    assert "observation model, judged" in done.stdout and "mean of all events, shown:" in done.stdout
     patterns = pd.read_csv(out / "patterns.csv", dtype={"pattern": str})
     assert list(patterns["pattern"]) == ["1", "2", "3", "4", "5", "6", "joint"]
     assert (patterns["low"] <= patterns["runs where it holds"]).all()

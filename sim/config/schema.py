@@ -267,6 +267,7 @@ class Params:
     channel_close_speed: float = 0.5
     summit_mandate: float = 0.6
     mandate_half_life: float = 12.0
+    follow_up_rate: float = 0.3  # r: chance per month per unit mandate that the agreed next summit happens
     # S3 meetings and rapport
     sideline_slope: float = 4.0
     visit_probability: float = 0.06

@@ -52,6 +52,7 @@ _UNIT_PARAMS = (
     "channel_speed",
     "channel_close_speed",
     "summit_mandate",
+    "follow_up_rate",
     "channel_trust_reference",
     "visit_openness",
     "visit_trust",

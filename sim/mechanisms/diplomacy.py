@@ -57,6 +57,32 @@ def summit_mandate(mandate: np.ndarray, summit: np.ndarray, gain) -> np.ndarray:
     return mandate + np.where(summit, gain, 0.0) * (1.0 - mandate)
 
 
+def void_mandate(mandate: np.ndarray, patron_rise: np.ndarray, threshold) -> np.ndarray:
+    """``M <- 0`` in a month in which the patron raises its sanctions on the partner by more than ``threshold``.
+
+    A new sanctions round is a stance the patron asks its allies to join (Obama to Abe, 2014-03-07 [P10]); the
+    ally then suspends what its leaders had commissioned: Japan froze the visa and investment talks launched by
+    the 2013 Moscow summit twelve days after the first US executive order [P1] [P15] [P17], postponed Kishida's
+    April 2014 Moscow visit [P43] and gave up hosting Putin in autumn 2014, the visit agreed at Sochi [P8] [P9].
+    Without a mandate the channel follows its target (S2) and freezes; the next summit gives a new mandate.
+    """
+    return np.where(patron_rise > threshold, 0.0, mandate)
+
+
+def follow_up_probability(mandate: np.ndarray, openness: np.ndarray, rate) -> np.ndarray:
+    """``r·M`` while the channel is not frozen (``O ≥ 0.5``), else 0: the chance that the summit the leaders agreed
+    on takes place this month.
+
+    Each bilateral summit agrees the next one and the officials prepare it under the mandate ``M``: Sochi 2014
+    agreed a Putin visit for the autumn [P8] [P9], Vladivostok (Sep 2016) the Nagato summit of December [P64];
+    the J–R summits of 2016–2017 came 3.5 to 4.5 months apart (May, Sep, Dec 2016; Apr, Sep 2017 [P56] [P64]
+    [P81] [P98] [P101]), a mean of 5.3 months over 2013–2017 counting Moscow 2013 to Sochi 2014 (10 months):
+    ``r·M ≈ 1/5.3`` at a mandate of 0.6–0.8 gives ``r ≈ 0.3``. A freeze cancels the plan: Japan gave up hosting
+    Putin in autumn 2014 [P9]. MODEL-NOTES S3 has no follow-up (``r = 0``).
+    """
+    return np.where(openness >= 0.5, rate * mandate, 0.0)
+
+
 def decay_mandate(mandate: np.ndarray, half_life) -> np.ndarray:
     """``M <- M·2^(-1/half-life)``: without a new summit the officials' mandate wears off."""
     return mandate * 2.0 ** (-1.0 / half_life)
