@@ -62,6 +62,7 @@ def meet(model: RelationsModel) -> None:
     """
     w, p, t, nxt, st = model.world, model.world.params, model.t, model.next, model.structure
     n = w.n
+    model.sideline = np.zeros((model.n_runs, n, n), bool)
     nxt.rapport[:] = diplomacy.decay_rapport(nxt.rapport, p.rapport_half_life[..., None])
     for a in np.flatnonzero(w.leader_change[t]):
         nxt.rapport[:, a, :] = nxt.rapport[:, :, a] = p.rapport_reset
@@ -69,6 +70,7 @@ def meet(model: RelationsModel) -> None:
     if w.mode == "forced":
         inj = w.injected
         nxt.visit |= inj.visit[t]
+        model.sideline[:] = inj.sideline_meeting[t]
         nxt.rapport[:] = diplomacy.gain_rapport(
             nxt.rapport,
             np.where(
@@ -86,6 +88,7 @@ def meet(model: RelationsModel) -> None:
             nxt.rapport[:, a, b], trust.mutual_trust(prev.log_odds, a, b), w.summits[t, a, b], p.sideline_slope[:, 0]
         )
         met = u[:, a, b] < chance
+        model.sideline[:, a, b] = model.sideline[:, b, a] = met
         nxt.rapport[:, a, b] = nxt.rapport[:, b, a] = diplomacy.gain_rapport(
             nxt.rapport[:, a, b], np.where(met, p.rapport_gain_sideline[:, 0], 0.0)
         )
@@ -106,9 +109,7 @@ def meet(model: RelationsModel) -> None:
             ready = (openness > p.visit_openness[:, 0]) & (mean_trust > p.visit_trust[:, 0])
             visit |= ready & (u_visit[:, c] < p.visit_probability[:, 0])
             # the summit the last one agreed on, prepared under its mandate
-            visit |= u_follow[:, c] < diplomacy.follow_up_probability(
-                prev.mandate[:, c], openness, p.follow_up_rate[:, 0]
-            )
+            visit |= u_follow[:, c] < diplomacy.follow_up_probability(nxt.mandate[:, c], p.follow_up_rate[:, 0])
         if w.channel_invitations[c]:
             # the partner invites out of economic need and to pull the owner away from its rivals (wedge)
             invited = u_invite[:, c] < p.invitation_rate[:, 0] * (w.stress[t][:, j] + st.wedge[:, j, i])
@@ -119,6 +120,8 @@ def meet(model: RelationsModel) -> None:
                 acceptance_slope=p.acceptance_slope[:, 0],
                 acceptance_openness=p.acceptance_openness[:, 0],
                 visit_trust=p.visit_trust[:, 0],
+                penalty_share=st.penalty[:, i, j] / p.alliance_penalty_scale[:, 0],
+                acceptance_penalty=p.acceptance_penalty[:, 0],
             )
             visit |= invited & (u_accept[:, c] < accept)
         _bilateral_summit(model, visit, i, j)
@@ -135,9 +138,11 @@ def _mandate(model: RelationsModel) -> None:
     w, nxt, p = model.world, model.next, model.world.params
     nxt.mandate[:] = diplomacy.decay_mandate(nxt.mandate, p.mandate_half_life)
     for c, (i, j) in enumerate(zip(w.channel_owner, w.channel_partner, strict=True)):
-        nxt.mandate[:, c] = diplomacy.summit_mandate(
-            nxt.mandate[:, c], _summit_now(model, i, j), p.summit_mandate[:, 0]
-        )
+        summit = _summit_now(model, i, j)
+        # leaders on a summit's sidelines agree to prepare a visit only to break a freeze (Antalya 2015 [P46])
+        prepare = model.sideline[:, i, j] & (model.state.openness[:, i, j] < 0.5)
+        gain = np.where(summit, p.summit_mandate[:, 0], np.where(prepare, p.sideline_mandate[:, 0], 0.0))
+        nxt.mandate[:, c] = diplomacy.summit_mandate(nxt.mandate[:, c], summit | prepare, gain)
         nxt.openness[:, i, j] = nxt.openness[:, j, i] = np.maximum(nxt.openness[:, i, j], nxt.mandate[:, c])
 
 

@@ -267,6 +267,7 @@ class Params:
     channel_close_speed: float = 0.5
     summit_mandate: float = 0.6
     mandate_half_life: float = 12.0
+    sideline_mandate: float = 0.25  # m_side: mandate a sideline meeting of a channel pair gives
     follow_up_rate: float = 0.3  # r: chance per month per unit mandate that the agreed next summit happens
     # S3 meetings and rapport
     sideline_slope: float = 4.0
@@ -276,6 +277,7 @@ class Params:
     invitation_rate: float = 0.12
     acceptance_openness: float = 0.3
     acceptance_slope: float = 4.0
+    acceptance_penalty: float = 1.0  # c_pen: alliance penalty against taking up an invitation
     rapport_gain_bilateral: float = 0.25
     rapport_gain_sideline: float = 0.10
     rapport_half_life: float = 18.0

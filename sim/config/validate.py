@@ -53,6 +53,7 @@ _UNIT_PARAMS = (
     "channel_close_speed",
     "summit_mandate",
     "follow_up_rate",
+    "sideline_mandate",
     "channel_trust_reference",
     "visit_openness",
     "visit_trust",
@@ -88,6 +89,7 @@ _NONNEGATIVE_PARAMS = (
     "channel_penalty_slope",
     "sideline_slope",
     "acceptance_slope",
+    "acceptance_penalty",
     "treaty_veto_slope",
 )
 _POSITIVE_PARAMS = (
