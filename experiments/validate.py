@@ -41,7 +41,7 @@ def main(cfg: DictConfig) -> None:
     print("Turning points (month of first occurrence):")
     print(result["turning_points"].to_markdown(index=False))
     print("\nFit to the observed timeline (quarterly NCI deviations from each dyad's own mean):")
-    print("  observation model, judged (each run's quarter as a timeline records it: its n most salient events):")
+    print("  observation model, judged (each run's quarter as a timeline records it: n events, drawn ∝ |Goldstein|):")
     for line in fit_lines(result["fit"], result["split"]):
         print(f"    {line}")
     print("  mean of all events, shown:")

@@ -249,8 +249,8 @@ def run_validation(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
         ),
         (
             "Fit to the observed timeline (issue 9 §2)",
-            "Observation model (judged): each run's quarter as a news timeline records it, its n most salient "
-            "events (n as observed):\n\n"
+            "Observation model (judged): each run's quarter as a news timeline records it, n of its events (n as "
+            "observed) drawn with probability proportional to |Goldstein|:\n\n"
             + "\n".join(f"- {line}" for line in fit_lines(fit.scores, protocol.split))
             + "\n\nThe mean of all events (shown, not judged):\n\n"
             + "\n".join(f"- {line}" for line in fit_lines(fit_all_events.scores, protocol.split))
