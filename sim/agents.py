@@ -85,7 +85,7 @@ class Country(mesa.Agent):
             m_ = w.patron[i]
             if m_ >= 0:  # a new sanctions round of the patron voids the leaders' plans (S3)
                 rise = w.sanctions_scheduled[t][:, m_, j] - w.sanctions_scheduled[max(t - 1, 0)][:, m_, j]
-                mandate = diplomacy.void_mandate(mandate, rise, p.sanction_step_threshold[:, 0])
+                mandate = diplomacy.void_mandate(mandate, rise)
                 nxt.mandate[:, c] = mandate
             target = np.maximum(target, mandate)  # leaders' mandate: a floor (S3)
             before = prev.openness[:, i, j]

@@ -1017,10 +1017,10 @@ def test_follow_up_summit_chance_is_rate_times_mandate():
     np.testing.assert_allclose(out, [0.0, 0.18, 0.252])
 
 
-def test_a_patron_sanctions_round_voids_the_mandate_and_a_small_or_no_step_does_not():
-    mandate = np.array([0.8, 0.8, 0.8])
-    out = diplomacy.void_mandate(mandate, np.array([0.2, 0.02, 0.0]), 0.02)
-    np.testing.assert_allclose(out, [0.0, 0.8, 0.8])
+def test_any_new_patron_sanctions_round_voids_the_mandate_and_no_or_a_falling_step_does_not():
+    mandate = np.array([0.8, 0.8, 0.8, 0.8])
+    out = diplomacy.void_mandate(mandate, np.array([0.2, 0.02, 0.0, -0.1]))
+    np.testing.assert_allclose(out, [0.0, 0.0, 0.8, 0.8])
 
 
 def test_alliance_penalty_lowers_the_acceptance_of_an_invitation_by_its_logit_share():

@@ -57,16 +57,18 @@ def summit_mandate(mandate: np.ndarray, summit: np.ndarray, gain) -> np.ndarray:
     return mandate + np.where(summit, gain, 0.0) * (1.0 - mandate)
 
 
-def void_mandate(mandate: np.ndarray, patron_rise: np.ndarray, threshold) -> np.ndarray:
-    """``M <- 0`` in a month in which the patron raises its sanctions on the partner by more than ``threshold``.
+def void_mandate(mandate: np.ndarray, patron_rise: np.ndarray) -> np.ndarray:
+    """``M <- 0`` in a month in which the patron raises its sanctions on the partner (any new round).
 
     A new sanctions round is a stance the patron asks its allies to join (Obama to Abe, 2014-03-07 [P10]); the
     ally then suspends what its leaders had commissioned: Japan froze the visa and investment talks launched by
     the 2013 Moscow summit twelve days after the first US executive order [P1] [P15] [P17], postponed Kishida's
     April 2014 Moscow visit [P43] and gave up hosting Putin in autumn 2014, the visit agreed at Sochi [P8] [P9].
     Without a mandate the channel follows its target (S2) and freezes; the next summit gives a new mandate.
+    Every round counts, also those the ally did not join (the US measures of December 2016 [P92], in the month of
+    the Nagato summit): a known simplification (docs/ODD.md, deviation ac).
     """
-    return np.where(patron_rise > threshold, 0.0, mandate)
+    return np.where(patron_rise > 0.0, 0.0, mandate)
 
 
 def follow_up_probability(mandate: np.ndarray, rate) -> np.ndarray:
