@@ -1111,3 +1111,12 @@ def test_keeping_the_salient_record_does_not_change_the_dynamics():
     assert set(np.unique(month[np.isfinite(month)])) <= set(LADDER) | {
         cameo.goldstein(c) for c in cameo.goldstein_table()
     }
+
+
+def test_the_salient_record_of_a_run_does_not_depend_on_its_batch():
+    cfg = copy.deepcopy(_composed())
+    whole = RelationsModel(copy.deepcopy(cfg), runs=np.arange(6), record_events=False, record_salient=4, rng=SEED)
+    part = RelationsModel(copy.deepcopy(cfg), runs=np.arange(3, 6), record_events=False, record_salient=4, rng=SEED)
+    whole.run(), part.run()
+    np.testing.assert_array_equal(whole.salient[:, 3:], part.salient)
+    np.testing.assert_array_equal(whole.salient_key[:, 3:], part.salient_key)
