@@ -41,8 +41,12 @@ def main(cfg: DictConfig) -> None:
     print("Turning points (month of first occurrence):")
     print(result["turning_points"].to_markdown(index=False))
     print("\nFit to the observed timeline (quarterly NCI deviations from each dyad's own mean):")
+    print("  observation model, judged (each run's quarter as a timeline records it: n events, drawn ∝ |Goldstein|):")
     for line in fit_lines(result["fit"], result["split"]):
-        print(f"  {line}")
+        print(f"    {line}")
+    print("  mean of all events, shown:")
+    for line in fit_lines(result["fit_all_events"], result["split"]):
+        print(f"    {line}")
     patterns = result["patterns"].drop(columns=["statement", "carried by (Δ of target terms, ensemble mean)"])
     print("\nPatterns (MODEL-NOTES §6), share of runs with its Wilson 95% interval:")
     print(patterns.to_markdown(index=False, maxcolwidths=[None, 70, None, None, None, None, None, None, None]))

@@ -18,6 +18,7 @@ from sim import cameo
 from sim.mechanisms import diplomacy, events, investment, perception, reciprocity, sanctions, trust
 from sim.mechanisms.target import target_terms
 from sim.signals import emit
+from sim.world import SANCTION_CODES
 
 if TYPE_CHECKING:
     from sim.model import RelationsModel
@@ -80,7 +81,11 @@ class Country(mesa.Agent):
                 channel_wedge_slope=p.channel_wedge_slope[:, 0],
                 channel_penalty_slope=p.channel_penalty_slope[:, 0],
             )
-            target = np.maximum(target, prev.mandate[:, c])  # leaders' mandate: a floor (S3)
+            # joining a sanctions round, the owner suspends what its leaders had commissioned (S3)
+            own_rise = row[:, j] - prev.sanctions[:, i, j]
+            mandate = diplomacy.void_mandate(prev.mandate[:, c], own_rise, p.sanction_step_threshold[:, 0])
+            nxt.mandate[:, c] = mandate
+            target = np.maximum(target, mandate)  # leaders' mandate: a floor (S3)
             before = prev.openness[:, i, j]
             after = diplomacy.adjust(before, target, p.channel_speed[:, 0], p.channel_close_speed[:, 0])
             nxt.openness[:, i, j] = nxt.openness[:, j, i] = after
@@ -143,11 +148,20 @@ class Country(mesa.Agent):
         n, nxt, rs = w.n, m.next, m.streams
         others = self._others()
         level = nxt.intended[:, i, :] + p.implementation_noise * rs.normal("implementation", t, (n,), offset=i * n)
-        total, counts, costly, first = events.month_events(
-            rs, t, i, level, p.events_per_month, p.event_noise, m.max_events
-        )
         inj = w.injected
         scale = w.sanction_scale[:, i, :]
+        salient = salient_key = None
+        if m.signals.salient is not None:  # the observation model's record: emitted, injected, then routine events
+            for src, j, code, g in inj.log[t]:
+                if src == i:
+                    present = scale[:, j] > 0 if code in SANCTION_CODES else np.ones(1, bool)
+                    m.signals.keep(i, j, g, np.broadcast_to(present, (m.n_runs,)))
+            salient, salient_key = m.signals.salient[:, i].copy(), m.signals.salient_key[:, i].copy()
+        total, counts, costly, first = events.month_events(
+            rs, t, i, level, p.events_per_month, p.event_noise, m.max_events, salient, salient_key
+        )
+        if salient is not None:
+            m.signals.salient[:, i], m.signals.salient_key[:, i] = salient, salient_key
         injected_wg = inj.weighted_goldstein[t][i] + scale * inj.sanction_weighted_goldstein[t][i]
         injected_w = inj.weight[t][i] + scale * inj.sanction_weight[t][i]
         extra_wg = p.scheduled_event_weight * injected_wg + m.signals.weighted_goldstein[:, i, :]

@@ -109,6 +109,10 @@ class RelationsModel(mesa.Model):
         record_events: keep the CAMEO event log of the batch's first run.
         record: the variables kept in ``history`` (all of ``DYAD_VARIABLES`` by default; a sweep keeps
             only what its outcomes read, and an empty tuple keeps nothing).
+        record_salient: keep, per directed dyad and month, the Goldstein values of K salient events (largest key of
+            a draw with probability increasing in ``|g|``; emitted, injected and routine alike) in ``salient``
+            and their salience keys in ``salient_key`` (T, R, N, N, K): the record the fit's observation model
+            reads (``sim.validation.fit``). 0 (default) keeps none; the dynamics are the same either way.
         rng: an integer seed, a ``numpy.random.SeedSequence`` or ``Generator`` (Mesa's convention); ``None``
             draws a fresh seed, recorded as ``seed`` (the scripts pass ``config.seed``: their default is fixed).
         **params: behavioural parameters by name (``reciprocity=0.4``), as plain keyword parameters.
@@ -123,6 +127,7 @@ class RelationsModel(mesa.Model):
         settings: Mapping[str, Any] | None = None,
         record_events: bool = True,
         record: Sequence[str] = DYAD_VARIABLES,
+        record_salient: int = 0,
         rng: Any = None,
         **params: Any,
     ):
@@ -164,6 +169,9 @@ class RelationsModel(mesa.Model):
         if unknown:
             raise ValueError(f"cannot record {unknown}; recordable: {', '.join(DYAD_VARIABLES)}")
         self.history = {name: np.zeros(shape) for name in DYAD_VARIABLES if name in record}
+        self.record_salient = int(record_salient)
+        self.salient = np.full((*shape, self.record_salient), np.nan) if self.record_salient else None
+        self.salient_key = np.full((*shape, self.record_salient), -np.inf) if self.record_salient else None
         self.target = np.zeros(shape[1:])
         # this month's target, term by term: kept only when an attribution variable is recorded (sweeps skip it)
         self.terms = (
@@ -277,7 +285,7 @@ class RelationsModel(mesa.Model):
             )
         self.next = self.state.copy()
         self.next.visit[:] = False
-        self.signals = MonthSignals.empty(self.n_runs, self.world.n)
+        self.signals = MonthSignals.empty(self.n_runs, self.world.n, self.record_salient, self.streams, self.t)
         self.structure = pairs.assess(self)
         if self.log is not None:
             for i, j, code, g in self.world.injected.log[self.t]:
@@ -300,6 +308,9 @@ class RelationsModel(mesa.Model):
         nxt.stock_history[-1] = nxt.investment_stock[:, w.channel_owner, w.channel_partner]
         for name, series in self.history.items():
             series[self.t] = self._observe(name, nxt)
+        if self.salient is not None:
+            self.salient[self.t] = self.signals.salient
+            self.salient_key[self.t] = self.signals.salient_key
         self.state = nxt
         self.t += 1
 

@@ -62,6 +62,7 @@ def meet(model: RelationsModel) -> None:
     """
     w, p, t, nxt, st = model.world, model.world.params, model.t, model.next, model.structure
     n = w.n
+    model.sideline = np.zeros((model.n_runs, n, n), bool)
     nxt.rapport[:] = diplomacy.decay_rapport(nxt.rapport, p.rapport_half_life[..., None])
     for a in np.flatnonzero(w.leader_change[t]):
         nxt.rapport[:, a, :] = nxt.rapport[:, :, a] = p.rapport_reset
@@ -69,6 +70,7 @@ def meet(model: RelationsModel) -> None:
     if w.mode == "forced":
         inj = w.injected
         nxt.visit |= inj.visit[t]
+        model.sideline[:] = inj.sideline_meeting[t]
         nxt.rapport[:] = diplomacy.gain_rapport(
             nxt.rapport,
             np.where(
@@ -86,6 +88,7 @@ def meet(model: RelationsModel) -> None:
             nxt.rapport[:, a, b], trust.mutual_trust(prev.log_odds, a, b), w.summits[t, a, b], p.sideline_slope[:, 0]
         )
         met = u[:, a, b] < chance
+        model.sideline[:, a, b] = model.sideline[:, b, a] = met
         nxt.rapport[:, a, b] = nxt.rapport[:, b, a] = diplomacy.gain_rapport(
             nxt.rapport[:, a, b], np.where(met, p.rapport_gain_sideline[:, 0], 0.0)
         )
@@ -95,6 +98,7 @@ def meet(model: RelationsModel) -> None:
     u_visit = model.streams.uniform("visit", t, (c_n,))
     u_invite = model.streams.uniform("invitation", t, (c_n,))
     u_accept = model.streams.uniform("acceptance", t, (c_n,))
+    u_follow = model.streams.uniform("follow_up", t, (c_n,))
     for c in range(c_n):
         i, j = w.channel_owner[c], w.channel_partner[c]
         openness = nxt.openness[:, i, j]
@@ -104,6 +108,8 @@ def meet(model: RelationsModel) -> None:
         if w.channel_visits[c]:
             ready = (openness > p.visit_openness[:, 0]) & (mean_trust > p.visit_trust[:, 0])
             visit |= ready & (u_visit[:, c] < p.visit_probability[:, 0])
+            # the summit the last one agreed on, prepared under its mandate
+            visit |= u_follow[:, c] < diplomacy.follow_up_probability(nxt.mandate[:, c], p.follow_up_rate[:, 0])
         if w.channel_invitations[c]:
             # the partner invites out of economic need and to pull the owner away from its rivals (wedge)
             invited = u_invite[:, c] < p.invitation_rate[:, 0] * (w.stress[t][:, j] + st.wedge[:, j, i])
@@ -114,6 +120,8 @@ def meet(model: RelationsModel) -> None:
                 acceptance_slope=p.acceptance_slope[:, 0],
                 acceptance_openness=p.acceptance_openness[:, 0],
                 visit_trust=p.visit_trust[:, 0],
+                penalty_share=st.penalty[:, i, j] / p.alliance_penalty_scale[:, 0],
+                acceptance_penalty=p.acceptance_penalty[:, 0],
             )
             visit |= invited & (u_accept[:, c] < accept)
         _bilateral_summit(model, visit, i, j)
@@ -130,9 +138,11 @@ def _mandate(model: RelationsModel) -> None:
     w, nxt, p = model.world, model.next, model.world.params
     nxt.mandate[:] = diplomacy.decay_mandate(nxt.mandate, p.mandate_half_life)
     for c, (i, j) in enumerate(zip(w.channel_owner, w.channel_partner, strict=True)):
-        nxt.mandate[:, c] = diplomacy.summit_mandate(
-            nxt.mandate[:, c], _summit_now(model, i, j), p.summit_mandate[:, 0]
-        )
+        summit = _summit_now(model, i, j)
+        # leaders on a summit's sidelines agree to prepare a visit only to break a freeze (Antalya 2015 [P46])
+        prepare = model.sideline[:, i, j] & (model.state.openness[:, i, j] < 0.5)
+        gain = np.where(summit, p.summit_mandate[:, 0], np.where(prepare, p.sideline_mandate[:, 0], 0.0))
+        nxt.mandate[:, c] = diplomacy.summit_mandate(nxt.mandate[:, c], summit | prepare, gain)
         nxt.openness[:, i, j] = nxt.openness[:, j, i] = np.maximum(nxt.openness[:, i, j], nxt.mandate[:, c])
 
 
@@ -150,28 +160,41 @@ def settle_milestones(model: RelationsModel) -> None:
             emit(signals, log, t, happened, src, dst, code, weight)
 
     u = model.streams.uniform("treaty", t, (len(w.channel_names),))
+    u_joint = model.streams.uniform("joint_activity", t, (len(w.channel_names),))
     for c in np.flatnonzero(w.channel_milestones):
         i, j = w.channel_owner[c], w.channel_partner[c]
         openness = prev.openness[:, i, j]
         min_trust = np.minimum(trust.logistic(prev.log_odds[:, i, j]), trust.logistic(prev.log_odds[:, j, i]))
         nxt.frozen[:, c] |= openness < 0.5
         open_enough = openness > p.milestone_openness[:, 0]
-        agree = (nxt.two_plus_two[:, c] < 0) & nxt.frozen[:, c] & open_enough & (min_trust > p.two_plus_two_trust[:, 0])
+        summit = _summit_now(model, i, j)
+        # resumed by the leaders at a summit, once the side that froze it trusts the partner again [P81] [P96]
+        agree = milestones.two_plus_two_agreed(
+            nxt.two_plus_two[:, c] < 0,
+            nxt.frozen[:, c],
+            open_enough,
+            summit,
+            trust.logistic(prev.log_odds[:, i, j]),
+            p.two_plus_two_trust[:, 0],
+        )
         nxt.two_plus_two[:, c] = np.where(agree, t, nxt.two_plus_two[:, c])
         weight = p.scheduled_event_weight[:, 0]
         announce(agree, i, j, "036", weight)
         announce(agree, j, i, "036", weight)
-        first_meeting = (nxt.two_plus_two[:, c] >= 0) & (nxt.two_plus_two[:, c] == t - 3)
+        first_meeting = (nxt.two_plus_two[:, c] >= 0) & (nxt.two_plus_two[:, c] == t - milestones.FIRST_MEETING_LAG)
         announce(first_meeting, i, j, "046", weight)
         announce(first_meeting, j, i, "046", weight)
         growing = prev.investment_stock[:, i, j] > prev.stock_history[0, :, c]
         # signed by leaders in person, with the rapport that summit leaves: Nagato, December 2016 [P81] [P90]
-        joint = (
-            (nxt.joint_activity[:, c] < 0)
-            & open_enough
-            & growing
-            & _summit_now(model, i, j)
-            & (nxt.rapport[:, i, j] > p.joint_activity_rapport[:, 0])
+        # offered out of the partner's economic need: a draw against E_j(t) (Putin, Dec 2016 [P80]; [P104])
+        joint = milestones.joint_activity_agreed(
+            nxt.joint_activity[:, c] < 0,
+            open_enough & growing,
+            summit,
+            nxt.rapport[:, i, j],
+            p.joint_activity_rapport[:, 0],
+            np.broadcast_to(w.stress[t][:, j], (model.n_runs,)),
+            u_joint[:, c],
         )
         nxt.joint_activity[:, c] = np.where(joint, t, nxt.joint_activity[:, c])
         announce(joint, i, j, "057", weight)

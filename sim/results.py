@@ -21,6 +21,8 @@ class Ensemble:
     channels: list[tuple[str, str, str]]  # (name, owner, partner)
     milestones: dict[str, np.ndarray]  # name -> (R, C) step index, -1 = never
     events: list[tuple[int, int, int, str, float, str]]  # first run: (step, source, target, code, g, kind)
+    salient: np.ndarray | None = None  # (T, R, N, N, K) K salient event values per dyad-month, if kept
+    salient_key: np.ndarray | None = None  # (T, R, N, N, K) their salience keys (sim.mechanisms.events.salience_key)
 
     @classmethod
     def from_model(cls, model: RelationsModel) -> Ensemble:
@@ -36,6 +38,8 @@ class Ensemble:
             ],
             milestones={name: getattr(model.state, name).copy() for name in MILESTONES},
             events=list(model.log.rows) if model.log is not None else [],
+            salient=model.salient,
+            salient_key=model.salient_key,
         )
 
     def dyads(self) -> list[tuple[int, int]]:

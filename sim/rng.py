@@ -43,6 +43,10 @@ STREAMS = (
     "invitation",
     "acceptance",
     "treaty",
+    "joint_activity",
+    "salience",  # observation model only (sim.validation.fit): never read by the dynamics
+    "salience_scheduled",
+    "follow_up",
 )
 _STREAM_ID = {name: i for i, name in enumerate(STREAMS)}
 

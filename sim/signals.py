@@ -8,19 +8,60 @@ import numpy as np
 
 from sim import cameo
 
+SCHEDULED_SLOTS = 64  # salience draws per dyad-month for emitted and injected events (observation model)
+
 
 @dataclass
 class MonthSignals:
-    """Events other than the routine ones, summed per directed dyad: (R, N, N) arrays."""
+    """Events other than the routine ones, summed per directed dyad: (R, N, N) arrays.
+
+    With ``salient`` (R, N, N, K) the month also keeps, per dyad, the K events of largest salience key
+    (``events.salience_key``: a draw with probability increasing in ``|g|``), the fit's observation model;
+    ``draws`` (R, N, N, SCHEDULED_SLOTS) are the uniforms of emitted and injected events, used in turn.
+    """
 
     weighted_goldstein: np.ndarray
     weight: np.ndarray
     costly: np.ndarray
+    salient: np.ndarray | None = None
+    salient_key: np.ndarray | None = None
+    draws: np.ndarray | None = None
+    used: np.ndarray | None = None  # (N, N) draws used so far
 
     @classmethod
-    def empty(cls, n_runs: int, n: int) -> MonthSignals:
+    def empty(cls, n_runs: int, n: int, salient: int = 0, streams=None, step: int = 0) -> MonthSignals:
         shape = (n_runs, n, n)
-        return cls(np.zeros(shape), np.zeros(shape), np.zeros(shape, bool))
+        signals = cls(np.zeros(shape), np.zeros(shape), np.zeros(shape, bool))
+        if salient:
+            signals.salient = np.full((*shape, salient), np.nan)
+            signals.salient_key = np.full((*shape, salient), -np.inf)
+            signals.draws = streams.uniform("salience_scheduled", step, (n, n, SCHEDULED_SLOTS))
+            signals.used = np.zeros((n, n), np.int64)
+        return signals
+
+    def keep(self, source: int, target: int, value: float, happened: np.ndarray) -> None:
+        """Offer one emitted or injected event of ``value`` on source→target, where ``happened`` (R,)."""
+        if self.salient is None:
+            return
+        k = self.used[source, target]
+        if k >= SCHEDULED_SLOTS:
+            raise RuntimeError(f"more than {SCHEDULED_SLOTS} scheduled events in one dyad-month")
+        self.used[source, target] += 1
+        u = np.clip(self.draws[:, source, target, k], 1e-300, None)
+        key = np.log(u) / abs(value) if value != 0 else np.full(u.shape, -np.inf)
+        keep_salient(self.salient[:, source, target], self.salient_key[:, source, target], value, key, happened)
+
+
+def keep_salient(kept: np.ndarray, keys: np.ndarray, value: float, key: np.ndarray, happened: np.ndarray) -> None:
+    """Insert an event of ``value`` with salience ``key`` (R,) where ``happened`` into ``kept``/``keys`` (R, K),
+    each run's K events of largest key in decreasing order (as ``events.keep_salient``, vectorised over runs)."""
+    if not happened.any():
+        return
+    pool = np.concatenate([kept, np.where(happened, value, np.nan)[:, None]], axis=1)
+    pool_key = np.concatenate([keys, np.where(happened, key, -np.inf)[:, None]], axis=1)
+    order = np.argsort(np.where(np.isnan(pool), np.inf, -pool_key), axis=1, kind="stable")[:, : kept.shape[1]]
+    kept[:] = np.take_along_axis(pool, order, axis=1)
+    keys[:] = np.take_along_axis(pool_key, order, axis=1)
 
 
 @dataclass
@@ -49,5 +90,6 @@ def emit(
     signals.weighted_goldstein[:, source, target] += w * g
     signals.weight[:, source, target] += w
     signals.costly[:, source, target] |= happened & cameo.is_costly(code)
+    signals.keep(source, target, g, happened & (w > 0))
     if log is not None and happened[0]:
         log.add(step, source, target, code, g, "emitted")

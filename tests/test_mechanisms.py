@@ -973,3 +973,150 @@ def test_a_summit_lifts_a_frozen_channel_to_its_mandate_and_no_summit_leaves_it_
     assert o_without[t - 1] < 0.5, "the channel is frozen before the visit"
     assert o_with[t] >= 0.6 and o_without[t] < 0.5
     assert np.all(o_with[:t] == o_without[:t]), "nothing changes before the summit"
+
+
+# ---- issue 9: milestones at summits, follow-up summits, voided mandates, declined invitations ---------------
+
+
+def test_two_plus_two_needs_a_summit_a_past_freeze_an_open_channel_and_the_owners_trust():
+    """Nagato (Dec 2016) agreed to resume the 2+2 Japan had suspended [P81]: every condition is needed."""
+    from sim.mechanisms import milestones
+
+    yes = np.array([True])
+    no = np.array([False])
+    trusting, wary = np.array([0.55]), np.array([0.45])
+    assert milestones.two_plus_two_agreed(yes, yes, yes, yes, trusting, 0.5)[0]
+    for args in (
+        (no, yes, yes, yes, trusting),  # already agreed
+        (yes, no, yes, yes, trusting),  # never frozen: nothing to resume
+        (yes, yes, no, yes, trusting),  # channel not open
+        (yes, yes, yes, no, trusting),  # no summit this month
+        (yes, yes, yes, yes, wary),  # the owner does not trust the partner yet
+    ):
+        assert not milestones.two_plus_two_agreed(*args, 0.5)[0]
+
+
+def test_joint_activity_is_offered_in_proportion_to_the_partners_economic_need():
+    """With every other condition met, the share of qualifying summits that sign is the partner's stress E_j:
+    rare in the boom year 2013 (E_R = 0.1), likely in the 2015-16 recession (0.75) [P80] [P104]."""
+    from sim.mechanisms import milestones
+
+    u = (np.arange(10_000) + 0.5) / 10_000
+    ones = np.ones(u.size, bool)
+    rapport = np.full(u.size, 0.7)
+    for stress in (0.1, 0.75):
+        signed = milestones.joint_activity_agreed(ones, ones, ones, rapport, 0.6, np.full(u.size, stress), u)
+        assert signed.mean() == pytest.approx(stress, abs=1e-4)
+    low_rapport = milestones.joint_activity_agreed(ones, ones, ones, np.full(u.size, 0.5), 0.6, np.ones(u.size), u)
+    no_summit = milestones.joint_activity_agreed(ones, ones, ~ones, rapport, 0.6, np.ones(u.size), u)
+    assert not low_rapport.any() and not no_summit.any()
+
+
+def test_follow_up_summit_chance_is_rate_times_mandate():
+    out = diplomacy.follow_up_probability(np.array([0.0, 0.6, 0.84]), 0.3)
+    np.testing.assert_allclose(out, [0.0, 0.18, 0.252])
+
+
+def test_a_round_the_owner_joins_voids_the_mandate_and_a_small_flat_or_falling_step_does_not():
+    mandate = np.array([0.8, 0.8, 0.8, 0.8, 0.8])
+    out = diplomacy.void_mandate(mandate, np.array([0.2, 0.03, 0.02, 0.0, -0.1]), 0.02)
+    np.testing.assert_allclose(out, [0.0, 0.0, 0.8, 0.8, 0.8])
+
+
+def test_alliance_penalty_lowers_the_acceptance_of_an_invitation_by_its_logit_share():
+    """Snyder: taking up the partner's invitation while the patron sanctions it is deterred. Hand value:
+    σ(4·(0.2 − 0.3 + 0.1 + 0.4 − 0.45 − 1.0·0.5)) = σ(−2.2)."""
+    kwargs = {"acceptance_slope": 4.0, "acceptance_openness": 0.3, "visit_trust": 0.45}
+    free = diplomacy.acceptance_probability(0.2, 0.1, 0.4, **kwargs)
+    pressed = diplomacy.acceptance_probability(0.2, 0.1, 0.4, penalty_share=0.5, acceptance_penalty=1.0, **kwargs)
+    assert float(free) == pytest.approx(1 / (1 + np.exp(0.2)))
+    assert float(pressed) == pytest.approx(1 / (1 + np.exp(2.2)))
+
+
+def _stepped_to(cfg: dict, month: str) -> RelationsModel:
+    model = RelationsModel(cfg, replicates=1, record_events=False, rng=cfg["seed"])
+    while model.t <= model.world.calendar.index(month):
+        model.step()
+    return model
+
+
+def test_japans_first_sanctions_round_voids_a_summit_mandate_in_the_model():
+    """A Japanese visit in 2014-02 (Sochi) gives a mandate; Japan's first measures of 2014-03 void it [P9] [P15]."""
+    cfg = to_container(compose_config(["mode=forced"]))
+    cfg["scenario"]["events"] = [e for e in cfg["scenario"]["events"] if e["cameo"] not in ("042", "043")]
+    cfg["scenario"]["events"].append(
+        {"date": "2014-02", "source": "JPN", "target": "RUS", "cameo": "042", "goldstein": 1.9}
+        | {"role": "endogenous", "refs": [], "note": "test visit", "weight": 1.0}
+    )
+    february = _stepped_to(copy.deepcopy(cfg), "2014-02")
+    assert float(february.state.mandate[0, 0]) == pytest.approx(0.6)
+    march = _stepped_to(copy.deepcopy(cfg), "2014-03")
+    assert float(march.state.mandate[0, 0]) == 0.0
+
+
+# ---- the observation model's record of salient events --------------------------------------------------------
+
+
+def test_salience_draw_picks_events_in_proportion_to_their_absolute_goldstein_value():
+    """Efraimidis-Spirakis keys: with one slot, an event of |g| = 6 beats one of |g| = 2 with probability
+    6/8; an event of value 0 is never preferred."""
+    rng = np.random.default_rng(0)
+    wins = 0
+    trials = 20_000
+    for u1, u2 in rng.random((trials, 2)):
+        kept, keys = np.full(1, np.nan), np.full(1, -np.inf)
+        events.keep_salient(kept, keys, -2.0, events.salience_key(-2.0, u1))
+        events.keep_salient(kept, keys, 6.0, events.salience_key(6.0, u2))
+        wins += kept[0] == 6.0
+    assert wins / trials == pytest.approx(0.75, abs=0.01)
+    kept, keys = np.full(1, np.nan), np.full(1, -np.inf)
+    events.keep_salient(kept, keys, 3.0, events.salience_key(3.0, 0.999))
+    events.keep_salient(kept, keys, 0.0, events.salience_key(0.0, 0.001))
+    assert kept[0] == 3.0
+
+
+def test_vectorised_and_compiled_salient_records_agree():
+    from sim.signals import keep_salient
+
+    rng = np.random.default_rng(3)
+    values = rng.choice(LADDER, size=(5, 12))
+    u = rng.random((5, 12))
+    kept, keys = np.full((5, 4), np.nan), np.full((5, 4), -np.inf)
+    for e in range(12):
+        key = np.array([events.salience_key(values[r, e], u[r, e]) for r in range(5)])
+        keep_salient(kept, keys, 0.0, key, np.zeros(5, bool))  # nothing happened: nothing changes
+        for r in range(5):
+            events.keep_salient(kept[r], keys[r], values[r, e], key[r])
+    for r in range(5):
+        order = np.argsort([-events.salience_key(values[r, e], u[r, e]) for e in range(12)], kind="stable")[:4]
+        np.testing.assert_array_equal(kept[r], values[r, order])
+    again, again_keys = np.full((5, 4), np.nan), np.full((5, 4), -np.inf)
+    for e in range(12):
+        key = np.array([events.salience_key(values[r, e], u[r, e]) for r in range(5)])
+        for r in range(5):
+            keep_salient(again[r : r + 1], again_keys[r : r + 1], values[r, e], key[r : r + 1], np.ones(1, bool))
+    np.testing.assert_array_equal(again, kept)
+
+
+def test_keeping_the_salient_record_does_not_change_the_dynamics():
+    cfg = copy.deepcopy(_composed())
+    plain = RelationsModel(copy.deepcopy(cfg), replicates=3, record_events=False, rng=SEED).run()
+    kept = RelationsModel(copy.deepcopy(cfg), replicates=3, record_events=False, record_salient=4, rng=SEED).run()
+    for name in ("nci", "trust", "channel_openness"):
+        np.testing.assert_array_equal(plain.history[name], kept.history[name])
+    assert kept.salient.shape == (*plain.history["nci"].shape, 4)
+    j, r = kept.world.index("JPN"), kept.world.index("RUS")
+    month = kept.salient[:, :, j, r, :]
+    assert np.isfinite(month[..., 0]).all(), "every dyad-month has at least one routine event"
+    assert set(np.unique(month[np.isfinite(month)])) <= set(LADDER) | {
+        cameo.goldstein(c) for c in cameo.goldstein_table()
+    }
+
+
+def test_the_salient_record_of_a_run_does_not_depend_on_its_batch():
+    cfg = copy.deepcopy(_composed())
+    whole = RelationsModel(copy.deepcopy(cfg), runs=np.arange(6), record_events=False, record_salient=4, rng=SEED)
+    part = RelationsModel(copy.deepcopy(cfg), runs=np.arange(3, 6), record_events=False, record_salient=4, rng=SEED)
+    whole.run(), part.run()
+    np.testing.assert_array_equal(whole.salient[:, 3:], part.salient)
+    np.testing.assert_array_equal(whole.salient_key[:, 3:], part.salient_key)

@@ -203,6 +203,38 @@ def test_fit_scores_on_a_synthetic_ensemble():
     assert s.loc["all", "coverage_90"] == 0.25 and s.loc["all", "coverage_50"] == 0.25
 
 
+def test_salient_record_takes_the_n_largest_keys_and_averages_monthly_means():
+    """Two runs, a quarter of 3 months, K = 2 candidates per month (values, keys by hand).
+    Run 0: keys pick -4 (month 1) and 6, 2 (month 3): monthly means -4 and 4 -> record 0.
+    Run 1: keys pick 5 (month 1) only for n = 1 -> 5; for n = 3: 5, 1 (month 1) and 7 (month 2) -> (3 + 7)/2."""
+    from sim.validation.fit import salient_record
+
+    kept = np.full((3, 2, 2), np.nan)
+    keys = np.full((3, 2, 2), -np.inf)
+    kept[:, 0] = [[-4.0, 1.0], [3.0, np.nan], [6.0, 2.0]]
+    keys[:, 0] = [[-0.1, -0.9], [-0.8, -np.inf], [-0.2, -0.3]]
+    kept[:, 1] = [[5.0, 1.0], [7.0, -2.0], [np.nan, np.nan]]
+    keys[:, 1] = [[-0.05, -0.4], [-0.3, -0.6], [-np.inf, -np.inf]]
+    np.testing.assert_allclose(salient_record(kept, keys, 3), [0.0, 5.0])
+    np.testing.assert_allclose(salient_record(kept, keys, 1), [-4.0, 5.0])
+
+
+def test_fit_on_the_observation_model_needs_the_salient_record(ens):
+    observed = pd.DataFrame(
+        {"period": ["2014Q1", "2014Q3"], "source": ["JPN"] * 2, "target": ["RUS"] * 2, "observed": [1.0, -1.0]}
+    )
+    with pytest.raises(ValueError, match="record_salient"):
+        fit_scores(ens, observed, observation="salient")
+    with pytest.raises(ValueError, match="allowed"):
+        fit_scores(ens, observed, observation="everything")
+
+
+def test_the_2_plus_2_turning_point_is_its_first_meeting_three_months_after_the_agreement():
+    agreed = np.array([-1, CAL.index("2016-12"), CAL.n_steps - 2])
+    meeting = tp.first_meeting(agreed, CAL.n_steps)
+    assert list(meeting) == [-1, CAL.index("2017-03"), -1]  # an agreement in 2017-11 meets after the horizon
+
+
 # ---- protocol: seeds, pooling ------------------------------------------------------------------------
 
 
@@ -430,7 +462,10 @@ def test_validate_script_prints_every_table_writes_the_folder_and_fails_a_missed
         "two_plus_two",
         "treaty",
     ]
-    assert list(pd.read_csv(out / "fit.csv")["scope"]) == ["in-sample", "out-of-sample", "all"]
+    fit = pd.read_csv(out / "fit.csv")
+    assert list(fit["scope"]) == ["in-sample", "out-of-sample", "all"] * 2
+    assert list(fit["observation"]) == ["salient events (judged)"] * 3 + ["all events (shown)"] * 3
+    assert "observation model, judged" in done.stdout and "mean of all events, shown:" in done.stdout
     patterns = pd.read_csv(out / "patterns.csv", dtype={"pattern": str})
     assert list(patterns["pattern"]) == ["1", "2", "3", "4", "5", "6", "joint"]
     assert (patterns["low"] <= patterns["runs where it holds"]).all()

@@ -57,6 +57,37 @@ def summit_mandate(mandate: np.ndarray, summit: np.ndarray, gain) -> np.ndarray:
     return mandate + np.where(summit, gain, 0.0) * (1.0 - mandate)
 
 
+def void_mandate(mandate: np.ndarray, own_rise: np.ndarray, threshold) -> np.ndarray:
+    """``M <- 0`` in a month in which the channel's owner raises its own sanctions on the partner by more than
+    ``threshold`` (the month it emits a 163 event, S1).
+
+    Joining a sanctions round (which the patron asks its allies to do: Obama to Abe, 2014-03-07 [P10]), the owner
+    suspends what its leaders had commissioned: Japan froze the visa and investment talks launched by the 2013
+    Moscow summit with its first measures [P1] [P15] [P17], postponed Kishida's April 2014 Moscow visit [P43] and
+    gave up hosting Putin in autumn 2014, the visit agreed at Sochi, in the month of its securities ban [P8] [P9]
+    [P30]. Rounds the owner does not join (the US measures of December 2016 [P92], in the month of the Nagato
+    summit) void nothing. Without a mandate the channel follows its target (S2) and freezes; the next summit gives
+    a new one.
+    """
+    return np.where(own_rise > threshold, 0.0, mandate)
+
+
+def follow_up_probability(mandate: np.ndarray, rate) -> np.ndarray:
+    """``r·M``: the chance that the summit the leaders agreed on takes place this month.
+
+    Each bilateral summit agrees the next one and the officials prepare it under the mandate ``M``: Sochi 2014
+    agreed a Putin visit for the autumn [P8] [P9], Vladivostok (Sep 2016) the Nagato summit of December [P64];
+    the J–R summits of 2016–2017 came 3.5 to 4.5 months apart (May, Sep, Dec 2016; Apr, Sep 2017 [P56] [P64]
+    [P81] [P98] [P101]), a mean of 5.3 months over 2013–2017 counting Moscow 2013 to Sochi 2014 (10 months):
+    ``r·M ≈ 1/5.3`` at a mandate of 0.6–0.8 gives ``r ≈ 0.3``. Leaders meeting on a summit's sidelines agree to
+    prepare a visit too (Antalya, Nov 2015: "prepare a Putin visit" [P46]; Abe went to Sochi in May 2016, though
+    Obama asked him to postpone [P53] [P54]), with a smaller mandate (``sideline_mandate``). A sanctions round the
+    owner joins cancels the plan (``void_mandate``: Japan gave up hosting Putin in autumn 2014 [P9]).
+    MODEL-NOTES S3 has no follow-up (``r = 0``).
+    """
+    return rate * mandate
+
+
 def decay_mandate(mandate: np.ndarray, half_life) -> np.ndarray:
     """``M <- M·2^(-1/half-life)``: without a new summit the officials' mandate wears off."""
     return mandate * 2.0 ** (-1.0 / half_life)
@@ -83,6 +114,27 @@ def sideline_probability(rapport: np.ndarray, mean_trust: np.ndarray, summits: n
     return 1.0 - (1.0 - p) ** summits
 
 
-def acceptance_probability(openness, wedge, trust, *, acceptance_slope, acceptance_openness, visit_trust) -> np.ndarray:
-    """``σ(s·(O - O_acc) + s·W + s·(τ - τ_visit))``: whether an invitation to visit is taken up (S3)."""
-    return logistic(acceptance_slope * (openness - acceptance_openness + wedge + trust - visit_trust))
+def acceptance_probability(
+    openness,
+    wedge,
+    trust,
+    *,
+    acceptance_slope,
+    acceptance_openness,
+    visit_trust,
+    penalty_share=0.0,
+    acceptance_penalty=0.0,
+) -> np.ndarray:
+    """``σ(s·(O - O_acc + W + τ - τ_visit - c_pen·Pen/P0))``: whether an invitation to visit is taken up (S3).
+
+    ``Pen/P0 = a·π·max(0, -x_mj, S_mj)`` is the owner's alliance penalty toward the partner in units of its
+    scale (S7): taking up the partner's invitation while the patron sanctions it is the visible step that
+    Snyder's abandonment fear (1984) deters, so the invitation is more often declined or postponed. Japan
+    postponed Kishida's April 2014 Moscow visit [P43], gave up hosting Putin in autumn 2014 [P9], and after
+    Antalya (Nov 2015) would prepare his visit only "at the most appropriate time" [P46]; no bilateral summit
+    took place from February 2014 to May 2016. MODEL-NOTES S3 has no such term (``c_pen = 0``).
+    """
+    return logistic(
+        acceptance_slope
+        * (openness - acceptance_openness + wedge + trust - visit_trust - acceptance_penalty * penalty_share)
+    )

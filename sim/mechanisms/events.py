@@ -67,6 +67,33 @@ def code_event(
 
 
 @njit(cache=True)
+def salience_key(value: float, u: float) -> float:
+    """``log(u)/|g|``: the event's key in a draw of recorded events with probability increasing in ``|g|``.
+
+    Efraimidis & Spirakis (2006): the ``n`` largest keys ``u^(1/w)`` (here their logs) of a set are a weighted
+    sample without replacement with weights ``w = |g|``; an event of value 0 is never preferred. This is the
+    observation model of the fit (``sim.validation.fit``): a news timeline records the few salient events of a
+    quarter, more often the more intense (Goldstein & Freeman 1991 scale), not all events.
+    """
+    size = abs(value)
+    return math.log(u) / size if size > 0.0 else -math.inf
+
+
+@njit(cache=True)
+def keep_salient(kept: np.ndarray, keys: np.ndarray, value: float, key: float) -> None:
+    """Insert an event (Goldstein ``value``, salience ``key``) into ``kept``/``keys`` (K,), the K events of largest
+    key so far, in decreasing order of key (NaN value: a free slot)."""
+    for s in range(kept.shape[0]):
+        if kept[s] != kept[s] or keys[s] < key:
+            for q in range(kept.shape[0] - 1, s, -1):
+                kept[q] = kept[q - 1]
+                keys[q] = keys[q - 1]
+            kept[s] = value
+            keys[s] = key
+            return
+
+
+@njit(cache=True)
 def _month_events(
     keys,
     count_counter,
@@ -83,6 +110,9 @@ def _month_events(
     costly_rungs,
     first_rung,
     first_tie,
+    salience_counter,
+    salient,
+    salient_key,
 ):
     runs, n = level.shape
     total = np.zeros((runs, n))
@@ -104,6 +134,9 @@ def _month_events(
                 rung, tie = code_event(value, unit(word(key, code_counter, element)), ladder, rung_below, inverse_gap)
                 total[r, j] += ladder[rung]
                 costly[r, j] |= costly_rungs[rung, tie]
+                if salient.shape[2] > 0:
+                    u = open_unit(word(key, salience_counter, element))
+                    keep_salient(salient[r, j], salient_key[r, j], ladder[rung], salience_key(ladder[rung], u))
                 if r == 0:
                     first_rung[j, k], first_tie[j, k] = rung, tie
     return total, count, costly
@@ -117,6 +150,8 @@ def month_events(
     events_per_month: np.ndarray,
     event_noise: np.ndarray,
     slots: int,
+    salient: np.ndarray | None = None,
+    salient_key: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Country ``source``'s routine events of month ``step`` toward each partner, in every run of the batch.
 
@@ -124,9 +159,13 @@ def month_events(
     (R, N) already carries the implementation noise), coded as a CAMEO root (``code_event``). Returns, per
     (run, partner): the sum of the events' Goldstein values, their number, whether any was a costly signal
     (Kydd 2000); and the (rung, tie) of each event of the batch's first run, (N, slots) with -1 for none.
+    ``salient``, ``salient_key`` (R, N, K), if given, keep each dyad's K events of largest salience key
+    (``salience_key``, ``keep_salient``; stream ``salience``), updated in place.
     """
     ladder, rung_below, inverse_gap, costly_rungs = cameo.coding_tables()
     n = level.shape[1]
+    if salient is None or salient_key is None:
+        salient = salient_key = np.empty((level.shape[0], n, 0))
     first_rung, first_tie = np.full((n, slots), -1, np.int64), np.full((n, slots), -1, np.int64)
     total, count, costly = _month_events(
         streams.keys,
@@ -144,6 +183,9 @@ def month_events(
         costly_rungs,
         first_rung,
         first_tie,
+        streams.counter("salience", step),
+        salient,
+        salient_key,
     )
     first = np.stack([first_rung, first_tie], axis=-1)
     return total, count, costly, first

@@ -13,6 +13,18 @@ reported in sample (quarters ending by ``split``), out of sample (later ones) an
 Dyads observed in fewer than ``MIN_QUARTERS`` quarters are left out. The observed series holds
 only the salient events a historian dated, not all events: a quarter
 without a dated event has no observation, and a quarter's value is the mean of few events.
+
+Two simulated quarterly series can be scored (``observation``):
+
+- ``"mean"``: the run's quarterly NCI, the mean of every event of the quarter (about twenty);
+- ``"salient"``, the **observation model**: the quarter as a news timeline would record it. For an observed
+  dyad-quarter with ``n`` recorded events, each run's record is ``n`` of its events of that quarter (routine,
+  emitted and injected alike), drawn without replacement with probability proportional to ``|Goldstein|``
+  (more intense events are more often reported; ``sim.mechanisms.events.salience_key``), averaged as the
+  observed value is (mean over the quarter's months with a recorded event of the month's mean). The model
+  keeps the first ``K`` events of that draw per dyad-month (``RelationsModel(record_salient=K)``,
+  ``SALIENT_EVENTS``), so the quarter's draw is exact for ``n ≤ K``. The draws have their own random
+  stream: the dynamics are the same whether the record is kept or not.
 """
 
 from __future__ import annotations
@@ -26,12 +38,17 @@ from sim.results import Ensemble, Quarters
 from sim.validation.turning_points import quarter_of
 
 SPLIT = "2015-12"
+SALIENT_EVENTS = 4  # K: events kept per dyad-month for the observation model (94% of observed quarters have <= 4)
+OBSERVATIONS = ("salient", "mean")
 MIN_QUARTERS = 2  # a dyad observed in one quarter only has deviation 0 there: it tells nothing
 SCOPES = ("in-sample", "out-of-sample", "all")
 OBSERVED_NOTE = (
     "The observed series is the mean Goldstein value of the salient events a historian dated in the "
     "shipped 2013–2017 timeline, not of all events: quarters without a dated event have no "
-    "observation, and many quarters rest on one or two events."
+    "observation, and many quarters rest on one or two events. The simulated series is scored as the same "
+    "kind of record: in each run and observed quarter, n of its events, n being the "
+    "number of events the timeline has there, drawn with probability proportional to |Goldstein| (the "
+    "observation model; the dynamics are unchanged)."
 )
 
 
@@ -49,6 +66,32 @@ def deviations(observed: pd.DataFrame, simulated: np.ndarray) -> tuple[np.ndarra
     obs = np.asarray(observed, dtype=float)
     sim = np.asarray(simulated, dtype=float)
     return obs - obs.mean(), sim - sim.mean(axis=0, keepdims=True)
+
+
+def salient_record(kept: np.ndarray, keys: np.ndarray, count: int) -> np.ndarray:
+    """The observation model for one dyad-quarter: ``kept`` (M, R, K) the values of each of the quarter's M months'
+    K recorded candidates per run (NaN: none), ``keys`` their salience keys, ``count`` the number ``n`` of
+    events the timeline has in that quarter.
+
+    Returns (R,): per run, the ``n`` candidates of largest key (a weighted draw without replacement, weights
+    ``|g|``: ``sim.mechanisms.events.salience_key``), averaged as the observed value is: the mean over months
+    of each month's mean.
+    """
+    months, runs, k = kept.shape
+    pool = np.moveaxis(kept, 1, 0).reshape(runs, months * k)
+    pool_key = np.moveaxis(keys, 1, 0).reshape(runs, months * k)
+    month_of = np.repeat(np.arange(months), k)
+    order = np.argsort(np.where(np.isnan(pool), np.inf, -pool_key), axis=1, kind="stable")[:, : int(count)]
+    values = np.take_along_axis(pool, order, axis=1)
+    chosen = month_of[order]
+    total, seen = np.zeros(runs), np.zeros(runs)
+    for m in range(months):
+        here = (chosen == m) & ~np.isnan(values)
+        number = here.sum(axis=1)
+        monthly = np.where(here, values, 0.0).sum(axis=1) / np.maximum(number, 1)
+        total += np.where(number > 0, monthly, 0.0)
+        seen += number > 0
+    return np.divide(total, seen, out=np.full(runs, np.nan), where=seen > 0)
 
 
 def scores(points: pd.DataFrame) -> pd.DataFrame:
@@ -73,12 +116,24 @@ def scores(points: pd.DataFrame) -> pd.DataFrame:
 
 
 def fit_scores(
-    ens: Ensemble, observed: pd.DataFrame, split: str = SPLIT, first: str = "2013-01", last: str = "2017-12"
+    ens: Ensemble,
+    observed: pd.DataFrame,
+    split: str = SPLIT,
+    first: str = "2013-01",
+    last: str = "2017-12",
+    observation: str = "mean",
 ) -> Fit:
     """Score ``ens`` against ``observed`` quarterly NCI (columns ``period`` like ``2014Q2``, ``source``,
-    ``target``, ``observed``). Quarters up to the one holding ``split`` are in sample."""
+    ``target``, ``observed``, and ``events`` for ``observation="salient"``). Quarters up to the one holding
+    ``split`` are in sample. ``observation``: ``"mean"`` scores the quarterly NCI of all events, ``"salient"``
+    the observation model (``salient_record``; needs an ensemble run with ``record_salient``)."""
+    if observation not in OBSERVATIONS:
+        raise ValueError(f"observation = {observation!r}: allowed: {', '.join(OBSERVATIONS)}")
+    if observation == "salient" and ens.salient is None:
+        raise ValueError("observation = 'salient' needs an ensemble run with RelationsModel(record_salient=K)")
     q = Quarters(ens)
     nci = q.all("nci")
+    months = {label: [k for k, m in enumerate(ens.calendar.labels()) if quarter_of(m) == label] for label in q.labels}
     lo, hi, cut = quarter_of(first), quarter_of(last), quarter_of(split)
     rows = observed[
         (observed["period"] >= lo)
@@ -92,7 +147,16 @@ def fit_scores(
             continue
         k = [q.labels.index(p) for p in dyad["period"]]
         i, j = ens.countries.index(src), ens.countries.index(tgt)
-        obs, sim = deviations(dyad["observed"], nci[k, :, i, j])
+        if observation == "salient":
+            simulated = np.stack(
+                [
+                    salient_record(ens.salient[months[p], :, i, j, :], ens.salient_key[months[p], :, i, j, :], n)
+                    for p, n in zip(dyad["period"], dyad["events"], strict=True)
+                ]
+            )
+        else:
+            simulated = nci[k, :, i, j]
+        obs, sim = deviations(dyad["observed"], simulated)
         bands = np.quantile(sim, (0.05, 0.25, 0.5, 0.75, 0.95), axis=1)
         parts.append(
             pd.DataFrame(

@@ -128,11 +128,15 @@ def run_seed(
     runs: int,
     settings: dict[str, Any] | None = None,
     record: tuple[str, ...] | None = None,
+    salient: int = 0,
 ) -> Ensemble:
-    """Runs 0..runs-1 of the replay under ``seed`` (and ``settings``)."""
+    """Runs 0..runs-1 of the replay under ``seed`` (and ``settings``); ``salient``: events kept per dyad-month
+    for the fit's observation model (``RelationsModel(record_salient=...)``)."""
     arm = copy.deepcopy(cfg)
     arm["seed"] = seed
-    kwargs = {"record": record} if record else {}
+    kwargs: dict[str, Any] = {"record": record} if record else {}
+    if salient:
+        kwargs["record_salient"] = salient
     return Ensemble.from_model(
         RelationsModel(
             arm, runs=np.arange(runs), settings=settings or {}, record_events=False, rng=seed, **kwargs
@@ -155,4 +159,12 @@ def pool(ensembles: list[Ensemble]) -> Ensemble:
         first.channels,
         {name: np.concatenate([e.milestones[name] for e in ensembles]) for name in first.milestones},
         [],
+        *(
+            (
+                np.concatenate([e.salient for e in ensembles], axis=1),
+                np.concatenate([e.salient_key for e in ensembles], axis=1),
+            )
+            if all(e.salient is not None for e in ensembles)
+            else (None, None)
+        ),
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.mechanisms.milestones import FIRST_MEETING_LAG
 from sim.observed import TIMELINE_2013_2017, read_events
 from sim.results import Ensemble, Quarters
 from sim.validation.stats import share
@@ -117,9 +118,16 @@ def first_steps(ens: Ensemble) -> dict[str, np.ndarray]:
         "trough": trough_step(ens),
         "reopening": reopen,
         "joint_activity": ens.milestones["joint_activity"][:, k],
-        "two_plus_two": ens.milestones["two_plus_two"][:, k],
+        "two_plus_two": first_meeting(ens.milestones["two_plus_two"][:, k], ens.calendar.n_steps),
         "treaty": ens.milestones["treaty"][:, k],
     }
+
+
+def first_meeting(agreed: np.ndarray, n_steps: int) -> np.ndarray:
+    """The month of the first 2+2 meeting, ``FIRST_MEETING_LAG`` months after the agreement (-1: none within the
+    horizon). History's date, 2017-03, is the meeting [P96]; the agreement was at Nagato, 2016-12 [P81]."""
+    meeting = np.where(agreed >= 0, agreed + FIRST_MEETING_LAG, -1)
+    return np.where(meeting < n_steps, meeting, -1)
 
 
 def sources(date: str) -> str:
