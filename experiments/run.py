@@ -18,7 +18,7 @@ from omegaconf import DictConfig
 from sim.cli import guard, preflight
 from sim.config import to_container, validate
 from sim.config.load import register_resolvers
-from sim.runner import headline, run_replay
+from sim.replay import headline, run_replay
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")

@@ -260,7 +260,7 @@ def rerun(saved: Saved, out_dir: Path, workers: int, progress: bool) -> None:
 
         run_comparison(saved.cfg, out_dir, overrides=saved.overrides)
     else:
-        from sim.runner import run_replay
+        from sim.replay import run_replay
 
         run_replay(saved.cfg, out_dir, overrides=saved.overrides)
 
