@@ -10,7 +10,7 @@ import mesa
 import numpy as np
 from omegaconf import DictConfig
 
-from sim import pairs
+from sim import pair_stages as pairs  # stages of a pair of countries (sim/pair_stages.py)
 from sim.agents import Country
 from sim.config import ConfigError, compose_config, to_container, validate
 from sim.config.validate import validate_ranges
