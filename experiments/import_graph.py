@@ -2,6 +2,7 @@
 
     python experiments/import_graph.py            # the counts
     python experiments/import_graph.py --edges    # and every edge, node by node, level by level
+    python experiments/import_graph.py --layers   # the levels as import-linter layers (pyproject.toml)
 
 A node is a top-level module (``sim/model.py`` -> ``model``) or a subpackage (``sim/config/`` -> ``config``) of
 ``sim``; an edge ``a -> b`` means some file of ``a`` imports something of ``b`` (at module level or inside a
@@ -142,10 +143,25 @@ def measure(root: Path = ROOT) -> dict[str, object]:
     }
 
 
+def layers_toml(edges: dict[str, set[str]]) -> str:
+    """The levels, highest first, as the ``layers`` of an import-linter contract (same-level nodes share a layer:
+    ``:`` lets them import each other, which a later change may need; the contract then still forbids upward
+    imports)."""
+    by_level: dict[int, list[str]] = {}
+    for node, level in levels(edges).items():
+        by_level.setdefault(level, []).append(f"{PACKAGE}.{node}")
+    rows = [f'    "{" : ".join(sorted(by_level[level]))}",' for level in sorted(by_level, reverse=True)]
+    return "layers = [\n" + "\n".join(rows) + "\n]"
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--edges", action="store_true", help="list every node's level and imports")
+    parser.add_argument("--layers", action="store_true", help="print the levels as import-linter layers")
     args = parser.parse_args(argv)
+    if args.layers:
+        print(layers_toml(graph()))
+        return 0
     counts = measure()
     print(
         f"{counts['nodes']} nodes, {counts['levels']} levels, {counts['edges']} edges, {counts['cycles']} cycles"
