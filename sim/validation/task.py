@@ -18,13 +18,14 @@ from sim.config.errors import ConfigError
 from sim.folder import ResultFolder
 from sim.io import atomic_write_text
 from sim.observed import TIMELINE_2013_2017, observed_nci, read_events
+from sim.patterns import BASE, FREEZE, THAW, evaluate_patterns, joint
 from sim.results import Ensemble
+from sim.stats import share
 from sim.sweep.engine import default_workers
 from sim.validation import turning_points as tp
 from sim.validation.discrimination import labels, run_lhs
 from sim.validation.figures import write_fit_figure, write_observed_figure, write_turning_points_figure
 from sim.validation.fit import OBSERVED_NOTE, fit_scores
-from sim.validation.patterns import BASE, FREEZE, THAW, evaluate_patterns, joint
 from sim.validation.protocol import Protocol, pool, read_protocol, run_seed
 from sim.validation.report import (
     fit_lines,
@@ -36,7 +37,6 @@ from sim.validation.report import (
     write_markdown,
 )
 from sim.validation.statics import INTERACTION, STATICS, cs1_gradient, evaluate_static
-from sim.validation.stats import share
 
 RESULT_FILES = [
     "turning_points.csv",
