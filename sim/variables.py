@@ -3,7 +3,7 @@ axis label with the unit, and its natural scale (the width of its range; None wh
 
 The model records exactly ``DYAD_VARIABLES`` (``RelationsModel._observe`` says how each is read off the state),
 figures label their axes from ``LABELS`` (``sim.plots.quantity``), the preflight's memory estimate counts them
-(``sim.config.memory``), and sweep, comparison and dashboard choices are checked against them. A new dyad
+(``sim.memory``), and sweep, comparison and dashboard choices are checked against them. A new dyad
 variable: one line here, its reading in ``RelationsModel._observe``, and its row in README's file table.
 """
 

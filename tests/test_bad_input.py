@@ -16,8 +16,8 @@ import pytest
 from sim.calibration.task import check_calibration
 from sim.cli import preflight
 from sim.config import ConfigError, compose_config, to_container, validate
-from sim.config.memory import check_memory
 from sim.config.validate import validate_ranges
+from sim.memory import check_memory
 from sim.model import RelationsModel
 from sim.observed import ObservedDataError, read_events
 from sim.tasks import sweep as sweep_script
