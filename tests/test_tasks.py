@@ -17,9 +17,9 @@ import pytest
 from sim.config import compose_config
 from sim.folder import MANIFEST, ResultFolder, check_fresh, temporary_files
 from sim.io import OutputExistsError
-from sim.reproduce import REPRODUCIBLE, Saved, rerun
 from sim.tasks.base import Context, Task
 from sim.tasks.registry import FOLDER_TOOLS, TASKS, by_script
+from sim.tasks.reproduce import REPRODUCIBLE, Saved, rerun
 from tests.conftest import ROOT
 
 SCRIPTS = sorted(p.name for p in (ROOT / "experiments").glob("*.py"))

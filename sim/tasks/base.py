@@ -1,5 +1,5 @@
 """What a task is: the fields ``sim.tasks.launch`` needs to run it from a command line, and
-``sim.reproduce`` to run it again from a folder."""
+``sim.tasks.reproduce`` to run it again from a folder."""
 
 from __future__ import annotations
 
