@@ -52,9 +52,11 @@ dashboard: $(VIZ_STAMP)
 	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False $(VPY) -m solara run sim/app.py --host 127.0.0.1 \
 	  --port $(DASHBOARD_PORT) --production --no-open --no-check-version
 
+# lint-imports: the layers and the no-cycle contract of sim's import graph ([tool.importlinter] in pyproject.toml)
 lint: $(STAMP)
 	$(VPY) -m ruff check sim experiments tests
 	$(VPY) -m ruff format --check sim experiments tests
+	$(VENV)/bin/lint-imports
 
 clean-venv:
 	rm -rf $(VENV)

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from sim.cli import EXIT_USAGE
 from sim.config import ConfigError
-from sim.reproduce import FolderError, compare, default_out_dir, read_saved, rerun, warnings_for
 from sim.sweep.engine import default_workers
+from sim.tasks.reproduce import FolderError, compare, default_out_dir, read_saved, rerun, warnings_for
 
 
 def main(argv: list[str]) -> int:

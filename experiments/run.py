@@ -6,36 +6,8 @@ python experiments/run.py scenario.sanctions.USA.RUS.scale=0.5 scenario.investme
 python experiments/run.py -m params.wedge_weight=0,2,4           # Hydra multirun, one folder per job
 """
 
-from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-import hydra
-from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig
-
-from sim.cli import guard, preflight
-from sim.config import to_container, validate
-from sim.config.load import register_resolvers
-from sim.runner import headline, run_replay
-
-
-@hydra.main(version_base="1.3", config_path="../conf", config_name="config")
-def main(cfg: DictConfig) -> None:
-    hc = HydraConfig.get()
-    with guard():
-        data = validate(to_container(cfg))
-        summary = run_replay(data, out_dir=Path(hc.runtime.output_dir), overrides=list(hc.overrides.task))
-    print(
-        f"{data['scenario']['name']} ({data['mode']}): {summary['runs']} runs, seed {data['seed']}, "
-        f"{summary['seconds']['total']:.1f} s"
-    )
-    print(headline(summary))
-    print(f"output: {hc.runtime.output_dir}")
-
+from sim.tasks import run
+from sim.tasks.launch import main
 
 if __name__ == "__main__":
-    register_resolvers()
-    preflight(sys.argv[1:])
-    main()
+    main(run.TASK)

@@ -17,11 +17,27 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 
 from sim.mechanisms.target import TERM_LABELS, TERMS
 from sim.plots import STYLE, axis_label, draw_markers, marker_dates, new_figure, save_figure, time_axis
 from sim.results import Ensemble
+from sim.term_changes import (  # re-exported: sim.attribution's API
+    carriers,
+    change,
+    recorded_terms,
+    term_variable,
+    window_terms,
+)
+
+__all__ = [
+    "carriers",
+    "change",
+    "recorded_terms",
+    "term_label",
+    "term_variable",
+    "window_terms",
+    "write_attribution_figures",
+]
 
 
 def term_label(term: str) -> str:
@@ -30,64 +46,10 @@ def term_label(term: str) -> str:
     return TERM_LABELS.get(term, term.replace("_", " "))
 
 
-def recorded_terms(ens: Ensemble) -> list[str]:
-    """The terms ``ens`` recorded: the declared ones in their order, then any other ``target_*`` variable."""
-    found = [name.removeprefix("target_") for name in ens.series if name.startswith("target_")]
-    return [t for t in TERMS if t in found] + sorted(t for t in found if t not in TERMS)
-
-
 def _colour(terms: list[str], term: str) -> tuple[float, ...]:
     """tab20 by position among ``terms`` (the declared order first, so a term keeps its colour), cycled after 20."""
     colours = plt.get_cmap("tab20").colors
     return colours[terms.index(term) % len(colours)]
-
-
-def term_variable(term: str) -> str:
-    """The output variable that records ``term`` (as in ``timeseries.parquet``)."""
-    return f"target_{term}"
-
-
-def window_terms(ens: Ensemble, source: int, target: int, window: tuple[str, str]) -> pd.DataFrame:
-    """Each run's window mean of every term for ``source → target``: (runs × terms)."""
-    first, last = window
-    return pd.DataFrame(
-        {term: ens.window_mean(term_variable(term), first, last)[:, source, target] for term in recorded_terms(ens)},
-        index=ens.runs,
-    )
-
-
-def change(ens: Ensemble, source: int, target: int, before: tuple[str, str], after: tuple[str, str]) -> pd.DataFrame:
-    """How much each term moved the cooperation target of ``source → target`` from ``before`` to ``after``.
-
-    Returns one row per term, sorted by the size of the mean change: ``mean`` (ensemble mean of the
-    per-run change of the term's window mean), ``median``, ``q05``, ``q95`` and ``share`` (mean / mean
-    total change; the shares add up to 1). A last row ``total`` is the change of the target itself.
-    """
-    delta = window_terms(ens, source, target, after) - window_terms(ens, source, target, before)
-    total = delta.sum(axis=1)
-    rows = pd.DataFrame(
-        {
-            "mean": delta.mean(),
-            "median": delta.median(),
-            "q05": delta.quantile(0.05),
-            "q95": delta.quantile(0.95),
-        }
-    )
-    denominator = total.mean()
-    rows["share"] = rows["mean"] / denominator if abs(denominator) > 1e-12 else np.nan
-    rows = rows.reindex(rows["mean"].abs().sort_values(ascending=False).index)
-    rows.loc["total"] = [total.mean(), total.median(), total.quantile(0.05), total.quantile(0.95), 1.0]
-    rows.index.name = "term"
-    return rows
-
-
-def carriers(table: pd.DataFrame, count: int = 3) -> str:
-    """The ``count`` terms that moved most in the direction of the total, as ``"rapport +1.2, wedge +0.4"``."""
-    total = table.loc["total", "mean"]
-    terms = table.drop(index="total")
-    sign = 1.0 if total >= 0 else -1.0
-    top = terms[terms["mean"] * sign > 0].head(count)
-    return ", ".join(f"{term} {value:+.2f}" for term, value in top["mean"].items()) or "none"
 
 
 def write_attribution_figures(

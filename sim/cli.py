@@ -17,8 +17,9 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim.config import ConfigError, compose_config, to_container, validate
 from sim.config.files import check_group_files
-from sim.config.memory import check_memory
-from sim.io import OutputExistsError, check_fresh, check_writable, output_path
+from sim.folder import check_fresh, check_writable, output_path
+from sim.io import OutputExistsError
+from sim.memory import check_memory
 
 EXIT_USAGE = 2
 # Flags after which Hydra prints something instead of running: nothing to check then.

@@ -10,7 +10,7 @@ import mesa
 import numpy as np
 from omegaconf import DictConfig
 
-from sim import pairs
+from sim import pair_stages as pairs  # stages of a pair of countries (sim/pair_stages.py)
 from sim.agents import Country
 from sim.config import ConfigError, compose_config, to_container, validate
 from sim.config.validate import validate_ranges
@@ -20,23 +20,10 @@ from sim.mechanisms.trust import logistic
 from sim.rng import Streams
 from sim.signals import EventLog, MonthSignals
 from sim.state import State
+from sim.variables import ATTRIBUTION_VARIABLES, DYAD_VARIABLES, MILESTONES  # declared once, in sim/variables.py
 from sim.world import World, build_world
 
-DYAD_VARIABLES = (
-    "nci",
-    "intended_cooperation",
-    "cooperation_target",
-    "trust",
-    "valence",
-    "sanctions",
-    "investment_flow",
-    "investment_stock",
-    "rapport",
-    "channel_openness",
-    *(f"target_{term}" for term in TERMS),  # attribution: the named terms that add up to cooperation_target
-)
-ATTRIBUTION_VARIABLES = tuple(f"target_{term}" for term in TERMS)
-MILESTONES = ("two_plus_two", "joint_activity", "treaty")
+__all__ = ["ATTRIBUTION_VARIABLES", "DYAD_VARIABLES", "MILESTONES", "HorizonEndedError", "RelationsModel"]
 
 
 class HorizonEndedError(RuntimeError):

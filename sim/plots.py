@@ -25,7 +25,6 @@ import warnings
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +42,10 @@ from matplotlib.image import AxesImage
 from matplotlib.text import Annotation
 from matplotlib.ticker import FixedLocator
 
+from sim import variables
 from sim.calendar import Calendar, parse_month
 from sim.results import Ensemble
+from sim.variables import Quantity
 
 STYLE: dict[str, Any] = {
     "svg.hashsalt": "sim",
@@ -70,27 +71,8 @@ _LABEL_GAP = 2.0  # points kept free between two marker labels in one row
 COLOUR_TOLERANCE = 0.005  # a colour range below this share of the quantity's natural scale is no variation
 
 
-@dataclass(frozen=True)
-class Quantity:
-    """What a number is: its axis label with the unit, and its natural scale (the width of its range, or
-    None when it has no bound: then the scale is the largest magnitude in the data)."""
-
-    label: str
-    scale: float | None
-
-
 QUANTITIES: dict[str, Quantity] = {
-    "nci": Quantity("NCI (Goldstein scale)", 20.0),
-    "intended_cooperation": Quantity("intended cooperation (Goldstein scale)", 20.0),
-    "cooperation_target": Quantity("cooperation target (Goldstein scale)", 20.0),
-    "trust": Quantity("trust, probability [0, 1]", 1.0),
-    "valence": Quantity("valence [−1, 1]", 2.0),
-    "sanctions": Quantity("sanction level [0, 1]", 1.0),
-    "channel_openness": Quantity("channel openness [0, 1]", 1.0),
-    "rapport": Quantity("leaders' rapport [0, 1]", 1.0),
-    # docs/ODD.md, state variables: normalised units, K = 1 is Japan's ~$12bn stock in Russia [P112]
-    "investment_stock": Quantity("investment stock (normalised, 1 ≈ $12bn)", None),
-    "investment_flow": Quantity("investment flow (normalised units / month)", None),
+    **variables.DYAD,  # the recorded variables, declared in sim/variables.py
     "probability": Quantity("probability [0, 1]", 1.0),
     "year": Quantity("year", 1.0),  # a milestone's date: one year is the scale a reader judges it on
 }

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.calendar import Calendar
-from sim.model import MILESTONES, RelationsModel
+from sim.variables import MILESTONES
+
+if TYPE_CHECKING:
+    from sim.model import RelationsModel
 
 
 @dataclass

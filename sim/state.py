@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.mechanisms.trust import logit
-from sim.world import World
+
+if TYPE_CHECKING:
+    from sim.world import World
 
 
 @dataclass

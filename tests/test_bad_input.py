@@ -8,7 +8,6 @@ end-to-end cases at the bottom run the real scripts and compare a folder's bytes
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -17,15 +16,12 @@ import pytest
 from sim.calibration.task import check_calibration
 from sim.cli import preflight
 from sim.config import ConfigError, compose_config, to_container, validate
-from sim.config.memory import check_memory
 from sim.config.validate import validate_ranges
+from sim.memory import check_memory
 from sim.model import RelationsModel
 from sim.observed import ObservedDataError, read_events
-from tests.conftest import ROOT, run_script, short_overrides
-
-_spec = importlib.util.spec_from_file_location("sweep_script", ROOT / "experiments" / "sweep.py")
-sweep_script = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(sweep_script)
+from sim.tasks import sweep as sweep_script
+from tests.conftest import run_script, short_overrides
 
 
 @pytest.fixture

@@ -49,17 +49,17 @@ def test_mesa_batch_run_with_rng_none_draws_distinct_seeds():
 
 
 def test_the_runner_keeps_the_config_seed(cfg, monkeypatch):
-    """experiments/run.py's folders repeat exactly: the runner passes config.seed, never rng=None."""
-    import sim.runner as runner
+    """experiments/run.py's folders repeat exactly: sim.replay passes config.seed, never rng=None."""
+    import sim.replay as replay
 
     seen = []
-    real = runner.RelationsModel
+    real = replay.RelationsModel
 
     def spy(*args, **kwargs):
         seen.append(kwargs.get("rng"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(runner, "RelationsModel", spy)
+    monkeypatch.setattr(replay, "RelationsModel", spy)
     cfg["replicates"] = 1
     cfg["report"].update(figures=False)
     _short(cfg)
@@ -68,7 +68,7 @@ def test_the_runner_keeps_the_config_seed(cfg, monkeypatch):
     from pathlib import Path
 
     with tempfile.TemporaryDirectory() as tmp:
-        summary = runner.run_replay(cfg, Path(tmp))
+        summary = replay.run_replay(cfg, Path(tmp))
     assert seen == [cfg["seed"]] and summary["seed"] == cfg["seed"]
 
 

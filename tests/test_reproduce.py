@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from sim.reproduce import first_difference, read_saved
+from sim.tasks.reproduce import first_difference, read_saved
 from tests.conftest import RUN_ARGS
 from tests.sweep_cases import output_folder, run, tiny_sweep
 

@@ -16,16 +16,16 @@ import pytest
 from sim.calendar import Calendar
 from sim.config import ConfigError, compose_config, to_container, validate
 from sim.model import RelationsModel
+from sim.patterns import PatternResult, check_ensemble, dip_and_thaw, evaluate_patterns, joint
 from sim.results import Ensemble, Quarters
 from sim.rng import run_keys
+from sim.stats import share, wilson
 from sim.sweep.spec import read_sweep
 from sim.validation import turning_points as tp
 from sim.validation.discrimination import labels, lhs_config
 from sim.validation.fit import deviations, fit_scores, scores
-from sim.validation.patterns import PatternResult, check_ensemble, dip_and_thaw, evaluate_patterns, joint
 from sim.validation.protocol import pool, read_protocol
 from sim.validation.statics import Effect, paired, slopes, thaw_year
-from sim.validation.stats import share, wilson
 from sim.validation.task import check_validation, take
 from tests.conftest import run_script, short_overrides
 

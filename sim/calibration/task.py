@@ -29,13 +29,13 @@ from sim.calibration.moments import describe
 from sim.calibration.score import WINDOWS, deviations
 from sim.calibration.spec import CalibrationSpec, read_calibration
 from sim.config.load import PROJECT_ROOT
-from sim.io import atomic_write, atomic_write_text, ensure_fresh, sha256
-from sim.manifest import build_manifest
-from sim.report import write_report
+from sim.folder import ResultFolder
+from sim.io import atomic_write, atomic_write_text, sha256
 from sim.sweep.spec import leaf
 
 CANDIDATES, FIT, PARAMS, PROVENANCE = "candidates.parquet", "fit.csv", "calibrated.yaml", "calibration.json"
-FIGURES, MANIFEST = "figures", "manifest.json"
+FIGURES = "figures"
+RESULTS = (CANDIDATES, FIT, PARAMS, PROVENANCE, FIGURES)
 
 
 WHY = (
@@ -140,7 +140,7 @@ def run_calibration(
     cfg: dict[str, Any], out_dir: Path, *, workers: int, overrides: list[str] | None = None, progress=None
 ) -> dict[str, Any]:
     spec = check_calibration(cfg)
-    ensure_fresh(out_dir, [CANDIDATES, FIT, PARAMS, PROVENANCE, FIGURES, MANIFEST])
+    folder = ResultFolder.open(out_dir, task="calibration", cfg=cfg, overrides=overrides, names=RESULTS)
     started = time.perf_counter()
     calendar = calendar_of(cfg)
     with Evaluator(cfg, spec, calendar, workers) as evaluator:
@@ -245,12 +245,8 @@ def run_calibration(
             + "; ".join(f"{name} {_signed(skill['fit'][name])} / {_signed(skill['held_out'][name])}" for name in scored)
             + f" (seed {spec.score_seed}, {spec.score_replicates} runs)",
         )
-    written.append(write_report(out_dir, written, task="calibration", cfg=cfg, overrides=list(overrides or [])))
-    files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
-    manifest = build_manifest(
-        root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files, task="calibration"
-    )
-    atomic_write_text(out_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+    folder.add(written)
+    folder.finish()
     installed, refused = [], ""
     if spec.install and better:
         target = PROJECT_ROOT / "conf" / "params"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -12,10 +11,8 @@ import pyarrow.parquet as pq
 from sim.compare.arms import arm_configs, differences, run_arms
 from sim.compare.figures import write_comparison_figures
 from sim.compare.tables import milestone_effects, monthly_bands, paired_timeseries, window_effects
-from sim.config.load import PROJECT_ROOT
-from sim.io import atomic_write, atomic_write_text, ensure_fresh, sha256
-from sim.manifest import build_manifest, config_hash
-from sim.report import write_report
+from sim.folder import ResultFolder
+from sim.manifest import config_hash
 
 TIMESERIES, WINDOWS, MILESTONES, MONTHLY = (
     "timeseries.parquet",
@@ -23,12 +20,8 @@ TIMESERIES, WINDOWS, MILESTONES, MONTHLY = (
     "milestone_effects.csv",
     "monthly_bands.csv",
 )
-SUMMARY, FIGURES, MANIFEST = "summary.json", "figures", "manifest.json"
-RESULTS = (TIMESERIES, WINDOWS, MILESTONES, MONTHLY, SUMMARY, FIGURES, MANIFEST)
-
-
-def _csv(frame, path: Path) -> Path:
-    return atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"))
+SUMMARY, FIGURES = "summary.json", "figures"
+RESULTS = (TIMESERIES, WINDOWS, MILESTONES, MONTHLY, SUMMARY, FIGURES)
 
 
 def run_comparison(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | None = None) -> dict[str, Any]:
@@ -40,7 +33,7 @@ def run_comparison(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
     """
     arms = arm_configs(cfg)
     spec = cfg["compare"]
-    ensure_fresh(out_dir, list(RESULTS))
+    folder = ResultFolder.open(out_dir, task="comparison", cfg=cfg, overrides=overrides, names=RESULTS)
     started = time.perf_counter()
     pair = run_arms(arms, spec["variables"])
     simulated = time.perf_counter() - started
@@ -48,12 +41,10 @@ def run_comparison(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
     windows = window_effects(pair, spec["windows"], spec["variables"])
     milestones = milestone_effects(pair, spec["milestone_dates"])
     table = paired_timeseries(pair)
-    written = [
-        atomic_write(out_dir / TIMESERIES, lambda tmp: pq.write_table(table, tmp, compression="zstd")),
-        _csv(windows, out_dir / WINDOWS),
-        _csv(milestones, out_dir / MILESTONES),
-        _csv(monthly_bands(pair, spec["variables"]), out_dir / MONTHLY),
-    ]
+    folder.write(TIMESERIES, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+    folder.write_csv(WINDOWS, windows)
+    folder.write_csv(MILESTONES, milestones)
+    folder.write_csv(MONTHLY, monthly_bands(pair, spec["variables"]))
     names = {arm: arms[arm]["scenario"]["name"] for arm in arms}
     scenario = arms["scenario"]["scenario"]
     summary = {
@@ -71,29 +62,27 @@ def run_comparison(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
         "windows": _window_summary(windows, spec["dyads"]),
         "milestones": _milestone_summary(milestones),
     }
-    written.append(atomic_write_text(out_dir / SUMMARY, json.dumps(summary, indent=2) + "\n"))
+    folder.write_json(SUMMARY, summary)
     if cfg["report"]["figures"]:
-        written += write_comparison_figures(
-            pair,
-            out_dir / FIGURES,
-            title=f"{names['scenario']} vs {names['baseline']}",
-            arm_names=names,
-            variables=spec["variables"],
-            dyads=spec["dyads"],
-            markers=scenario["markers"],
+        folder.add(
+            write_comparison_figures(
+                pair,
+                out_dir / FIGURES,
+                title=f"{names['scenario']} vs {names['baseline']}",
+                arm_names=names,
+                variables=spec["variables"],
+                dyads=spec["dyads"],
+                markers=scenario["markers"],
+            )
         )
-    written.append(write_report(out_dir, written, task="comparison", cfg=cfg, overrides=list(overrides or [])))
-    files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
-    manifest = build_manifest(
-        root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files, task="comparison"
+    folder.finish(
+        compare={
+            "experiment": spec["name"],
+            "runs": summary["runs"],
+            **{arm: {"scenario": names[arm], "config_hash": config_hash(arms[arm])} for arm in arms},
+            "differences": summary["differences"],
+        }
     )
-    manifest["compare"] = {
-        "experiment": spec["name"],
-        "runs": summary["runs"],
-        **{arm: {"scenario": names[arm], "config_hash": config_hash(arms[arm])} for arm in arms},
-        "differences": summary["differences"],
-    }
-    atomic_write_text(out_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
     summary["seconds"] = {"simulation": round(simulated, 3), "total": round(time.perf_counter() - started, 3)}
     return summary
 

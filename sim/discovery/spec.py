@@ -10,12 +10,13 @@ from typing import Any
 
 from sim.config.errors import ConfigError
 from sim.discovery.condition import Condition, parse_condition
+from sim.folder import MANIFEST
 
 # How per-run outcomes become PRIM's cases: "points" averages each design point's replicates first (one case per
 # point; for a 0/1 outcome the mean is the point's probability), "runs" makes every run a case.
 CASES = ("points", "runs")
 KEYS = {"folder", "condition", "cases", "min_density", "peel_alpha", "paste_alpha", "mass_min", "paths"}
-SWEEP_FILES = ("design.parquet", "outcomes.parquet", "manifest.json")
+SWEEP_FILES = ("design.parquet", "outcomes.parquet", MANIFEST)
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def check_discovery(cfg: dict[str, Any]) -> Discovery:
             "folder", str(cfg["folder"]), f"not a finished sweep folder (no {', '.join(missing)} in {folder})"
         )
     try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         raise ConfigError("folder", str(cfg["folder"]), f"its manifest.json is unreadable: {err}") from None
     if not isinstance(manifest, dict) or manifest.get("task", "sweep") != "sweep" or "sweep" not in manifest:

@@ -5,29 +5,21 @@ manifest (last), which also records the sha256 of the sweep files it read."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from sim.config.errors import ConfigError
-from sim.config.load import PROJECT_ROOT
 from sim.discovery.cases import load_cases
 from sim.discovery.figures import write_discovery_figures
 from sim.discovery.search import Box, find_box
 from sim.discovery.spec import Discovery, check_discovery
-from sim.io import atomic_write, atomic_write_text, ensure_fresh, sha256
-from sim.manifest import build_manifest
-from sim.report import write_report
+from sim.folder import ResultFolder
+from sim.io import sha256
 
-TRAJECTORY, BOX, SUMMARY, FIGURES, MANIFEST = (
-    "peeling_trajectory.csv",
-    "box.csv",
-    "summary.json",
-    "figures",
-    "manifest.json",
-)
+TRAJECTORY, BOX, SUMMARY, FIGURES = ("peeling_trajectory.csv", "box.csv", "summary.json", "figures")
+RESULTS = (TRAJECTORY, BOX, SUMMARY, FIGURES)
 INPUTS = ("design.parquet", "outcomes.parquet")
 
 
@@ -45,29 +37,23 @@ def check_cases(discovery: Discovery, holds: np.ndarray) -> None:
 
 def run_discovery(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | None = None) -> dict[str, Any]:
     discovery = check_discovery(cfg)
-    ensure_fresh(out_dir, [TRAJECTORY, BOX, SUMMARY, FIGURES, "report.html", MANIFEST])
+    folder = ResultFolder.open(out_dir, task="discovery", cfg=cfg, overrides=overrides, names=RESULTS)
     x, values, holds = load_cases(discovery)
     check_cases(discovery, holds)
     box = find_box(x, holds, discovery)
     summary = describe(discovery, box, holds)
-    written = [
-        atomic_write(out_dir / TRAJECTORY, lambda tmp: box.trajectory.to_csv(tmp, index=False, lineterminator="\n")),
-        atomic_write(out_dir / BOX, lambda tmp: box.limits.to_csv(tmp, index=False, lineterminator="\n")),
-        atomic_write_text(out_dir / SUMMARY, json.dumps(summary, indent=2) + "\n"),
-        *write_discovery_figures(x, values, holds, box, discovery.condition, discovery.cases, out_dir / FIGURES),
-    ]
-    written.append(write_report(out_dir, written, task="discovery", cfg=cfg, overrides=list(overrides or [])))
-    files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
-    manifest = build_manifest(
-        root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files, task="discovery"
+    folder.write_csv(TRAJECTORY, box.trajectory)
+    folder.write_csv(BOX, box.limits)
+    folder.write_json(SUMMARY, summary)
+    folder.add(write_discovery_figures(x, values, holds, box, discovery.condition, discovery.cases, out_dir / FIGURES))
+    folder.finish(
+        discovery={
+            "sweep_folder": cfg["folder"],
+            "sweep": discovery.sweep.get("sweep", {}).get("name"),
+            "sweep_fingerprint": discovery.sweep.get("sweep", {}).get("fingerprint"),
+            "inputs": {name: sha256(discovery.folder / name) for name in INPUTS},
+        }
     )
-    manifest["discovery"] = {
-        "sweep_folder": cfg["folder"],
-        "sweep": discovery.sweep.get("sweep", {}).get("name"),
-        "sweep_fingerprint": discovery.sweep.get("sweep", {}).get("fingerprint"),
-        "inputs": {name: sha256(discovery.folder / name) for name in INPUTS},
-    }
-    atomic_write_text(out_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
     return summary
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import yaml
 
+from sim.config.fingerprint import result_config
 from sim.io import atomic_write_text, sha256
 
 REPORT = "report.html"
@@ -237,8 +238,6 @@ def _table(name: str, frame: pd.DataFrame, rows: int) -> str:
 def shown_config(cfg: dict[str, Any]) -> dict[str, Any]:
     """The configuration that decides the results (as in a sweep's fingerprint, and without
     ``calibration.install``, which only decides whether conf/params is rewritten)."""
-    from sim.sweep.folder import result_config
-
     data = result_config(cfg)
     if isinstance(data.get("calibration"), dict):
         data["calibration"].pop("install", None)

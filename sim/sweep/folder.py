@@ -29,13 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from sim.config.fingerprint import ID_LENGTH, IGNORED, IGNORED_SWEEP, fingerprint, result_config
+from sim.folder import MANIFEST
 from sim.io import OutputExistsError, atomic_write_text
 
 RECORD = "sweep.json"
 CHUNKS = "chunks"
 SHARDS = "shards"
 STATUS = "status.json"
-MANIFEST = "manifest.json"
 LOCK = ".finalize.lock"
 # What Hydra and the launchers put into a sweep folder before the sweep task starts: not results.
 LAUNCHER_FILES = frozenset({"multirun.yaml", SHARDS})

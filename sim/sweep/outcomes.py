@@ -31,8 +31,8 @@ def measure(model: RelationsModel, sweep: Sweep) -> dict[str, np.ndarray]:
     out = {o.name: _measure(model, o) for o in sweep.outcomes if o.stat != "pattern"}
     wanted = [o for o in sweep.outcomes if o.stat == "pattern"]
     if wanted:  # the validation patterns' own per-run tests, on this chunk's history
+        from sim.patterns import pattern_flags
         from sim.results import Ensemble
-        from sim.validation.patterns import pattern_flags
 
         flags = pattern_flags(Ensemble.from_model(model))
         out.update({o.name: flags[o.pattern].astype(float) for o in wanted})

@@ -17,7 +17,7 @@ from sim.model import DYAD_VARIABLES, MILESTONES
 DESIGNS = ("grid", "random", "lhs", "sobol")
 DISTRIBUTIONS = ("uniform", "normal")
 STATS = ("mean", "final", "month", "by", "pattern")
-PATTERNS = ("1", "2", "3", "4", "5", "6", "joint")  # sim.validation.patterns: one pattern, or all at once
+PATTERNS = ("1", "2", "3", "4", "5", "6", "joint")  # sim.patterns: one pattern, or all at once
 MAX_SERIES_VALUES = 50_000_000
 
 
@@ -87,7 +87,7 @@ class Sweep:
         }
 
     def recorded_variables(self) -> tuple[str, ...]:
-        from sim.validation.patterns import VARIABLES
+        from sim.patterns import VARIABLES
 
         patterns = set(VARIABLES) if any(o.stat == "pattern" for o in self.outcomes) else set()
         return tuple(sorted({o.variable for o in self.outcomes if o.variable} | set(self.series_variables) | patterns))

@@ -10,7 +10,6 @@ only on the configuration, never on chunking, workers, shards or interruptions.
 
 from __future__ import annotations
 
-import json
 import resource
 import sys
 import time
@@ -21,18 +20,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sim.config.load import PROJECT_ROOT
 from sim.config.validate import validate_ranges
-from sim.io import atomic_write, atomic_write_text, sha256
-from sim.manifest import build_manifest
-from sim.report import write_report
+from sim.folder import MANIFEST, ResultFolder
 from sim.sweep import engine, folder
 from sim.sweep.figures import write_sweep_figures
 from sim.sweep.sensitivity import point_means, row_groups, sobol_indices
 
 DESIGN, OUTCOMES, SERIES = "design.parquet", "outcomes.parquet", "series.parquet"
 SOBOL, POINTS = "sobol.csv", "points.csv"
-FIGURES, MANIFEST = "figures", folder.MANIFEST
+FIGURES = "figures"
 RESULTS = (DESIGN, OUTCOMES, SERIES, SOBOL, POINTS, FIGURES, MANIFEST)
 FIGURE_RUNS = 100_000
 
@@ -165,41 +161,40 @@ def write_results(
     plan: engine.Plan, out_dir: Path, chunks_dir: Path, *, workers: int | None, shards: int, record: dict[str, Any]
 ) -> None:
     cfg = plan.cfg
-    written = [
-        atomic_write(out_dir / DESIGN, lambda tmp: plan.design.to_parquet(tmp, index=False)),
-        engine.merge_outcomes(plan, chunks_dir, out_dir / OUTCOMES),
-    ]
+    results = ResultFolder(out_dir, "sweep", cfg, record["overrides"])  # the folder was checked by folder.claim
+    results.write(DESIGN, lambda tmp: plan.design.to_parquet(tmp, index=False))
+    results.add([engine.merge_outcomes(plan, chunks_dir, out_dir / OUTCOMES)])
     series = None
     if plan.sweep.series_variables:
         series = engine.series_bands(plan, chunks_dir)
-        written.append(atomic_write(out_dir / SERIES, lambda tmp: series.to_parquet(tmp, index=False)))
+        results.write(SERIES, lambda tmp: series.to_parquet(tmp, index=False))
 
     names = [o.name for o in plan.sweep.outcomes]
     means = point_means(out_dir / OUTCOMES, names, len(plan.design))
     points = plan.design.set_index("point").join(means).reset_index()
-    written.append(atomic_write(out_dir / POINTS, lambda tmp: points.to_csv(tmp, index=False, lineterminator="\n")))
+    results.write_csv(POINTS, points)
     indices = None
     if plan.sweep.design == "sobol":
         indices = sobol_indices(plan.sweep, means, cfg["seed"])
-        written.append(atomic_write(out_dir / SOBOL, lambda tmp: indices.to_csv(tmp, index=False, lineterminator="\n")))
+        results.write_csv(SOBOL, indices)
     if cfg["report"]["figures"]:
-        written += write_sweep_figures(plan, figure_runs(plan, out_dir / OUTCOMES), series, indices, out_dir / FIGURES)
-    written.append(write_report(out_dir, written, task="sweep", cfg=cfg, overrides=record["overrides"]))
-    files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
-    manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=record["overrides"], files=files, task="sweep")
-    manifest["sweep"] = {
-        "name": plan.sweep.name,
-        "design": plan.sweep.design,
-        "points": len(plan.design),
-        "replicates": plan.sweep.replicates,
-        "runs": plan.runs,
-        "chunk_size": plan.sweep.chunk_size,
-        "chunks": len(plan.chunks()),
-        "fingerprint": record["fingerprint"],
-        "workers": workers,
-        "shards": shards,
-    }
-    atomic_write_text(out_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+        results.add(
+            write_sweep_figures(plan, figure_runs(plan, out_dir / OUTCOMES), series, indices, out_dir / FIGURES)
+        )
+    results.finish(
+        sweep={
+            "name": plan.sweep.name,
+            "design": plan.sweep.design,
+            "points": len(plan.design),
+            "replicates": plan.sweep.replicates,
+            "runs": plan.runs,
+            "chunk_size": plan.sweep.chunk_size,
+            "chunks": len(plan.chunks()),
+            "fingerprint": record["fingerprint"],
+            "workers": workers,
+            "shards": shards,
+        }
+    )
 
 
 def figure_runs(plan: engine.Plan, outcomes_path: Path, limit: int = FIGURE_RUNS) -> pd.DataFrame:

@@ -3,7 +3,7 @@
 A pattern that holds in almost every run of a Latin hypercube over the "range for SA" of MODEL-NOTES §5.8
 cannot tell good parameter values from bad ones: it is reported as a consistency check, not as
 validation. The hypercube runs through the sweep engine (``sim.sweep.engine``) with an outcome per pattern
-(``stat: pattern``), so the per-run tests are those of ``sim.validation.patterns``.
+(``stat: pattern``), so the per-run tests are those of ``sim.patterns``.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
+from sim.stats import share
 from sim.sweep import engine
 from sim.sweep.spec import PATTERNS
 from sim.validation.protocol import Protocol
-from sim.validation.stats import share
 
 NAME = "validation_lhs"
 

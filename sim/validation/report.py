@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.io import atomic_write, atomic_write_text
-from sim.validation.patterns import PatternResult
+from sim.patterns import PatternResult
 from sim.validation.statics import QUANTITIES, Effect, Gradient, Static
 
 

@@ -15,18 +15,17 @@ import pandas as pd
 
 from sim.attribution import change, write_attribution_figures
 from sim.config.errors import ConfigError
-from sim.config.load import PROJECT_ROOT
-from sim.io import atomic_write_text, ensure_fresh, sha256
-from sim.manifest import build_manifest
+from sim.folder import ResultFolder
+from sim.io import atomic_write_text
 from sim.observed import TIMELINE_2013_2017, observed_nci, read_events
-from sim.report import write_report
+from sim.patterns import BASE, FREEZE, THAW, evaluate_patterns, joint
 from sim.results import Ensemble
+from sim.stats import share
 from sim.sweep.engine import default_workers
 from sim.validation import turning_points as tp
 from sim.validation.discrimination import labels, run_lhs
 from sim.validation.figures import write_fit_figure, write_observed_figure, write_turning_points_figure
 from sim.validation.fit import OBSERVED_NOTE, SALIENT_EVENTS, fit_scores
-from sim.validation.patterns import BASE, FREEZE, THAW, evaluate_patterns, joint
 from sim.validation.protocol import Protocol, pool, read_protocol, run_seed
 from sim.validation.report import (
     fit_lines,
@@ -38,7 +37,6 @@ from sim.validation.report import (
     write_markdown,
 )
 from sim.validation.statics import INTERACTION, STATICS, cs1_gradient, evaluate_static
-from sim.validation.stats import share
 
 RESULT_FILES = [
     "turning_points.csv",
@@ -52,7 +50,6 @@ RESULT_FILES = [
     "validation.md",
     "summary.json",
     "figures",
-    "manifest.json",
 ]
 SLIM = ("nci", "sanctions", "trust", "channel_openness")  # what the pooled tests read
 
@@ -131,7 +128,7 @@ def run_statics(cfg: dict[str, Any], protocol: Protocol, first: Ensemble):
 def run_validation(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | None = None) -> dict[str, Any]:
     check_validation(cfg)
     protocol = read_protocol(cfg)
-    ensure_fresh(out_dir, RESULT_FILES)
+    folder = ResultFolder.open(out_dir, task="validation", cfg=cfg, overrides=overrides, names=RESULT_FILES)
     goals = protocol.goals
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -315,12 +312,8 @@ def run_validation(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
             first, out_dir / "figures" / "attribution", markers=cfg["scenario"]["markers"], dyads=[(j, r), (r, j)]
         )
     t = lap("report", t)
-    written.append(write_report(out_dir, written, task="validation", cfg=cfg, overrides=list(overrides or [])))
-    files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
-    manifest = build_manifest(
-        root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files, task="validation"
-    )
-    atomic_write_text(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    folder.add(written)
+    folder.finish()
     return {
         "passed": passed,
         "checks": checks,

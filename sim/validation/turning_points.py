@@ -17,7 +17,7 @@ import pandas as pd
 from sim.mechanisms.milestones import FIRST_MEETING_LAG
 from sim.observed import TIMELINE_2013_2017, read_events
 from sim.results import Ensemble, Quarters
-from sim.validation.stats import share
+from sim.stats import share
 
 FREEZE_LEVEL = 0.5  # openness below it: the institutional channel is frozen
 TROUGH_QUARTERS = ("2014Q1", "2016Q4")

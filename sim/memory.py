@@ -16,13 +16,12 @@ from typing import Any
 
 from sim.calendar import parse_month
 from sim.config.errors import ConfigError
+from sim.variables import DYAD_VARIABLES
 
 BYTES_PER_VALUE = 96
 
 
 def recorded_variables() -> int:
-    from sim.model import DYAD_VARIABLES  # the model is heavy to import; only a run's preflight needs it
-
     return len(DYAD_VARIABLES)
 
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.attribution import carriers, change
 from sim.results import Ensemble, Quarters
-from sim.validation.stats import share
+from sim.stats import share
+from sim.term_changes import carriers, change
 
 BASE = ("2013-01", "2013-12")
 FREEZE = ("2014-04", "2016-03")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -10,19 +9,15 @@ from typing import Any
 import numpy as np
 
 from sim.attribution import write_attribution_figures
-from sim.config.load import PROJECT_ROOT
-from sim.io import atomic_write_text, ensure_fresh, sha256
-from sim.manifest import build_manifest
+from sim.folder import ResultFolder
 from sim.model import RelationsModel
 from sim.plots import write_figures
-from sim.report import write_report
 from sim.results import Ensemble
 from sim.summary import summarise
 from sim.tables import write_events, write_quarterly, write_timeseries
 
 RESULT_FILES = ("timeseries.parquet", "nci_quarterly.csv", "events.csv", "summary.json")
 FIGURES = "figures"
-MANIFEST = "manifest.json"
 
 
 def run_replay(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | None = None) -> dict[str, Any]:
@@ -31,34 +26,40 @@ def run_replay(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | None =
     Writes the tidy series, quarterly NCI, the first run's event log, the summary, the figures and, last,
     the manifest with every file's sha256. Refuses a folder that already holds results.
     """
-    ensure_fresh(out_dir, [*RESULT_FILES, FIGURES, MANIFEST])
+    folder = ResultFolder.open(out_dir, task="run", cfg=cfg, overrides=overrides, names=[*RESULT_FILES, FIGURES])
     started = time.perf_counter()
     runs = np.arange(cfg["first_run"], cfg["first_run"] + cfg["replicates"])
     model = RelationsModel(cfg, runs=runs, rng=cfg["seed"]).run()
     ens = Ensemble.from_model(model)
     simulated = time.perf_counter() - started
     report = cfg["report"]
-    written = [
-        write_timeseries(ens, out_dir / "timeseries.parquet"),
-        write_quarterly(ens, out_dir / "nci_quarterly.csv"),
-        write_events(ens, out_dir / "events.csv"),
-    ]
+    folder.add(
+        [
+            write_timeseries(ens, out_dir / "timeseries.parquet"),
+            write_quarterly(ens, out_dir / "nci_quarterly.csv"),
+            write_events(ens, out_dir / "events.csv"),
+        ]
+    )
     summary = {
         "scenario": cfg["scenario"]["name"],
         "mode": cfg["mode"],
         "seed": cfg["seed"],
         **summarise(ens, report["windows"], report["milestone_dates"]),
     }
-    written.append(atomic_write_text(out_dir / "summary.json", json.dumps(summary, indent=2) + "\n"))
+    folder.write_json("summary.json", summary)
     if report["figures"]:
-        written += write_figures(
-            ens, out_dir / FIGURES, markers=cfg["scenario"]["markers"], trust_matrix_dates=report["trust_matrix_dates"]
+        folder.add(
+            write_figures(
+                ens,
+                out_dir / FIGURES,
+                markers=cfg["scenario"]["markers"],
+                trust_matrix_dates=report["trust_matrix_dates"],
+            )
         )
-        written += write_attribution_figures(ens, out_dir / FIGURES / "attribution", markers=cfg["scenario"]["markers"])
-    written.append(write_report(out_dir, written, task="run", cfg=cfg, overrides=list(overrides or [])))
-    files = {str(path.relative_to(out_dir)): sha256(path) for path in sorted(written)}
-    manifest = build_manifest(root=PROJECT_ROOT, cfg=cfg, overrides=list(overrides or []), files=files)
-    atomic_write_text(out_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+        folder.add(
+            write_attribution_figures(ens, out_dir / FIGURES / "attribution", markers=cfg["scenario"]["markers"])
+        )
+    folder.finish()
     summary["seconds"] = {"simulation": round(simulated, 3), "total": round(time.perf_counter() - started, 3)}
     return summary
 

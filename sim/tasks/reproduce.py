@@ -29,10 +29,14 @@ from omegaconf.errors import OmegaConfBaseException
 from sim.config import ConfigError, compose_config, to_container, validate
 from sim.config.load import PROJECT_ROOT, run_id
 from sim.config.schema import Config
-from sim.io import incomplete, sha256
-from sim.manifest import TASKS, git_state, versions
+from sim.folder import MANIFEST, incomplete
+from sim.io import sha256
+from sim.manifest import git_state, versions
+from sim.tasks.base import Context
+from sim.tasks.registry import TASKS
 
-MANIFEST = "manifest.json"
+REPRODUCIBLE = [name for name, task in TASKS.items() if task.reproducible]  # tasks whose folders have a manifest
+
 HYDRA = ".hydra"
 # Columns that say where a table row belongs, in the order a reader names them.
 ROW_KEYS = (
@@ -74,13 +78,8 @@ class Saved:
 
     @property
     def config_name(self) -> str:
-        """The primary config the script composes (for the recomposition check)."""
-        return {
-            "sweep": "sweep_config",
-            "comparison": "compare",
-            "validation": "validate",
-            "discovery": "discover",
-        }.get(self.task, "config")
+        """The primary config the task's script composes (for the recomposition check)."""
+        return TASKS[self.task].config
 
 
 @dataclass
@@ -145,8 +144,10 @@ def read_saved(folder: Path) -> Saved:
         ) from None
     is_sweep = bool(cfg.get("sweep"))
     task = manifest.get("task") or ("sweep" if is_sweep else "run")  # folders made before tasks were recorded
-    if task not in TASKS:
-        raise FolderError(f"{folder / MANIFEST}: task {task!r} is not one this project makes ({', '.join(TASKS)})")
+    if task not in REPRODUCIBLE:
+        raise FolderError(
+            f"{folder / MANIFEST}: task {task!r} is not one this project makes ({', '.join(REPRODUCIBLE)})"
+        )
     if is_sweep:
         cfg["sweep"]["shards"], cfg["sweep"]["shard"] = 1, 0  # the re-run is one process, whatever ran before
     if task == "calibration":
@@ -239,30 +240,8 @@ def rerun(saved: Saved, out_dir: Path, workers: int, progress: bool) -> None:
     for name in ("config.yaml", "overrides.yaml"):
         if (saved.config_file.parent / name).is_file():
             shutil.copyfile(saved.config_file.parent / name, out_dir / HYDRA / name)
-    if saved.task == "sweep":
-        from sim.sweep.task import run_sweep
-
-        run_sweep(saved.cfg, out_dir, workers=workers, overrides=saved.overrides, progress=progress)
-    elif saved.task == "validation":
-        from sim.validation.task import run_validation
-
-        run_validation(saved.cfg, out_dir, overrides=saved.overrides)
-    elif saved.task == "calibration":
-        from sim.calibration.task import run_calibration
-
-        run_calibration(saved.cfg, out_dir, workers=workers, overrides=saved.overrides)
-    elif saved.task == "discovery":
-        from sim.discovery.task import run_discovery
-
-        run_discovery(saved.cfg, out_dir, overrides=saved.overrides)
-    elif saved.task == "comparison":
-        from sim.compare.task import run_comparison
-
-        run_comparison(saved.cfg, out_dir, overrides=saved.overrides)
-    else:
-        from sim.runner import run_replay
-
-        run_replay(saved.cfg, out_dir, overrides=saved.overrides)
+    context = Context(overrides=saved.overrides, workers=workers, progress=progress)
+    TASKS[saved.task].run(saved.cfg, out_dir, context)
 
 
 def compare(saved: Saved, out_dir: Path) -> list[FileCheck]:
