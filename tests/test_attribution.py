@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import attribution
+from sim import attribution, term_changes
 from sim.attribution import carriers, change, write_attribution_figures
 from sim.mechanisms.target import TERM_LABELS, TERMS, target_terms
 from sim.model import ATTRIBUTION_VARIABLES, RelationsModel
@@ -147,6 +147,7 @@ def test_a_new_or_unknown_term_is_tabulated_and_drawn_with_its_label(ensemble, t
     skipped. None of them crashes the table or the figure."""
     monkeypatch.setattr(attribution, "TERM_LABELS", {**TERM_LABELS, "new_term": "a new term"})
     monkeypatch.setattr(attribution, "TERMS", (*TERMS, "new_term"))
+    monkeypatch.setattr(term_changes, "TERMS", (*TERMS, "new_term"))  # the table's terms (sim.term_changes)
     synthetic = _synthetic(ensemble, before=1.0, after=3.0, wedge=-1.0)
     y2016 = synthetic.calendar.index("2016-01")
     for name, value in (("new_term", 0.5), ("legacy_term", -0.25)):
