@@ -104,6 +104,21 @@ def _states(jobs: list[str]) -> dict[str, str]:
     return dict(line.split("|", 1) for line in proc.stdout.splitlines())
 
 
+UNFINISHED = {"PENDING", "CONFIGURING", "RUNNING", "COMPLETING"}
+ACCOUNTING_WAIT = 60  # s: a job's batch script may still be exiting after its result file is written
+
+
+def _final_states(jobs: list[str]) -> dict[str, str]:
+    """``_states`` once no job is still pending or running: submitit returns as soon as a job's result file is
+    written, and SLURM records the job as ended a moment later, when its batch script has exited."""
+    deadline = time.monotonic() + ACCOUNTING_WAIT
+    while True:
+        states = _states(jobs)
+        if not UNFINISHED & set(states.values()) or time.monotonic() > deadline:
+            return states
+        time.sleep(0.5)
+
+
 def _status(out: Path, shard: int) -> dict:
     path = folder.shard_dir(out, shard, 2) / folder.STATUS
     try:
@@ -139,7 +154,7 @@ def test_shards_as_slurm_jobs_merge_to_the_single_process_result(tmp_path, clust
     assert {k: _status(out, k)["state"] for k in (0, 1)} == {0: "done", 1: "done"}
     jobs = _job_ids(out)
     assert len(jobs) == 2, jobs
-    assert set(_states(jobs).values()) == {"COMPLETED"}  # they ran as SLURM jobs, on the node
+    assert set(_final_states(jobs).values()) == {"COMPLETED"}  # they ran as SLURM jobs, on the node
     assert {_status(out, k)["host"] for k in (0, 1)} == {cluster}
 
 
@@ -174,7 +189,7 @@ def test_a_killed_shard_is_reported_failed_in_bounded_time_and_the_same_command_
     assert first.returncode != 0, stdout + stderr
     assert detected <= limit
     jobs = _job_ids(out)
-    states = _states(jobs)
+    states = _final_states(jobs)
     assert [states[j] for j in jobs] == ["COMPLETED", "FAILED"], states
     assert "state: FAILED" in stderr, stderr  # submitit's error, from SLURM's accounting
     missing = folder.ranges(sorted(own - done))
@@ -188,4 +203,4 @@ def test_a_killed_shard_is_reported_failed_in_bounded_time_and_the_same_command_
     assert result_hashes(out) == single
     assert _status(out, 0)["ran"] == 0  # the finished shard did nothing
     assert _status(out, 1)["state"] == "done" and _status(out, 1)["ran"] == len(own - done)
-    assert set(_states(_job_ids(out)[2:]).values()) == {"COMPLETED"}
+    assert set(_final_states(_job_ids(out)[2:]).values()) == {"COMPLETED"}
