@@ -11,6 +11,9 @@ core, each test file on one worker; budget: at most 4 minutes on 2 cores):
   replay early; ``report.figures=false`` skips drawing when figures are not what is tested; a property of every
   run needs a few runs, not 200. Keep the large ensembles only where a claim is statistical (validation
   patterns at MODEL-NOTES thresholds).
+- Reading a result folder (its files, its report, ``reproduce.py`` on it)? Use ``shared_folder(RUN_ARGS)`` (and
+  ``SWEEP_ARGS``, ``COMPARE_ARGS``, ``VALIDATE_ARGS``, ``CALIBRATE_ARGS``): made once per session by the real script,
+  shared by every worker; copy it before changing anything.
 - Prefer calling a script's function in-process (``sim.cli.preflight``, a task's ``run_*``) over a subprocess;
   keep a subprocess (``run_script``) per behaviour the real command line must show (exit status, one-line
   errors, what Hydra writes), mark it ``@pytest.mark.slow`` and keep its run tiny.
