@@ -3,8 +3,10 @@ axis label with the unit, and its natural scale (the width of its range; None wh
 
 The model records exactly ``DYAD_VARIABLES`` (``RelationsModel._observe`` says how each is read off the state),
 figures label their axes from ``LABELS`` (``sim.plots.quantity``), the preflight's memory estimate counts them
-(``sim.memory``), and sweep, comparison and dashboard choices are checked against them. A new dyad
-variable: one line here, its reading in ``RelationsModel._observe``, and its row in README's file table.
+(``sim.memory``), sweep, comparison and dashboard choices are checked against them, and README's and
+docs/ODD.md's lists of the recorded variables and milestones are generated from them (``sim.docs``). A new dyad
+variable: one line here, its value (a ``State`` field of the same name, or a case in
+``RelationsModel._observe``), then ``python -m sim.docs --write``.
 """
 
 from __future__ import annotations

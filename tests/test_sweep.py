@@ -188,6 +188,12 @@ BAD_SWEEPS = {
         GOOD_OUTCOME,
         "sweep.design = 'factorial': allowed: grid, random, lhs, sobol",
     ),
+    "unknown_stat": (
+        "grid",
+        "params.reciprocity: {values: [0.2]}",
+        "{stat: median, variable: nci, dyad: JPN->RUS}",
+        "sweep.outcomes.x.stat = 'median': allowed: mean, final, month, by, pattern",
+    ),
     "outcome_date": (
         "grid",
         "params.reciprocity: {values: [0.2]}",

@@ -239,7 +239,7 @@ class SweepSpec:
 
     ``parameters`` maps a config path to ``{values: [...]}`` (grid) or ``{low, high}`` with an optional
     ``distribution`` (uniform; normal with ``low``/``high`` as mean and sd). ``outcomes`` maps a name to
-    a measure of each run (see ``sim.sweep.outcomes``). ``series`` asks for per-design-point bands of
+    a measure of each run (its ``stat``: ``sim.sweep.statistics``). ``series`` asks for per-design-point bands of
     some variables: ``{variables: [nci], dyads: ["JPN->RUS"]}``. With ``common_random_numbers`` replicate
     ``r`` of every design point draws random stream ``r``. Entries are typed by ``sim.sweep.spec``.
     """

@@ -2,13 +2,13 @@
 monthly bands per design point, written as PNG and SVG.
 
 The house style of ``sim.plots`` applies: Agg backend, object-oriented API, a fixed style, and files saved
-atomically without timestamps, so the same sweep always gives byte-identical figures. Outcomes of stat ``by``
-(0/1 per run) are shown as probabilities with Wilson 95% intervals; outcomes of stat ``month`` are undefined
-(NaN) in runs where the milestone never happened and are summarised over the runs where it did, always with
-their count: a second row of panels gives the share of runs in which it happened, and heatmap cells say
-``n/N``. Heatmap colours span the real range of the cells, or none when it is below the guard of
-``sim.plots.colour_norm`` ("no variation across points"). Sobol' panels are drawn only where the indices
-are resolved (see ``sobol_resolution``).
+atomically without timestamps, so the same sweep always gives byte-identical figures. How an outcome is shown
+is read from its statistic (``sim.sweep.statistics``): a ``binomial`` one (``by``: 0/1 per run) as a
+probability with Wilson 95% intervals; a ``conditional`` one (``month``) is undefined (NaN) in runs where the
+milestone never happened and is summarised over the runs where it did, always with their count: a second row
+of panels gives the share of runs in which it happened, and heatmap cells say ``n/N``. Heatmap colours span
+the real range of the cells, or none when it is below the guard of ``sim.plots.colour_norm`` ("no variation
+across points"). Sobol' panels are drawn only where the indices are resolved (see ``sobol_resolution``).
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from matplotlib.figure import Figure
 from sim.plots import (
     BAND_ALPHA,
     COLOUR_TOLERANCE,
-    QUANTITIES,
     STEP_VARIABLES,
     STYLE,
     Quantity,
@@ -48,6 +47,7 @@ from sim.plots import (
 )
 from sim.sweep.engine import Plan
 from sim.sweep.spec import Outcome
+from sim.sweep.statistics import statistic
 
 MAX_SERIES_POINTS = 30  # at most this many design points get small multiples of their monthly bands
 _BINS = 10  # quantile bins of a sampled parameter
@@ -156,34 +156,17 @@ def parameter_labels(paths: list[str]) -> dict[str, str]:
 
 def _describe(outcome: Outcome) -> str:
     """What an outcome measures, in a few words."""
-    dyad = f"{outcome.source} → {outcome.target}"
-    if outcome.stat == "mean":
-        span = f", {outcome.first or 'start'} to {outcome.last or 'end'}" if outcome.first or outcome.last else ""
-        return f"mean {outcome.variable} {dyad}{span}"
-    if outcome.stat == "final":
-        return f"{outcome.variable} {dyad} in {outcome.last or 'the last month'}"
-    if outcome.stat == "month":
-        return f"year of {outcome.milestone} ({outcome.channel}), runs where it happened"
-    if outcome.stat == "pattern":
-        return f"share of runs where validation pattern {outcome.pattern} holds"
-    return f"probability of {outcome.milestone} ({outcome.channel}) by {outcome.last}"
+    return statistic(outcome).describe(outcome)
 
 
 def _over(outcome: Outcome, replicates: int) -> str:
     """How a grid point's value was formed from its replicates."""
-    what = {"by": "probability", "pattern": "share", "month": "mean of the runs with a value"}.get(outcome.stat, "mean")
-    return f"{what}, {replicates} replicate(s) per grid point"
+    return f"{statistic(outcome).over}, {replicates} replicate(s) per grid point"
 
 
 def outcome_quantity(outcome: Outcome) -> Quantity:
-    """What an outcome's number is: a probability, a year, or its variable's quantity (with its unit)."""
-    if outcome.stat == "by":
-        return QUANTITIES["probability"]
-    if outcome.stat == "pattern":
-        return Quantity("share of runs where the pattern holds", QUANTITIES["probability"].scale)
-    if outcome.stat == "month":
-        return Quantity("year (runs where it happened)", QUANTITIES["year"].scale)
-    return quantity(outcome.variable)
+    """What an outcome's number is: its statistic's quantity (a probability, a year), or its variable's."""
+    return statistic(outcome).quantity or quantity(outcome.variable)
 
 
 def _ylabel(outcome: Outcome) -> str:
@@ -212,10 +195,8 @@ def _cell(value: float, outcome: Outcome, flat: bool = False) -> str:
     """A heatmap cell's text; ``flat`` (no variation) keeps the digits that show the cells agree."""
     if not math.isfinite(value):
         return "–"
-    if outcome.stat in ("by", "pattern"):
-        return f"{value:.2f}"
-    if outcome.stat == "month":
-        return f"{value:.1f}"
+    if statistic(outcome).cell:
+        return format(value, statistic(outcome).cell)
     if flat:
         return f"{value:.4g}"
     return f"{value:.1f}" if abs(value) >= 1000 else f"{value:.3g}"
@@ -302,8 +283,8 @@ def _variation_note(runs: pd.DataFrame, outcome: Outcome) -> str:
 def _rows_of(outcome: Outcome, values: pd.Series) -> list[tuple[pd.Series, bool, str]]:
     """The blocks of panels of a response figure: (values, is a probability, y label). A conditional
     outcome (``month``) gets a second block with the share of runs in which it happened: its count."""
-    blocks = [(values, outcome.stat == "by", _ylabel(outcome))]
-    if outcome.stat == "month":
+    blocks = [(values, statistic(outcome).binomial, _ylabel(outcome))]
+    if statistic(outcome).conditional:
         blocks.append((values.notna().astype(float), True, _HAPPENED))
     return blocks
 
@@ -320,7 +301,7 @@ def _grid_response(
     with new_figure(figsize=(max(4.5, width * cols), _PANEL[1] * rows * len(blocks) + _TITLE_SPACE)) as fig:
         axes = fig.subplots(rows * len(blocks), cols, squeeze=False)
         for block, (values, probability, ylabel) in enumerate(blocks):
-            conditional = outcome.stat == "month" and block == 0
+            conditional = statistic(outcome).conditional and block == 0
             for ax, name in zip(axes[block * rows : (block + 1) * rows].flat, names, strict=False):
                 if lines:
                     other = names[1 - names.index(name)]
@@ -350,9 +331,9 @@ def _grid_response(
                 ax.set(xlabel=labels[name], ylabel=ylabel)
                 if probability:
                     ax.set_ylim(-0.03, 1.03)
-        band = "Wilson 95% interval" if outcome.stat == "by" else "25-75% of replicates"
+        band = "Wilson 95% interval" if statistic(outcome).binomial else "25-75% of replicates"
         pooled = "" if len(names) <= 2 else ", pooled over the other parameters"
-        counts = _COUNTS_NOTE if outcome.stat == "month" else ""
+        counts = _COUNTS_NOTE if statistic(outcome).conditional else ""
         _finish_response(
             fig,
             axes,
@@ -395,7 +376,7 @@ def _sampled_response(
             means = grouped.mean().reindex(plan.design["point"])
             successes = grouped.sum().reindex(plan.design["point"])
             trials = grouped.count().reindex(plan.design["point"])
-            if outcome.stat == "month" and block == 0:
+            if statistic(outcome).conditional and block == 0:
                 require_counts(trials.fillna(0), grouped.size().reindex(plan.design["point"]).fillna(0))
             y = means.to_numpy(dtype=float)
             finite = np.isfinite(y)
@@ -439,7 +420,7 @@ def _sampled_response(
                     ax.set_ylim(low, high)
         y = runs.groupby("point", sort=True)[outcome.name].mean().reindex(plan.design["point"]).to_numpy(dtype=float)
         points = f"{len(y)} design points, {plan.sweep.replicates} replicate(s) each"
-        if outcome.stat == "by":
+        if statistic(outcome).binomial:
             subtitle = f"probability in equal-count bins of {points}, band: Wilson 95% interval of the bin's runs"
         else:
             undefined = int((~np.isfinite(y)).sum())
@@ -448,7 +429,7 @@ def _sampled_response(
                 f"grey: mean of each of {points}; blue: mean of equal-count bins, band: 25-75% of the "
                 f"bin's point means{missing}"
             )
-            if outcome.stat == "month":
+            if statistic(outcome).conditional:
                 subtitle += _COUNTS_NOTE
         subtitle += _variation_note(runs, outcome)
         _finish_response(fig, axes, len(names) * len(blocks), outcome, subtitle)
@@ -469,7 +450,7 @@ def _heatmap(plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: dict[str,
     if not np.isfinite(grid).any():
         return []
     what = outcome_quantity(outcome)
-    conditional = outcome.stat == "month"
+    conditional = statistic(outcome).conditional
     counts = totals = None
     coloured = grid
     if conditional:
@@ -478,7 +459,7 @@ def _heatmap(plan: Plan, runs: pd.DataFrame, outcome: Outcome, labels: dict[str,
             grouped.size().unstack(col_name).reindex_like(table).fillna(0),
         )
         coloured = np.where(counts >= _MIN_CONDITIONAL, grid, np.nan)
-    norm = Normalize(0.0, 1.0) if outcome.stat == "by" else colour_norm(coloured, what)
+    norm = Normalize(0.0, 1.0) if statistic(outcome).binomial else colour_norm(coloured, what)
     cmap = matplotlib.colormaps["viridis"].with_extremes(bad="0.85")
     n_rows, n_cols = grid.shape
     with new_figure(
@@ -541,7 +522,7 @@ def sobol_resolution(part: pd.DataFrame, outcome: Outcome | None, replicates: in
     as interaction: ST > S1), or when the 95% intervals are as wide as the indices: the full width of the
     S1 or ST interval of the parameter with the largest ST is at least that ST.
     """
-    if outcome is not None and outcome.stat == "by" and replicates < _SOBOL_MIN_REPLICATES_BINARY:
+    if outcome is not None and statistic(outcome).binomial and replicates < _SOBOL_MIN_REPLICATES_BINARY:
         return (
             f"a 0/1 outcome from {replicates} run per design point: each point's value is one run's chance, "
             "and the indices would show that noise as interaction (ST > S1). Run more replicates "

@@ -7,17 +7,17 @@ the EMA Workbench's uncertainties and outcomes); every tool downstream reads thi
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sim.calendar import Calendar
 from sim.config.errors import ConfigError
 from sim.model import DYAD_VARIABLES, MILESTONES
+from sim.sweep.statistics import FIELDS, PATTERNS, STATISTICS
 
 DESIGNS = ("grid", "random", "lhs", "sobol")
 DISTRIBUTIONS = ("uniform", "normal")
-STATS = ("mean", "final", "month", "by", "pattern")
-PATTERNS = ("1", "2", "3", "4", "5", "6", "joint")  # sim.patterns: one pattern, or all at once
 MAX_SERIES_VALUES = 50_000_000
 
 
@@ -40,13 +40,8 @@ class Parameter:
 
 @dataclass(frozen=True)
 class Outcome:
-    """A scalar measure of one run.
-
-    ``mean``: mean of ``variable`` on ``source->target`` over months ``first..last`` (whole run by default);
-    ``final``: its value in month ``last`` (the last month by default); ``month``: decimal year in which
-    ``milestone`` of ``channel`` happened (NaN if never); ``by``: 1 if it happened by month ``last``, else 0;
-    ``pattern``: 1 if validation ``pattern`` (``1``..``6``, or ``joint``: all of them) holds in the run, else 0.
-    """
+    """A scalar measure of one run: ``stat`` names its ``sim.sweep.statistics.STATISTICS`` entry (what it
+    computes and which of these fields it reads); ``first``/``last`` are the ``from`` and ``to``/``date`` months."""
 
     name: str
     stat: str
@@ -87,10 +82,8 @@ class Sweep:
         }
 
     def recorded_variables(self) -> tuple[str, ...]:
-        from sim.patterns import VARIABLES
-
-        patterns = set(VARIABLES) if any(o.stat == "pattern" for o in self.outcomes) else set()
-        return tuple(sorted({o.variable for o in self.outcomes if o.variable} | set(self.series_variables) | patterns))
+        extra = {v for o in self.outcomes for v in STATISTICS[o.stat].records()}
+        return tuple(sorted({o.variable for o in self.outcomes if o.variable} | set(self.series_variables) | extra))
 
 
 def number(path: str, value: Any) -> float:
@@ -159,48 +152,65 @@ def _dyad(key: str, text: Any, countries: list[str]) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
+def _month_label(key: str, value: Any, calendar: Calendar) -> str:
+    try:
+        calendar.index(str(value))
+    except ValueError:
+        last = calendar.label(calendar.n_steps - 1)
+        raise ConfigError(key, value, f"must be a month inside {calendar.label(0)}..{last}") from None
+    return str(value)
+
+
+def _one_of(key: str, value: Any, allowed: Sequence[str]) -> Any:
+    if value not in allowed:
+        raise ConfigError(key, value, f"allowed: {', '.join(allowed) or 'none configured'}")
+    return value
+
+
+def _dyad_fields(key: str, text: Any, countries: list[str]) -> dict[str, str]:
+    source, target = _dyad(key, text, countries)
+    return {"source": source, "target": target}
+
+
+# each key of an outcome (sim.sweep.statistics.FIELDS): its check, and the Outcome fields it fills
+_FIELD_CHECKS: dict[str, Callable[[str, Any, dict[str, Any], Calendar], dict[str, str]]] = {
+    "variable": lambda key, v, cfg, cal: {"variable": _one_of(key, v, DYAD_VARIABLES)},
+    "dyad": lambda key, v, cfg, cal: _dyad_fields(key, v, cfg["scenario"]["countries"]),
+    "from": lambda key, v, cfg, cal: {"first": _month_label(key, v, cal)},
+    "to": lambda key, v, cfg, cal: {"last": _month_label(key, v, cal)},
+    "date": lambda key, v, cfg, cal: {"last": _month_label(key, v, cal)},
+    "milestone": lambda key, v, cfg, cal: {"milestone": _one_of(key, v, MILESTONES)},
+    "channel": lambda key, v, cfg, cal: {"channel": _one_of(key, v, list(cfg["scenario"]["channels"]))},
+    "pattern": lambda key, v, cfg, cal: {"pattern": _one_of(key, str(v), PATTERNS)},
+}
+
+
 def _outcome(name: str, spec: Any, cfg: dict[str, Any], calendar: Calendar) -> Outcome:
+    """The checked outcome ``name``: its ``stat`` is one of ``STATISTICS``, which says the keys it requires
+    and allows; each key's value is checked by ``_FIELD_CHECKS``."""
     key = f"sweep.outcomes.{name}"
     if not isinstance(spec, dict):
         raise ConfigError(key, spec, "an outcome is a mapping with a stat")
-    allowed = {"stat", "variable", "dyad", "milestone", "channel", "from", "to", "date", "pattern"}
-    unknown = set(spec) - allowed
-    if unknown:
-        bad = sorted(unknown)[0]
-        raise ConfigError(f"{key}.{bad}", spec[bad], f"unknown key; allowed: {', '.join(sorted(allowed))}")
     stat = spec.get("stat")
-    if stat not in STATS:
-        raise ConfigError(f"{key}.stat", stat, f"allowed: {', '.join(STATS)}")
-    for field_name in ("from", "to", "date"):
+    if stat not in STATISTICS:
+        raise ConfigError(f"{key}.stat", stat, f"allowed: {', '.join(STATISTICS)}")
+    statistic = STATISTICS[stat]
+    unknown = sorted(set(spec) - {"stat", *statistic.keys})
+    if unknown:
+        allowed = ", ".join(statistic.keys)
+        raise ConfigError(f"{key}.{unknown[0]}", spec[unknown[0]], f"unknown key for stat {stat}; allowed: {allowed}")
+    for field_name in statistic.requires:
+        if field_name not in spec:
+            what = FIELDS[field_name].replace("`", "")
+            raise ConfigError(f"{key}.{field_name}", None, f"stat {stat} requires {field_name}: {what}")
+    values: dict[str, str] = {}
+    for field_name in statistic.keys:
         if field_name in spec:
-            try:
-                calendar.index(str(spec[field_name]))
-            except ValueError:
-                raise ConfigError(
-                    f"{key}.{field_name}",
-                    spec[field_name],
-                    f"must be a month inside {calendar.label(0)}..{calendar.label(calendar.n_steps - 1)}",
-                ) from None
-    first, last = str(spec.get("from", "")), str(spec.get("to", spec.get("date", "")))
-    if stat == "pattern":
-        if str(spec.get("pattern")) not in PATTERNS:
-            raise ConfigError(f"{key}.pattern", spec.get("pattern"), f"allowed: {', '.join(PATTERNS)}")
-        return Outcome(name, stat, pattern=str(spec["pattern"]))
-    if stat in ("mean", "final"):
-        if spec.get("variable") not in DYAD_VARIABLES:
-            raise ConfigError(f"{key}.variable", spec.get("variable"), f"allowed: {', '.join(DYAD_VARIABLES)}")
-        source, target = _dyad(f"{key}.dyad", spec.get("dyad"), cfg["scenario"]["countries"])
-        if first and last and calendar.index(first) > calendar.index(last):
-            raise ConfigError(f"{key}.from", first, f"must not be after 'to' ({last})")
-        return Outcome(name, stat, variable=spec["variable"], source=source, target=target, first=first, last=last)
-    if spec.get("milestone") not in MILESTONES:
-        raise ConfigError(f"{key}.milestone", spec.get("milestone"), f"allowed: {', '.join(MILESTONES)}")
-    channels = list(cfg["scenario"]["channels"])
-    if spec.get("channel") not in channels:
-        raise ConfigError(f"{key}.channel", spec.get("channel"), f"allowed: {', '.join(channels) or 'none configured'}")
-    if stat == "by" and not last:
-        raise ConfigError(f"{key}.date", None, "stat 'by' needs a date")
-    return Outcome(name, stat, milestone=spec["milestone"], channel=spec["channel"], last=last)
+            values |= _FIELD_CHECKS[field_name](f"{key}.{field_name}", spec[field_name], cfg, calendar)
+    first, last = values.get("first"), values.get("last")
+    if first and last and calendar.index(first) > calendar.index(last):
+        raise ConfigError(f"{key}.from", first, f"must not be after 'to' ({last})")
+    return Outcome(name, stat, **values)
 
 
 def read_sweep(cfg: dict[str, Any], calendar: Calendar) -> Sweep:
