@@ -25,7 +25,7 @@ from matplotlib.cbook import pts_to_midstep
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.text import Annotation
-from matplotlib.ticker import FuncFormatter, MultipleLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 from PIL import Image
 
 from sim.dashboard.ensemble import band, paired_band
@@ -129,8 +129,8 @@ class View:
         self.fig.subplots_adjust(
             left=0.09, right=0.98, bottom=0.08 if rows > 1 else 0.15, top=top, hspace=0.35, wspace=0.3
         )
-        for ax in axes[-1]:
-            ax.xaxis.set_major_locator(MultipleLocator(1))
+        for ax in axes[-1]:  # whole years, every one or every 2, 5, 10 as the panel's width allows
+            ax.xaxis.set_major_locator(MaxNLocator(nbins="auto", integer=True, steps=[1, 2, 5, 10]))
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{round(v)}"))
         span = np.r_[self.x, self.events]
         pad = 0.05 * (span.max() - span.min())  # matplotlib's default margin, fixed: x never changes

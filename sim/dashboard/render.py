@@ -1,19 +1,20 @@
 """One page update, as the page runs it in its background thread: the ensemble, then the three figures as PNG.
 
 ``Renderer`` keeps the figures (``sim.dashboard.figures``) of one page session and updates them in place; a
-figure is built again only when its layout changes (another scenario calendar or key events, another number
-of dyads). ``update`` is what the page calls and what ``python -m sim.dashboard.latency`` times.
+figure is built once per layout (scenario calendar and key events, number of dyads). ``update`` is what the
+page calls and what ``python -m sim.dashboard.latency`` times.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sim.dashboard.ensemble import Engine, Request, Result
-from sim.dashboard.figures import DifferenceView, NciView, StateView, months
+from sim.dashboard.figures import DifferenceView, NciView, StateView, View, months
 
 
 @dataclass(frozen=True)
@@ -29,17 +30,25 @@ class Pictures:
 
 
 class Renderer:
-    """The figures of one page; thread-safe (an update still drawing when the next one starts waits)."""
+    """The figures of one page; thread-safe (an update still drawing when the next one starts waits).
+
+    Views are kept per layout, the last ``KEEP`` of them, so going back to a number of dyads (or a scenario)
+    does not build its figure again."""
+
+    KEEP = 12
 
     def __init__(self):
-        self._views: dict[tuple, object] = {}
+        self._views: OrderedDict[tuple, View] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _view(self, key: tuple, make):
-        view = self._views.get(key[0])
-        if view is None or view[0] != key:
-            view = self._views[key[0]] = (key, make())
-        return view[1]
+    def _view(self, key: tuple, make: Callable[[], View]) -> View:
+        if key in self._views:
+            self._views.move_to_end(key)
+        else:
+            self._views[key] = make()
+            while len(self._views) > self.KEEP:
+                self._views.popitem(last=False)
+        return self._views[key]
 
     def draw(self, result: Result, dyads: tuple[str, ...], markers: dict[str, str]) -> tuple[bytes, bytes, bytes]:
         arm, baseline = result.arm, result.baseline
