@@ -6,8 +6,10 @@
 Mesa's convention: an ``app.py`` beside the model whose ``page`` is a Solara component. The controls are
 Mesa's ``UserInputs`` with ``Slider`` parameters; the views are the ensemble, not one model stepped on
 screen, because the model runs all R runs at once and the paired difference needs both arms over the whole
-horizon (docs/dashboard.md says why SolaraViz's per-step drive does not fit). Each update runs in a
-background thread (``solara.use_thread``), so the page never freezes; the baseline arm is cached.
+horizon (docs/dashboard.md says why SolaraViz's per-step drive does not fit). Each update — the ensemble and
+the three figures as PNG (``sim.dashboard.render.update``, what ``python -m sim.dashboard.latency`` times) —
+runs in a background thread (``solara.use_thread``), so the page never freezes; the baseline arm is cached and
+each session keeps its figures and only updates them.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from mesa.visualization.solara_viz import UserInputs
 from sim.dashboard import controls as ctl
 from sim.dashboard import export
 from sim.dashboard.ensemble import Engine, Request, dyad_names, milestone_probabilities
-from sim.dashboard.figures import difference_figure, marker_legend, nci_figure, state_figure
+from sim.dashboard.figures import marker_legend
+from sim.dashboard.render import Renderer, SupersededError, update
 
 DEFAULT_SCENARIO = "replay_2012_2017"
 DEFAULT_RUNS = int(os.environ.get("RELATIONS_DASHBOARD_RUNS", "50"))  # the browser test starts smaller
@@ -110,9 +113,19 @@ def SaveOverlay(cfg: dict, settings: dict[str, float]):
 
 @solara.component
 def Views(cfg: dict, controls: list[ctl.Control]):
+    renderer = solara.use_memo(Renderer, dependencies=[])  # this session's figures, updated in place
     settings = ctl.changed(controls, values.value)
     request = Request(scenario.value, tuple(settings.items()), int(replicates.value), int(seed.value))
-    result = solara.use_thread(lambda: engine.update(request), dependencies=[request], intrusive_cancel=False)
+    markers = cfg["scenario"]["markers"]
+    chosen = tuple([d for d in dyads.value if d in dyad_names(cfg["scenario"]["countries"])][:4] or ["JPN->RUS"])
+
+    def run(cancel):  # solara sets ``cancel`` when the settings change again before this update is shown
+        try:
+            return update(engine, renderer, request, chosen, markers, superseded=cancel.is_set)
+        except SupersededError:
+            raise solara.util.CancelledError() from None  # the shown figures stay until the next update's
+
+    result = solara.use_thread(run, dependencies=[request, chosen], intrusive_cancel=False)
     solara.Text("Reproduce this arm:")
     solara.v.Html(
         tag="pre",
@@ -135,36 +148,23 @@ def Views(cfg: dict, controls: list[ctl.Control]):
         return
     busy = result.state == solara.ResultState.RUNNING
     solara.Text(
-        ("updating… " if busy else "") + f"{len(shown.arm.runs)} runs, seed {shown.request.seed}: updated "
-        f"in {shown.seconds:.2f} s",
+        ("updating… " if busy else "") + f"{len(shown.result.arm.runs)} runs, seed {shown.result.request.seed}: "
+        f"updated in {shown.seconds:.2f} s (simulation {shown.result.seconds:.2f} s)",
         classes=["relations-status"],
     )
-    markers = cfg["scenario"]["markers"]
-    chosen = [d for d in dyads.value if d in dyad_names(shown.arm.countries)][:4] or ["JPN->RUS"]
     with solara.Div(classes=["relations-nci"]):
-        solara.FigureMatplotlib(
-            nci_figure(shown.arm, shown.baseline, chosen, markers),
-            format="png",
-            dependencies=[shown.request, tuple(chosen)],
-        )
+        solara.Image(shown.nci, format="png")
     solara.Text(f"Key events: {marker_legend(markers)}")
-    solara.FigureMatplotlib(
-        state_figure(shown.arm, shown.baseline, chosen[0], markers),
-        format="png",
-        dependencies=[shown.request, chosen[0]],
-    )
-    solara.FigureMatplotlib(
-        difference_figure(shown.arm, shown.baseline, chosen, markers),
-        format="png",
-        dependencies=[shown.request, tuple(chosen)],
-    )
-    rows = milestone_probabilities(shown.arm, shown.baseline)
+    solara.Image(shown.state, format="png")
+    solara.Image(shown.difference, format="png")
+    arm, baseline = shown.result.arm, shown.result.baseline
+    rows = milestone_probabilities(arm, baseline)
     table = "\n".join(
         f"| {r['channel']} | {r['milestone']} | {r['p']:.2f} | {r['p_baseline']:.2f} | {r['change']:+.2f} |"
         for r in rows
     )
     solara.Markdown(
-        f"**Milestones by {shown.arm.calendar.labels()[-1]}** (share of {len(shown.arm.runs)} runs)\n\n"
+        f"**Milestones by {arm.calendar.labels()[-1]}** (share of {len(arm.runs)} runs)\n\n"
         "| channel | milestone | this setting | as shipped | change |\n|---|---|---|---|---|\n" + table
     )
 

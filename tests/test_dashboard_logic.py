@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 
 import numpy as np
@@ -189,3 +190,58 @@ def test_experiment_overlay_is_the_dashboard_comparison(engine, conf_copy):
     assert got["scenario"]["sanctions"]["USA"]["RUS"]["scale"] == 0.5
     assert got["scenario"]["investment"]["exposure"]["JPN"] == 0.3
     assert got["scenario"]["pressure"]["USA"][1]["level"] == 0.2
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)))
+
+
+def _full_draw(fig) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def test_kept_figures_show_what_a_fresh_full_draw_shows(engine, short):
+    """The page keeps its figures and redraws only what changes (blitting): after other updates, and another
+    number of dyads, each PNG has exactly the pixels of a new figure drawn in full by ``savefig``."""
+    from sim.dashboard import figures
+    from sim.dashboard.render import Renderer
+
+    markers = engine.config(short)["scenario"]["markers"]
+    first = engine.update(Request(short, (("scenario.sanctions.USA.RUS.scale", 0.5),), 6, 11))
+    shown = engine.update(Request(short, (("scenario.sanctions.USA.RUS.scale", 0.0),), 6, 11))
+    renderer = Renderer()
+    renderer.draw(first, ("USA->RUS",), markers)
+    renderer.draw(first, ("JPN->RUS", "RUS->JPN"), markers)
+    kept = renderer.draw(shown, ("JPN->RUS", "RUS->JPN"), markers)
+    fresh = Renderer().draw(shown, ("JPN->RUS", "RUS->JPN"), markers)
+    full = (
+        figures.nci_figure(shown.arm, shown.baseline, ["JPN->RUS", "RUS->JPN"], markers),
+        figures.state_figure(shown.arm, shown.baseline, "JPN->RUS", markers),
+        figures.difference_figure(shown.arm, shown.baseline, ["JPN->RUS", "RUS->JPN"], markers),
+    )
+    for name, png, again, fig in zip(("nci", "state", "difference"), kept, fresh, full, strict=True):
+        assert png == again, name  # a kept figure gives the bytes of a new one
+        want = _pixels(_full_draw(fig))
+        got = _pixels(png)
+        assert got.shape == want.shape == (*fig.canvas.get_width_height()[::-1], 4), name
+        np.testing.assert_array_equal(got, want, err_msg=name)
+    assert not np.array_equal(_pixels(kept[0]), _pixels(renderer.draw(first, ("JPN->RUS", "RUS->JPN"), markers)[0]))
+
+
+def test_a_superseded_update_keeps_its_arms_and_draws_nothing(engine, short):
+    from sim.dashboard.render import Renderer, SupersededError, update
+
+    markers = engine.config(short)["scenario"]["markers"]
+    request = Request(short, (("scenario.sanctions.USA.RUS.scale", 0.25),), 6, 11)
+    renderer = Renderer()
+    with pytest.raises(SupersededError):
+        update(engine, renderer, request, ("JPN->RUS",), markers, superseded=lambda: True)
+    assert renderer._views == {}
+    arm = engine.arm(short, request.settings, 6, 11)
+    shown = update(engine, renderer, request, ("JPN->RUS",), markers)
+    assert shown.result.arm is arm  # simulated once, by the superseded update
+    assert shown.nci.startswith(b"\x89PNG") and shown.dyads == ("JPN->RUS",)

@@ -1,50 +1,38 @@
 """Measure the dashboard's update latency: ``python -m sim.dashboard.latency [runs] [repeats]``.
 
-An update is what the page does when a scenario slider moves: run the edited arm (the baseline is cached),
-then draw the three figures as PNG. Wall time and this process's CPU time are printed with the load
-average, since on a shared machine wall time measures the neighbours too.
+An update is what the page does in its background thread when a scenario slider moves
+(``sim.dashboard.render.update``, the very function the page calls): run the edited arm (the baseline is
+cached), then update the three figures the page keeps and render them as PNG. Wall time and this process's
+CPU time are printed with the load average, since on a shared machine wall time measures the neighbours too.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 import time
 
 from sim.dashboard.ensemble import Engine, Request
-from sim.dashboard.figures import difference_figure, nci_figure, state_figure
+from sim.dashboard.render import Renderer, update
 
 SCENARIO = "replay_2012_2017"
-DYADS = ["JPN->RUS", "RUS->JPN"]
-
-
-def _png(fig) -> int:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return buffer.tell()
+DYADS = ("JPN->RUS", "RUS->JPN")  # the page's default choice
 
 
 def measure(runs: int = 50, repeats: int = 5, seed: int = 20161215) -> list[dict[str, float]]:
-    engine = Engine()
+    engine, renderer = Engine(), Renderer()
     markers = engine.config(SCENARIO)["scenario"]["markers"]
-    engine.update(Request(SCENARIO, (), runs, seed))  # the page's first load: the baseline, then cached
+    # the page's first load: the baseline (then cached) and the figures (then kept)
+    update(engine, renderer, Request(SCENARIO, (), runs, seed), DYADS, markers)
     rows = []
     for k in range(repeats):
         request = Request(SCENARIO, (("scenario.sanctions.USA.RUS.scale", 0.1 * (k + 1)),), runs, seed)
         wall, cpu = time.perf_counter(), time.process_time()
-        result = engine.update(request)
-        simulated, simulated_cpu = time.perf_counter() - wall, time.process_time() - cpu
-        for fig in (
-            nci_figure(result.arm, result.baseline, DYADS, markers),
-            state_figure(result.arm, result.baseline, DYADS[0], markers),
-            difference_figure(result.arm, result.baseline, DYADS, markers),
-        ):
-            _png(fig)
+        shown = update(engine, renderer, request, DYADS, markers)
         rows.append(
             {
-                "simulate_wall_s": simulated,
-                "simulate_cpu_s": simulated_cpu,
+                "simulate_wall_s": shown.result.seconds,
+                "simulate_cpu_s": shown.result.cpu_seconds,
                 "total_wall_s": time.perf_counter() - wall,
                 "total_cpu_s": time.process_time() - cpu,
             }
