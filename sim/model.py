@@ -100,6 +100,7 @@ class RelationsModel(mesa.Model):
             a draw with probability increasing in ``|g|``; emitted, injected and routine alike) in ``salient``
             and their salience keys in ``salient_key`` (T, R, N, N, K): the record the fit's observation model
             reads (``sim.validation.fit``). 0 (default) keeps none; the dynamics are the same either way.
+        collect: run the DataCollector's reporters (True, Mesa's convention); False keeps ``history`` only.
         rng: an integer seed, a ``numpy.random.SeedSequence`` or ``Generator`` (Mesa's convention); ``None``
             draws a fresh seed, recorded as ``seed`` (the scripts pass ``config.seed``: their default is fixed).
         **params: behavioural parameters by name (``reciprocity=0.4``), as plain keyword parameters.
@@ -115,6 +116,7 @@ class RelationsModel(mesa.Model):
         record_events: bool = True,
         record: Sequence[str] = DYAD_VARIABLES,
         record_salient: int = 0,
+        collect: bool = True,
         rng: Any = None,
         **params: Any,
     ):
@@ -170,8 +172,12 @@ class RelationsModel(mesa.Model):
         Country.create_agents(self, self.world.n, code=self.world.countries, index=list(range(self.world.n)))
         self.countries = {a.code: a for a in self.agents}
         self._spin_up()
-        self.datacollector = mesa.DataCollector(
-            model_reporters=self._model_reporters(), agent_reporters=AGENT_REPORTERS
+        # ``collect=False``: a DataCollector with no reporters, for callers that read only ``history`` (the
+        # dashboard: the ensemble means of every dyad, channel and agent cost about a quarter of a run)
+        self.datacollector = (
+            mesa.DataCollector(model_reporters=self._model_reporters(), agent_reporters=AGENT_REPORTERS)
+            if collect
+            else mesa.DataCollector()
         )
         self.datacollector.collect(self)  # the initial state (after the spin-up), as Mesa models do
 

@@ -111,6 +111,17 @@ def test_datacollector_has_the_initial_state_and_every_variable(cfg):
     assert frame["rapport_JPN_RUS"].iloc[-1] == pytest.approx(model.state.rapport[:, j, r].mean())
 
 
+def test_collect_false_keeps_the_history_and_runs_no_reporter(cfg):
+    """``collect=False`` (the dashboard's runs) skips the DataCollector's reporters and changes nothing else."""
+    full = RelationsModel(_short(cfg), replicates=3, rng=5).run()
+    bare = RelationsModel(_short(cfg), replicates=3, rng=5, collect=False).run()
+    assert bare.datacollector.model_reporters == {} and bare.datacollector.agent_reporters == {}
+    assert full.datacollector.get_model_vars_dataframe().shape[1] > 40  # 5 dyad variables x 12 dyads, and more
+    assert sorted(bare.history) == sorted(full.history)
+    for name, series in full.history.items():
+        np.testing.assert_array_equal(bare.history[name], series, err_msg=name)
+
+
 def test_agent_reporters_per_country(cfg):
     model = RelationsModel(_short(cfg, "2014-12"), replicates=5, rng=3).run()
     agents = model.datacollector.get_agent_vars_dataframe()

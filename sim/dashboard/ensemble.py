@@ -14,7 +14,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-import mesa
 import numpy as np
 
 from sim.config import compose_config, to_container
@@ -77,11 +76,9 @@ class Engine:
             settings=dict(settings),
             record=VARIABLES,
             record_events=False,
+            collect=False,  # the page reads the per-run series, never the DataCollector's ensemble means
             rng=seed,
         )
-        # The page reads the per-run series (``model.history``), never the DataCollector's ensemble means, whose
-        # reporters (a mean per dyad, channel and agent, every month) cost a quarter of the run: collect nothing.
-        model.datacollector = mesa.DataCollector()
         ens = Ensemble.from_model(model.run())
         with self._lock:
             self._arms[key] = ens
