@@ -73,8 +73,8 @@ def write_fit_figure(
             ax.xaxis.set_tick_params(labelbottom=True)
         for ax in axes.flat[len(dyads) :]:
             ax.set_axis_off()
-        for ax in axes[:, 0]:
-            ax.set_ylabel("deviation from\nfit-window mean")
+        for ax in axes.flat[: len(dyads)]:  # every panel: its own y scale, so its own label
+            ax.set_ylabel("NCI deviation from\nfit-window mean", fontsize=7)
         axes.flat[0].text(
             split_date, 1.0, " split", transform=axes.flat[0].get_xaxis_transform(), fontsize=7, va="top", color="0.3"
         )
