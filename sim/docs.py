@@ -16,8 +16,6 @@ of one name, and each gets the same text.
 
 from __future__ import annotations
 
-import argparse
-import sys
 from pathlib import Path
 
 from sim.config import param_docs
@@ -130,19 +128,9 @@ def write(root: Path = PROJECT_ROOT) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    action = parser.add_mutually_exclusive_group(required=True)
-    action.add_argument("--write", action="store_true", help="regenerate every generated file and block")
-    action.add_argument("--check", action="store_true", help="exit 1 if any of them disagrees with its declaration")
-    args = parser.parse_args(argv)
-    if args.write:
-        for path in write():
-            print(f"wrote {path.relative_to(PROJECT_ROOT)}")
-        return 0
-    problems = drift()
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    return 1 if problems else 0
+    return param_docs.generate_cli(
+        argv, __doc__.splitlines()[0], "regenerate every generated file and block", write, drift, PROJECT_ROOT
+    )
 
 
 if __name__ == "__main__":

@@ -224,20 +224,28 @@ def write(root: Path | None = None) -> list[Path]:
     return changed
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def generate_cli(argv, description: str, write_help: str, write, drift, root: Path) -> int:
+    """``--write`` (regenerate, print what changed) or ``--check`` (print each drift, exit 1 if any): the command
+    line of every generator of docs from declarations (this module, ``sim.docs``)."""
+    parser = argparse.ArgumentParser(description=description)
     action = parser.add_mutually_exclusive_group(required=True)
-    action.add_argument("--write", action="store_true", help="regenerate conf/params/default.yaml and the ODD table")
-    action.add_argument("--check", action="store_true", help="exit 1 if anything disagrees with the declaration")
+    action.add_argument("--write", action="store_true", help=write_help)
+    action.add_argument("--check", action="store_true", help="exit 1 if anything disagrees with its declaration")
     args = parser.parse_args(argv)
     if args.write:
         for path in write():
-            print(f"wrote {path.relative_to(_root())}")
+            print(f"wrote {path.relative_to(root)}")
         return 0
     problems = drift()
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return generate_cli(
+        argv, __doc__.splitlines()[0], "regenerate conf/params/default.yaml and the ODD table", write, drift, _root()
+    )
 
 
 if __name__ == "__main__":
