@@ -39,7 +39,9 @@ def folder_with_results(folder: Path) -> list[Path]:
     folder.mkdir(parents=True)
     with plt.rc_context(STYLE):  # the project's fixed SVG ids
         fig = plt.figure(figsize=(2, 1.5))
-        fig.subplots().plot([0, 1], [0, 1])
+        ax = fig.subplots()
+        ax.plot([0, 1], [0, 1])
+        ax.set_ylabel("value")  # a figure the guard accepts: no warning in the test log
         written = save_figure(fig, folder, "line")
     plt.close(fig)
     table = pd.DataFrame({"run": range(100), "value": [k / 3 for k in range(100)]})
