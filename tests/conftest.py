@@ -92,6 +92,34 @@ def run_script(script: str, *args: str, cwd: Path | None = None, timeout: int = 
     )
 
 
+@pytest.fixture
+def script_refuses(capsys):
+    """``script_refuses("sweep.py", *args)``: the one-line error ``experiments/<script> <args>`` gives, from the
+    script's own options and preflight run in-process (what the script does before Hydra starts), which must exit 2.
+
+    For refusals whose claim is the error line; keep one real subprocess (``run_script``) per script for what the
+    command line itself must show."""
+    from sim.tasks import sweep
+    from sim.tasks.launch import preflight
+    from sim.tasks.registry import by_script
+
+    def check(script: str, *args: str) -> str:
+        task = by_script(script)
+        try:
+            with pytest.raises(SystemExit) as stop:
+                options, argv = task.options(list(args))
+                (task.preflight or preflight)(task, argv, options)
+        finally:
+            sweep.FOLDERS.clear()  # the sweep preflight's record of the folders it checked: per command
+            sweep.COMPLETE.clear()
+        err = capsys.readouterr().err
+        assert stop.value.code == 2, err
+        assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err, err
+        return err
+
+    return check
+
+
 # --- result folders shared by the whole session -------------------------------------------------------------
 
 # One small folder per task, made by the real script once per test session (across pytest-xdist workers: the
@@ -100,17 +128,22 @@ def run_script(script: str, *args: str, cwd: Path | None = None, timeout: int = 
 RUN_ARGS = ("run.py", "replicates=4", "seed=11", *short_overrides("2014-12"))
 SWEEP_ARGS = ("sweep.py", "sweep=investment_vs_exposure", "sweep.replicates=1", "workers=1")
 COMPARE_ARGS = ("compare.py", "experiment=japan_never_sanctions", "replicates=3")
-CALIBRATE_ARGS = (
-    "calibrate.py",
+# The smallest calibration: two generations of one candidate per parameter, 3 runs each, fit to 2014-06.
+CALIBRATE_TINY = (
     "calibration.last=2014-12",
     "stop=2014-12",
+    "calibration.split=2014-06",
     "report=basic",
     "report.milestone_dates=[2014-12]",
     "report.trust_matrix_dates=[]",
     "calibration.replicates=3",
+    "calibration.chunk_size=4",
     "calibration.optimiser.popsize=1",
     "calibration.optimiser.maxiter=1",
+    "calibration.score_replicates=4",
 )
+# workers=1: tests/test_calibration.py reruns it on 2 workers and compares the bytes
+CALIBRATE_ARGS = ("calibrate.py", *CALIBRATE_TINY, "workers=1")
 VALIDATE_ARGS = (
     "validate.py",
     "validation.seeds=[20180101]",

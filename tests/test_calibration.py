@@ -22,21 +22,9 @@ from sim.config import compose_config, to_container, validate
 from sim.config.errors import ConfigError
 from sim.config.load import PROJECT_ROOT
 from sim.io import sha256
-from tests.conftest import run_script
+from tests.conftest import CALIBRATE_ARGS, CALIBRATE_TINY, run_script
 
-TINY = [
-    "calibration.last=2014-12",
-    "stop=2014-12",
-    "calibration.split=2014-06",
-    "report=basic",
-    "report.milestone_dates=[2014-12]",
-    "report.trust_matrix_dates=[]",
-    "calibration.replicates=3",
-    "calibration.chunk_size=4",
-    "calibration.optimiser.popsize=1",
-    "calibration.optimiser.maxiter=1",
-    "calibration.score_replicates=4",
-]
+TINY = list(CALIBRATE_TINY)
 TWO = {"params.reciprocity": {"low": 0.2, "high": 0.8}, "params.trust_reversion": {"low": 0.02, "high": 0.15}}
 
 
@@ -266,15 +254,13 @@ def test_scores_do_not_depend_on_chunking_or_workers():
 
 
 @pytest.mark.slow
-def test_calibration_reruns_from_its_config_to_the_same_result(tmp_path):
-    runs = []
-    for k, workers in enumerate((1, 2)):
-        out = tmp_path / f"cal{k}"
-        # a generous timeout: worker processes start slowly on a loaded machine
-        done = run_script("calibrate.py", f"hydra.run.dir={out}", f"workers={workers}", *TINY, timeout=1200)
-        assert done.returncode == 0, done.stderr[-2000:]
-        assert "calibrated" in done.stdout
-        runs.append(out)
+def test_calibration_reruns_from_its_config_to_the_same_result(tmp_path, shared_folder):
+    # the session's calibration folder ran on 1 worker (CALIBRATE_ARGS); the same config again on 2 workers
+    runs = [shared_folder(CALIBRATE_ARGS), tmp_path / "cal2"]
+    # a generous timeout: worker processes start slowly on a loaded machine
+    done = run_script("calibrate.py", f"hydra.run.dir={runs[1]}", *TINY, "workers=2", timeout=1200)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "calibrated" in done.stdout
     for name in ("calibrated.yaml", "candidates.parquet", "fit.csv", "calibration.json", "figures/calibration_fit.png"):
         assert (runs[0] / name).read_bytes() == (runs[1] / name).read_bytes(), name
     provenance = json.loads((runs[0] / "calibration.json").read_text())
