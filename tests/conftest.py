@@ -92,6 +92,14 @@ def run_script(script: str, *args: str, cwd: Path | None = None, timeout: int = 
     )
 
 
+def folder_tool(script: str):
+    """The ``main(argv) -> exit status`` of a folder tool (``experiments/reproduce.py``, ``merge.py``), loaded
+    without running it: call it in-process where a test checks its exit status and one-line error."""
+    import runpy
+
+    return runpy.run_path(str(ROOT / "experiments" / script), run_name=f"experiments.{Path(script).stem}")["main"]
+
+
 @pytest.fixture
 def script_refuses(capsys):
     """``script_refuses("sweep.py", *args)``: the one-line error ``experiments/<script> <args>`` gives, from the

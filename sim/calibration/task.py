@@ -23,7 +23,6 @@ import pandas as pd
 
 from sim.calendar import Calendar
 from sim.calibration.evaluate import Evaluator
-from sim.calibration.figure import write_fit_figure
 from sim.calibration.fit import fit
 from sim.calibration.moments import describe
 from sim.calibration.score import WINDOWS, deviations
@@ -139,6 +138,8 @@ def fit_table(spec: CalibrationSpec, scored: dict[str, dict[str, Any]]) -> pd.Da
 def run_calibration(
     cfg: dict[str, Any], out_dir: Path, *, workers: int, overrides: list[str] | None = None, progress=None
 ) -> dict[str, Any]:
+    from sim.calibration.figure import write_fit_figure  # matplotlib: a second to import, only when it runs
+
     spec = check_calibration(cfg)
     folder = ResultFolder.open(out_dir, task="calibration", cfg=cfg, overrides=overrides, names=RESULTS)
     started = time.perf_counter()
