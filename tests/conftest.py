@@ -14,9 +14,15 @@ core, each test file on one worker; budget: at most 4 minutes on 2 cores):
 - Reading a result folder (its files, its report, ``reproduce.py`` on it)? Use ``shared_folder(RUN_ARGS)`` (and
   ``SWEEP_ARGS``, ``COMPARE_ARGS``, ``VALIDATE_ARGS``, ``CALIBRATE_ARGS``): made once per session by the real script,
   shared by every worker; copy it before changing anything.
-- Prefer calling a script's function in-process (``sim.cli.preflight``, a task's ``run_*``) over a subprocess;
-  keep a subprocess (``run_script``) per behaviour the real command line must show (exit status, one-line
-  errors, what Hydra writes), mark it ``@pytest.mark.slow`` and keep its run tiny.
+- Prefer calling a script's function in-process (``sim.cli.preflight``, a task's ``run_*``) over a subprocess:
+  a refusal whose claim is its error line goes through ``script_refuses("run.py", *args)`` (the script's own
+  options and preflight, 1-2 s) or, for ``reproduce.py`` and ``merge.py``, ``folder_tool(script)(argv)``; a
+  subprocess pays 2-5 s of Python start-up and imports before the same line. Keep one subprocess
+  (``run_script``) per script and per behaviour the real command line must show (exit status, one-line errors,
+  what Hydra writes), mark it ``@pytest.mark.slow`` and keep its run tiny.
+- A folder made to be compared with (a second run on other workers, a re-run): make the first one the shared
+  folder when its arguments can be the shared ones (``CALIBRATE_ARGS`` is ``CALIBRATE_TINY`` on one worker;
+  test_calibration reruns it on two).
 - Be xdist-safe: write only under ``tmp_path`` / ``tmp_path_factory`` (pass ``paths.output=`` or
   ``hydra.run.dir=`` to scripts), never into the repository's ``outputs/`` or ``conf/``; no test may depend on
   another test having run first.
