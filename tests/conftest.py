@@ -142,7 +142,7 @@ def script_refuses(capsys):
 RUN_ARGS = ("run.py", "replicates=4", "seed=11", *short_overrides("2014-12"))
 SWEEP_ARGS = ("sweep.py", "sweep=investment_vs_exposure", "sweep.replicates=1", "workers=1")
 COMPARE_ARGS = ("compare.py", "experiment=japan_never_sanctions", "replicates=3")
-# The smallest calibration: two generations of one candidate per parameter, 3 runs each, fit to 2014-06.
+# The smallest calibration: two generations of one candidate per parameter (17), 3 runs each, fit to 2014-06.
 CALIBRATE_TINY = (
     "calibration.last=2014-12",
     "stop=2014-12",
@@ -151,7 +151,7 @@ CALIBRATE_TINY = (
     "report.milestone_dates=[2014-12]",
     "report.trust_matrix_dates=[]",
     "calibration.replicates=3",
-    "calibration.chunk_size=4",
+    "calibration.chunk_size=16",  # 4 chunks a generation: enough to spread over 2 workers; smaller costs setup
     "calibration.optimiser.popsize=1",
     "calibration.optimiser.maxiter=1",
     "calibration.score_replicates=4",
