@@ -8,13 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.attribution import write_attribution_figures
 from sim.folder import ResultFolder
-from sim.model import RelationsModel
-from sim.plots import write_figures
-from sim.results import Ensemble
-from sim.summary import summarise
-from sim.tables import write_events, write_quarterly, write_timeseries
 
 RESULT_FILES = ("timeseries.parquet", "nci_quarterly.csv", "events.csv", "summary.json")
 FIGURES = "figures"
@@ -26,6 +20,15 @@ def run_replay(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | None =
     Writes the tidy series, quarterly NCI, the first run's event log, the summary, the figures and, last,
     the manifest with every file's sha256. Refuses a folder that already holds results.
     """
+    # imported here, not at the top: the model (mesa), figures (matplotlib) and tables (pandas) take seconds
+    # to import, and a command the preflight refuses imports this module for its file names only
+    from sim.attribution import write_attribution_figures
+    from sim.model import RelationsModel
+    from sim.plots import write_figures
+    from sim.results import Ensemble
+    from sim.summary import summarise
+    from sim.tables import write_events, write_quarterly, write_timeseries
+
     folder = ResultFolder.open(out_dir, task="run", cfg=cfg, overrides=overrides, names=[*RESULT_FILES, FIGURES])
     started = time.perf_counter()
     runs = np.arange(cfg["first_run"], cfg["first_run"] + cfg["replicates"])

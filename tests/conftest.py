@@ -14,9 +14,15 @@ core, each test file on one worker; budget: at most 4 minutes on 2 cores):
 - Reading a result folder (its files, its report, ``reproduce.py`` on it)? Use ``shared_folder(RUN_ARGS)`` (and
   ``SWEEP_ARGS``, ``COMPARE_ARGS``, ``VALIDATE_ARGS``, ``CALIBRATE_ARGS``): made once per session by the real script,
   shared by every worker; copy it before changing anything.
-- Prefer calling a script's function in-process (``sim.cli.preflight``, a task's ``run_*``) over a subprocess;
-  keep a subprocess (``run_script``) per behaviour the real command line must show (exit status, one-line
-  errors, what Hydra writes), mark it ``@pytest.mark.slow`` and keep its run tiny.
+- Prefer calling a script's function in-process (``sim.cli.preflight``, a task's ``run_*``) over a subprocess:
+  a refusal whose claim is its error line goes through ``script_refuses("run.py", *args)`` (the script's own
+  options and preflight, 1-2 s) or, for ``reproduce.py`` and ``merge.py``, ``folder_tool(script)(argv)``; a
+  subprocess pays 2-5 s of Python start-up and imports before the same line. Keep one subprocess
+  (``run_script``) per script and per behaviour the real command line must show (exit status, one-line errors,
+  what Hydra writes), mark it ``@pytest.mark.slow`` and keep its run tiny.
+- A folder made to be compared with (a second run on other workers, a re-run): make the first one the shared
+  folder when its arguments can be the shared ones (``CALIBRATE_ARGS`` is ``CALIBRATE_TINY`` on one worker;
+  test_calibration reruns it on two).
 - Be xdist-safe: write only under ``tmp_path`` / ``tmp_path_factory`` (pass ``paths.output=`` or
   ``hydra.run.dir=`` to scripts), never into the repository's ``outputs/`` or ``conf/``; no test may depend on
   another test having run first.
@@ -92,6 +98,42 @@ def run_script(script: str, *args: str, cwd: Path | None = None, timeout: int = 
     )
 
 
+def folder_tool(script: str):
+    """The ``main(argv) -> exit status`` of a folder tool (``experiments/reproduce.py``, ``merge.py``), loaded
+    without running it: call it in-process where a test checks its exit status and one-line error."""
+    import runpy
+
+    return runpy.run_path(str(ROOT / "experiments" / script), run_name=f"experiments.{Path(script).stem}")["main"]
+
+
+@pytest.fixture
+def script_refuses(capsys):
+    """``script_refuses("sweep.py", *args)``: the one-line error ``experiments/<script> <args>`` gives, from the
+    script's own options and preflight run in-process (what the script does before Hydra starts), which must exit 2.
+
+    For refusals whose claim is the error line; keep one real subprocess (``run_script``) per script for what the
+    command line itself must show."""
+    from sim.tasks import sweep
+    from sim.tasks.launch import preflight
+    from sim.tasks.registry import by_script
+
+    def check(script: str, *args: str) -> str:
+        task = by_script(script)
+        try:
+            with pytest.raises(SystemExit) as stop:
+                options, argv = task.options(list(args))
+                (task.preflight or preflight)(task, argv, options)
+        finally:
+            sweep.FOLDERS.clear()  # the sweep preflight's record of the folders it checked: per command
+            sweep.COMPLETE.clear()
+        err = capsys.readouterr().err
+        assert stop.value.code == 2, err
+        assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err, err
+        return err
+
+    return check
+
+
 # --- result folders shared by the whole session -------------------------------------------------------------
 
 # One small folder per task, made by the real script once per test session (across pytest-xdist workers: the
@@ -100,17 +142,22 @@ def run_script(script: str, *args: str, cwd: Path | None = None, timeout: int = 
 RUN_ARGS = ("run.py", "replicates=4", "seed=11", *short_overrides("2014-12"))
 SWEEP_ARGS = ("sweep.py", "sweep=investment_vs_exposure", "sweep.replicates=1", "workers=1")
 COMPARE_ARGS = ("compare.py", "experiment=japan_never_sanctions", "replicates=3")
-CALIBRATE_ARGS = (
-    "calibrate.py",
+# The smallest calibration: two generations of one candidate per parameter (17), 3 runs each, fit to 2014-06.
+CALIBRATE_TINY = (
     "calibration.last=2014-12",
     "stop=2014-12",
+    "calibration.split=2014-06",
     "report=basic",
     "report.milestone_dates=[2014-12]",
     "report.trust_matrix_dates=[]",
     "calibration.replicates=3",
+    "calibration.chunk_size=16",  # 4 chunks a generation: enough to spread over 2 workers; smaller costs setup
     "calibration.optimiser.popsize=1",
     "calibration.optimiser.maxiter=1",
+    "calibration.score_replicates=4",
 )
+# workers=1: tests/test_calibration.py reruns it on 2 workers and compares the bytes
+CALIBRATE_ARGS = ("calibrate.py", *CALIBRATE_TINY, "workers=1")
 VALIDATE_ARGS = (
     "validate.py",
     "validation.seeds=[20180101]",

@@ -21,7 +21,7 @@ from sim.memory import check_memory
 from sim.model import RelationsModel
 from sim.observed import ObservedDataError, read_events
 from sim.tasks import sweep as sweep_script
-from tests.conftest import run_script, short_overrides
+from tests.conftest import folder_tool, run_script, short_overrides
 
 
 @pytest.fixture
@@ -392,7 +392,8 @@ def test_an_incomplete_folder_is_reported_by_the_next_run_and_by_reproduce(finis
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", ["outside", "absolute", "config_error"])
-def test_reproduce_refuses_before_rerunning(finished_run, tmp_path, case):
+def test_reproduce_refuses_before_rerunning(finished_run, tmp_path, case, capsys):
+    """reproduce.py's main in-process (its real command line refuses in the test above)."""
     folder = tmp_path / "copy"
     for path in sorted(finished_run.rglob("*")):
         target = folder / path.relative_to(finished_run)
@@ -404,7 +405,9 @@ def test_reproduce_refuses_before_rerunning(finished_run, tmp_path, case):
     else:
         manifest["files"]["../../etc/passwd" if case == "outside" else "/etc/passwd"] = "0" * 64
         (folder / "manifest.json").write_text(json.dumps(manifest))
-    done = run_script("reproduce.py", str(folder), "--out", str(tmp_path / "again"))
-    assert done.returncode == 2, done.stdout + done.stderr
+    status = folder_tool("reproduce.py")([str(folder), "--out", str(tmp_path / "again")])
+    out, err = capsys.readouterr()
+    assert status == 2, out + err
     assert not (tmp_path / "again").exists()  # refused before the re-run
-    assert ("replicates = -2" if case == "config_error" else "not a file inside the folder") in done.stderr
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert ("replicates = -2" if case == "config_error" else "not a file inside the folder") in err

@@ -9,8 +9,6 @@ import pytest
 
 from tests.conftest import run_script
 
-pytestmark = pytest.mark.slow
-
 METHODS = ("engine", "batch_run", "bare loop", "replay")
 
 
@@ -20,6 +18,7 @@ def _output(proc) -> Path:
     return Path(lines[-1].removeprefix("output: "))
 
 
+@pytest.mark.slow
 def test_bench_measures_the_same_computation_three_ways(tmp_path):
     # the full horizon (the sweep's outcome windows need it), tiny sizes, three chunks
     proc = run_script(
@@ -100,8 +99,17 @@ def test_bench_measures_the_same_computation_three_ways(tmp_path):
         ([], "choose a sweep"),
     ],
 )
-def test_bench_rejects_bad_options_before_writing(tmp_path, args, message):
-    proc = run_script("bench.py", *args, f"paths.output={tmp_path}", timeout=120)
+def test_bench_rejects_bad_options_before_writing(tmp_path, args, message, script_refuses):
+    """The script's own options and preflight, in-process."""
+    assert message in script_refuses("bench.py", *args, f"paths.output={tmp_path}")
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.slow
+def test_the_bench_script_rejects_a_bad_option_in_one_line(tmp_path):
+    """The real command line: exit 2, one line on stderr, nothing written."""
+    proc = run_script("bench.py", "sweep=sanctions_vs_alliance", "--runs", "0", f"paths.output={tmp_path}", timeout=120)
     assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert message in proc.stderr and "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: --runs must be >= 1"), proc.stderr
     assert not any(tmp_path.iterdir())

@@ -22,21 +22,9 @@ from sim.config import compose_config, to_container, validate
 from sim.config.errors import ConfigError
 from sim.config.load import PROJECT_ROOT
 from sim.io import sha256
-from tests.conftest import run_script
+from tests.conftest import CALIBRATE_ARGS, CALIBRATE_TINY, run_script
 
-TINY = [
-    "calibration.last=2014-12",
-    "stop=2014-12",
-    "calibration.split=2014-06",
-    "report=basic",
-    "report.milestone_dates=[2014-12]",
-    "report.trust_matrix_dates=[]",
-    "calibration.replicates=3",
-    "calibration.chunk_size=4",
-    "calibration.optimiser.popsize=1",
-    "calibration.optimiser.maxiter=1",
-    "calibration.score_replicates=4",
-]
+TINY = list(CALIBRATE_TINY)
 TWO = {"params.reciprocity": {"low": 0.2, "high": 0.8}, "params.trust_reversion": {"low": 0.02, "high": 0.15}}
 
 
@@ -227,15 +215,16 @@ def test_a_run_cut_at_the_split_is_the_full_run_up_to_the_split():
 
 
 def test_the_fit_is_deterministic_given_the_seed():
-    cfg = _cfg(
-        "calibration.replicates=2",
-        "calibration.chunk_size=8",
-        "calibration.optimiser.popsize=2",
-        "calibration.optimiser.maxiter=1",
-    )
+    # the horizon of TINY (to 2014-12): determinism does not depend on how long the model runs
+    tiny = [
+        o
+        for o in TINY
+        if not o.startswith(("calibration.replicates=", "calibration.chunk_size=", "calibration.optimiser.popsize="))
+    ]
+    cfg = _cfg(*tiny, "calibration.replicates=2", "calibration.chunk_size=8", "calibration.optimiser.popsize=2")
     cfg["calibration"]["parameters"] = TWO
     spec = _spec(cfg)
-    calendar = Calendar.from_strings("2012-01", "2017-12")
+    calendar = Calendar.from_strings("2012-01", "2014-12")
     results = []
     for seed in (20161215, 20161215, 1):
         with Evaluator(cfg, spec, calendar, workers=1) as ev:
@@ -266,15 +255,13 @@ def test_scores_do_not_depend_on_chunking_or_workers():
 
 
 @pytest.mark.slow
-def test_calibration_reruns_from_its_config_to_the_same_result(tmp_path):
-    runs = []
-    for k, workers in enumerate((1, 2)):
-        out = tmp_path / f"cal{k}"
-        # a generous timeout: worker processes start slowly on a loaded machine
-        done = run_script("calibrate.py", f"hydra.run.dir={out}", f"workers={workers}", *TINY, timeout=1200)
-        assert done.returncode == 0, done.stderr[-2000:]
-        assert "calibrated" in done.stdout
-        runs.append(out)
+def test_calibration_reruns_from_its_config_to_the_same_result(tmp_path, shared_folder):
+    # the session's calibration folder ran on 1 worker (CALIBRATE_ARGS); the same config again on 2 workers
+    runs = [shared_folder(CALIBRATE_ARGS), tmp_path / "cal2"]
+    # a generous timeout: worker processes start slowly on a loaded machine
+    done = run_script("calibrate.py", f"hydra.run.dir={runs[1]}", *TINY, "workers=2", timeout=1200)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "calibrated" in done.stdout
     for name in ("calibrated.yaml", "candidates.parquet", "fit.csv", "calibration.json", "figures/calibration_fit.png"):
         assert (runs[0] / name).read_bytes() == (runs[1] / name).read_bytes(), name
     provenance = json.loads((runs[0] / "calibration.json").read_text())
@@ -300,11 +287,19 @@ def test_calibration_reruns_from_its_config_to_the_same_result(tmp_path):
         ("seed=20180103", "seed = 20180103: a tuning seed (20161215, 1, 2, 3); 20180103 is a validation seed"),
     ],
 )
-def test_calibrate_refuses_a_bad_declaration_in_one_line(tmp_path, override, says):
+def test_calibrate_refuses_a_bad_declaration_in_one_line(tmp_path, override, says, script_refuses):
     out = tmp_path / "cal"
-    done = run_script("calibrate.py", f"hydra.run.dir={out}", override)
-    assert done.returncode == 2 and done.stderr.strip().count("\n") == 0
-    assert says in done.stderr and not out.exists()
+    assert says in script_refuses("calibrate.py", f"hydra.run.dir={out}", override)
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_the_calibrate_script_refuses_a_validation_seed_in_one_line(tmp_path):
+    """The real command line: exit 2, one line on stderr, no folder."""
+    out = tmp_path / "cal"
+    done = run_script("calibrate.py", f"hydra.run.dir={out}", "seed=20180103")
+    assert done.returncode == 2 and done.stderr.strip().count("\n") == 0, done.stderr
+    assert "seed = 20180103: a tuning seed" in done.stderr and not out.exists()
 
 
 def test_the_shipped_calibrated_params_match_their_provenance():

@@ -217,7 +217,6 @@ def test_every_experiment_runs_as_a_multirun(tmp_path):
     assert proc.stdout.count("output: ") == len(EXPERIMENTS)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "named"),
     [
@@ -226,11 +225,19 @@ def test_every_experiment_runs_as_a_multirun(tmp_path):
         (["experiment=japan_never_sanctions", "scenario=projection_2018_2025"], "compare.baseline.end"),
     ],
 )
-def test_bad_command_lines_give_one_line_and_write_nothing(tmp_path, args, named):
-    proc = run_script("compare.py", f"paths.output={tmp_path}", *args)
+def test_bad_command_lines_give_one_line_and_write_nothing(tmp_path, args, named, script_refuses):
+    """The script's preflight, in-process."""
+    assert named in script_refuses("compare.py", f"paths.output={tmp_path}", *args)
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.slow
+def test_the_compare_script_without_an_experiment_gives_one_line(tmp_path):
+    """The real command line: exit 2, one line on stderr, nothing written."""
+    proc = run_script("compare.py", f"paths.output={tmp_path}")
     assert proc.returncode == 2, proc.stdout + proc.stderr
     lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and named in lines[0], proc.stderr
+    assert len(lines) == 1 and lines[0].startswith("error: compare = None: choose an experiment"), proc.stderr
     assert not any(tmp_path.iterdir())
 
 

@@ -206,6 +206,7 @@ def test_discover_over_a_real_sweep_and_reproduce_it(tmp_path):
         "sweep.points=24",
         "sweep.replicates=2",
         "workers=1",
+        "report.figures=false",  # discovery reads the sweep's tables; its figures are tested elsewhere
         f"hydra.run.dir={sweep}",
     )
     assert (sweep / "manifest.json").is_file(), made.stderr[-2000:]

@@ -50,16 +50,17 @@ def test_mesa_batch_run_with_rng_none_draws_distinct_seeds():
 
 def test_the_runner_keeps_the_config_seed(cfg, monkeypatch):
     """experiments/run.py's folders repeat exactly: sim.replay passes config.seed, never rng=None."""
+    import sim.model
     import sim.replay as replay
 
     seen = []
-    real = replay.RelationsModel
+    real = sim.model.RelationsModel
 
     def spy(*args, **kwargs):
         seen.append(kwargs.get("rng"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(replay, "RelationsModel", spy)
+    monkeypatch.setattr(sim.model, "RelationsModel", spy)  # run_replay imports it from sim.model when it runs
     cfg["replicates"] = 1
     cfg["report"].update(figures=False)
     _short(cfg)

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.tasks.reproduce import first_difference, read_saved
-from tests.conftest import RUN_ARGS
+from tests.conftest import RUN_ARGS, folder_tool
 from tests.sweep_cases import output_folder, run, tiny_sweep
 
 pytestmark = pytest.mark.slow
@@ -132,8 +132,7 @@ def test_first_difference_of_csv_and_json(tmp_path):
     assert "nci_windows.base.median: 1.0 in the folder, 2.0 in the re-run" in first_difference(a, b)
 
 
-@pytest.mark.parametrize("case", ["missing", "no_manifest", "no_config"])
-def test_a_folder_that_cannot_be_reproduced_is_one_line_and_exit_2(run_dir, tmp_path, case):
+def _unreproducible(run_dir: Path, tmp_path: Path, case: str) -> Path:
     target = tmp_path / "folder"
     if case != "missing":
         shutil.copytree(run_dir, target)
@@ -141,8 +140,25 @@ def test_a_folder_that_cannot_be_reproduced_is_one_line_and_exit_2(run_dir, tmp_
             (target / "manifest.json").unlink()
         else:
             shutil.rmtree(target / ".hydra")
+    return target
+
+
+@pytest.mark.parametrize("case", ["missing", "no_manifest", "no_config"])
+def test_a_folder_that_cannot_be_reproduced_is_one_line_and_exit_2(run_dir, tmp_path, case, capsys):
+    """reproduce.py's main in-process (the real command line: the next test)."""
+    target = _unreproducible(run_dir, tmp_path, case)
+    status = folder_tool("reproduce.py")([str(target)])
+    out, err = capsys.readouterr()
+    assert status == 2, out + err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ([] if case == "missing" else ["folder"])
+
+
+def test_the_reproduce_script_refuses_a_folder_without_a_manifest(run_dir, tmp_path):
+    target = _unreproducible(run_dir, tmp_path, "no_manifest")
     proc = run("reproduce.py", str(target))
     assert proc.returncode == 2, proc.stdout + proc.stderr
     lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ([] if case == "missing" else ["folder"])
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "no manifest.json" in lines[0], proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder"]

@@ -3,6 +3,7 @@ with the files of an uninterrupted sweep; half-written chunks never count; a dif
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 import subprocess
@@ -17,7 +18,7 @@ from sim.io import OutputExistsError, sha256
 from sim.sweep import engine, folder
 from sim.sweep.task import run_sweep
 from tests.conftest import ROOT
-from tests.sweep_cases import CHUNKS, env, output_folder, result_hashes, run, script, tiny_sweep
+from tests.sweep_cases import CHUNKS, env, output_folder, result_hashes, run, script, tiny_config, tiny_sweep
 
 
 def _config(*overrides: str) -> dict:
@@ -78,14 +79,17 @@ def test_a_half_written_chunk_never_counts_and_stale_temporaries_are_removed(tmp
 
 
 def test_a_different_sweep_into_the_folder_is_refused_before_anything_is_written(tmp_path):
-    cfg = _config()
-    run_sweep(cfg, tmp_path, workers=1, progress=False)
-    before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")}
+    cfg, _ = tiny_config(tmp_path / "tiny")  # 8 runs of 18 months: what is refused is the folder, not the size
+    out = tmp_path / "sweep"
+    run_sweep(cfg, out, workers=1, progress=False)
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    other = copy.deepcopy(cfg)
+    other["sweep"]["replicates"] = 3
     with pytest.raises(OutputExistsError, match=r"sweep\.replicates = 3 here, 2 there"):
-        run_sweep(_config("sweep.replicates=3"), tmp_path, workers=1, progress=False)
-    again = run_sweep(_config("workers=2"), tmp_path, workers=2, progress=False)
+        run_sweep(other, out, workers=1, progress=False)
+    again = run_sweep({**copy.deepcopy(cfg), "workers": 2}, out, workers=2, progress=False)
     assert again["state"] == "complete" and again["ran_runs"] == 0
-    assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")} == before
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
 
 
 def _finished(chunks: Path) -> int:

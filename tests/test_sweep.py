@@ -19,7 +19,7 @@ from sim.sweep.design import design_points
 from sim.sweep.sensitivity import sobol_indices
 from sim.sweep.spec import Outcome, Parameter, Sweep, read_sweep
 from sim.sweep.task import run_sweep
-from tests.conftest import run_script
+from tests.conftest import SWEEP_ARGS, run_script
 
 
 def _cfg(*overrides: str) -> dict:
@@ -203,10 +203,9 @@ BAD_SWEEPS = {
 }
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(BAD_SWEEPS))
-def test_bad_sweep_file_gives_one_line_and_writes_nothing(tmp_path, name):
-    design, parameter, outcome, message = BAD_SWEEPS[name]
+def _bad_sweep_args(tmp_path: Path, name: str) -> tuple[list[str], Path]:
+    """The command line that runs BAD_SWEEPS[name] as a user's own sweep file, and its output folder."""
+    design, parameter, outcome, _ = BAD_SWEEPS[name]
     folder = tmp_path / "conf" / "sweep"
     folder.mkdir(parents=True)
     (folder / f"{name}.yaml").write_text(
@@ -214,12 +213,27 @@ def test_bad_sweep_file_gives_one_line_and_writes_nothing(tmp_path, name):
         f"  parameters:\n    {parameter}\n  outcomes:\n    x: {outcome}\n"
     )
     output = tmp_path / "outputs"
-    proc = run_script(
-        "sweep.py", f"sweep={name}", f"hydra.searchpath=[file://{tmp_path / 'conf'}]", f"paths.output={output}"
-    )
+    return [f"sweep={name}", f"hydra.searchpath=[file://{tmp_path / 'conf'}]", f"paths.output={output}"], output
+
+
+@pytest.mark.parametrize("name", sorted(BAD_SWEEPS))
+def test_bad_sweep_file_gives_one_line_and_writes_nothing(tmp_path, name, script_refuses):
+    """The script's preflight, in-process: each mistake is one line naming it, and nothing is written."""
+    args, output = _bad_sweep_args(tmp_path, name)
+    assert BAD_SWEEPS[name][3] in script_refuses("sweep.py", *args)
+    assert not output.exists()
+
+
+@pytest.mark.slow
+def test_the_sweep_script_refuses_a_bad_sweep_file_in_one_line(tmp_path):
+    """The same through the real command line: exit 2, one line on stderr, no folder."""
+    args, output = _bad_sweep_args(tmp_path, "unknown_design")
+    proc = run_script("sweep.py", *args)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], proc.stderr
+    assert len(lines) == 1 and lines[0].startswith("error: ") and BAD_SWEEPS["unknown_design"][3] in lines[0], (
+        proc.stderr
+    )
     assert not output.exists()
 
 
@@ -231,6 +245,7 @@ def test_sweep_script_end_to_end(tmp_path):
         "sweep.replicates=2",
         "sweep.chunk_size=16",
         "workers=2",
+        "report.figures=false",  # the script's figures: test_the_sweep_script_draws_its_figures below
         f"paths.output={tmp_path}",
     )
     assert proc.returncode == 0, proc.stderr
@@ -241,7 +256,17 @@ def test_sweep_script_end_to_end(tmp_path):
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["sweep"]["runs"] == 60 and manifest["sweep"]["workers"] == 2
     assert set(manifest["files"]) >= {"design.parquet", "outcomes.parquet", "series.parquet", "points.csv"}
-    assert any(name.startswith("figures/") for name in manifest["files"])
+
+
+@pytest.mark.slow
+def test_the_sweep_script_draws_its_figures(shared_folder):
+    """The session's sweep folder, made by the real script with figures on: its figures are in its manifest."""
+    folder = shared_folder(SWEEP_ARGS)
+    figures = [
+        name for name in json.loads((folder / "manifest.json").read_text())["files"] if name.startswith("figures/")
+    ]
+    assert any(name.endswith(".png") for name in figures) and any(name.endswith(".svg") for name in figures), figures
+    assert all((folder / name).is_file() for name in figures)
 
 
 def test_point_means_stream_the_outcome_file(tmp_path):

@@ -21,22 +21,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.calendar import Calendar
+from sim.calibration.checks import CANDIDATES, FIGURES, FIT, PARAMS, PROVENANCE, RESULTS, calendar_of, check_calibration
 from sim.calibration.evaluate import Evaluator
-from sim.calibration.figure import write_fit_figure
 from sim.calibration.fit import fit
 from sim.calibration.moments import describe
 from sim.calibration.score import WINDOWS, deviations
-from sim.calibration.spec import CalibrationSpec, read_calibration
+from sim.calibration.spec import CalibrationSpec
 from sim.config.load import PROJECT_ROOT
 from sim.folder import ResultFolder
 from sim.io import atomic_write, atomic_write_text, sha256
 from sim.sweep.spec import leaf
-
-CANDIDATES, FIT, PARAMS, PROVENANCE = "candidates.parquet", "fit.csv", "calibrated.yaml", "calibration.json"
-FIGURES = "figures"
-RESULTS = (CANDIDATES, FIT, PARAMS, PROVENANCE, FIGURES)
-
 
 WHY = (
     "scipy.optimize.differential_evolution: already a dependency; a bounded box of parameters; hands over a "
@@ -58,15 +52,6 @@ def objective_text(spec: CalibrationSpec) -> str:
         "the median over runs of each run's simulated quarterly NCI deviation from its dyad's fit-window "
         "mean against the observed deviation from the observed fit-window mean (sim/calibration/score.py)"
     )
-
-
-def calendar_of(cfg: dict[str, Any]) -> Calendar:
-    return Calendar.from_strings(cfg["scenario"]["start"], cfg["stop"] or cfg["scenario"]["end"])
-
-
-def check_calibration(cfg: dict[str, Any]) -> CalibrationSpec:
-    """The checked declaration (``ConfigError`` on a mistake): the script's preflight."""
-    return read_calibration(cfg, calendar_of(cfg), PROJECT_ROOT)
 
 
 def params_file(spec: CalibrationSpec, values: np.ndarray, provenance: dict[str, Any]) -> str:
@@ -139,6 +124,8 @@ def fit_table(spec: CalibrationSpec, scored: dict[str, dict[str, Any]]) -> pd.Da
 def run_calibration(
     cfg: dict[str, Any], out_dir: Path, *, workers: int, overrides: list[str] | None = None, progress=None
 ) -> dict[str, Any]:
+    from sim.calibration.figure import write_fit_figure  # matplotlib: a second to import, only when it runs
+
     spec = check_calibration(cfg)
     folder = ResultFolder.open(out_dir, task="calibration", cfg=cfg, overrides=overrides, names=RESULTS)
     started = time.perf_counter()

@@ -18,8 +18,8 @@ import numpy as np
 
 from sim.calendar import Calendar
 from sim.config import ConfigError, validate
-from sim.model import DYAD_VARIABLES, RelationsModel
 from sim.results import Ensemble
+from sim.variables import DYAD_VARIABLES
 
 ARMS = ("baseline", "scenario")
 # scenario keys that describe a scenario (or only mark its figures) rather than change the world it simulates
@@ -157,6 +157,8 @@ class Pair:
 
 def run_arms(arms: Mapping[str, Mapping[str, Any]], variables: list[str]) -> Pair:
     """Run both arms on the same seed and run indices, recording ``variables``."""
+    from sim.model import RelationsModel  # here: mesa takes a second to import, and the preflight needs no model
+
     ensembles = {}
     for name in ARMS:
         cfg = arms[name]

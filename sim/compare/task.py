@@ -6,11 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
-from sim.compare.arms import arm_configs, differences, run_arms
-from sim.compare.figures import write_comparison_figures
-from sim.compare.tables import milestone_effects, monthly_bands, paired_timeseries, window_effects
+from sim.compare.arms import arm_configs, differences
 from sim.folder import ResultFolder
 from sim.manifest import config_hash
 
@@ -31,6 +27,14 @@ def run_comparison(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
     figures, the summary and, last, the manifest with every file's sha256. Refuses a folder that already
     holds results.
     """
+    # imported here, not at the top: the model (mesa), the tables (pandas, scipy) and the figures (matplotlib)
+    # take seconds to import, and a command the preflight refuses imports this module for its file names only
+    import pyarrow.parquet as pq
+
+    from sim.compare.arms import run_arms
+    from sim.compare.figures import write_comparison_figures
+    from sim.compare.tables import milestone_effects, monthly_bands, paired_timeseries, window_effects
+
     arms = arm_configs(cfg)
     spec = cfg["compare"]
     folder = ResultFolder.open(out_dir, task="comparison", cfg=cfg, overrides=overrides, names=RESULTS)

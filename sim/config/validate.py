@@ -18,7 +18,6 @@ from typing import Any
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim import cameo
 from sim.calendar import Calendar, parse_month
 from sim.config.errors import ConfigError
 from sim.config.keys import check_keys
@@ -309,6 +308,8 @@ class _Checker:
         _check(any(matches(match, ev) for ev in events), path, given, "matches no event of scenario.events")
 
     def cameo(self, path: str, item: Mapping[str, Any]) -> None:
+        from sim import cameo  # numba compiles its kernels on import: only when an event names a CAMEO code
+
         code = item["cameo"]
         if item.get("goldstein") is None:
             _check(

@@ -12,7 +12,6 @@ import numpy as np
 
 from sim.config.errors import ConfigError
 from sim.discovery.cases import load_cases
-from sim.discovery.figures import write_discovery_figures
 from sim.discovery.search import Box, find_box
 from sim.discovery.spec import Discovery, check_discovery
 from sim.folder import ResultFolder
@@ -36,6 +35,8 @@ def check_cases(discovery: Discovery, holds: np.ndarray) -> None:
 
 
 def run_discovery(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | None = None) -> dict[str, Any]:
+    from sim.discovery.figures import write_discovery_figures  # matplotlib: only when a discovery runs
+
     discovery = check_discovery(cfg)
     folder = ResultFolder.open(out_dir, task="discovery", cfg=cfg, overrides=overrides, names=RESULTS)
     x, values, holds = load_cases(discovery)

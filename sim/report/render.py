@@ -16,14 +16,15 @@ import json
 import shlex
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-import pyarrow.parquet as pq
 import yaml
 
 from sim.config.fingerprint import result_config
 from sim.io import atomic_write_text, sha256
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 REPORT = "report.html"
 SCRIPTS = {
@@ -165,6 +166,8 @@ def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
 
 
 def _headline(files: list[tuple[str, Path]]) -> str:
+    import pandas as pd  # here, not at the top: a refused command imports this module and never renders
+
     summary = dict(files).get("summary.json")
     out = ['<h2 id="headline">Headline</h2>']
     if summary is None:
@@ -205,6 +208,9 @@ def _figures(files: list[tuple[str, Path]]) -> str:
 
 
 def _tables(files: list[tuple[str, Path]]) -> str:
+    import pandas as pd
+    import pyarrow.parquet as pq
+
     out = ['<h2 id="tables">Tables</h2>']
     for name, path in files:
         suffix = path.suffix
@@ -255,6 +261,8 @@ def _config(cfg: dict[str, Any]) -> str:
 
 
 def _hashes(files: list[tuple[str, Path]]) -> str:
+    import pandas as pd
+
     frame = pd.DataFrame(
         [(name, f"{path.stat().st_size:,}", sha256(path)) for name, path in files], columns=["file", "bytes", "sha256"]
     )

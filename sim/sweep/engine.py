@@ -32,11 +32,9 @@ from tqdm.auto import tqdm
 
 from sim.calendar import Calendar
 from sim.io import atomic_write
-from sim.model import RelationsModel
 from sim.sweep.design import design_points
 from sim.sweep.folder import CHUNKS as CHUNKS
 from sim.sweep.folder import chunk_kinds, chunk_name, finished_chunks, remove_temporaries
-from sim.sweep.outcomes import measure, series_block
 from sim.sweep.spec import MAX_SERIES_VALUES, Sweep, read_sweep
 
 ROW_GROUP = 16_384
@@ -91,6 +89,10 @@ def _init_worker(plan_cfg: dict[str, Any]) -> None:
 
 def run_chunk(plan: Plan, index: int, start: int, stop: int, folder: Path) -> int:
     """Run sweep runs ``start..stop-1`` as one vectorised model and write their outcomes (and series)."""
+    # imported here: the model (mesa) takes a second to import, and the preflight only plans the sweep
+    from sim.model import RelationsModel
+    from sim.sweep.outcomes import measure, series_block
+
     sweep, reps = plan.sweep, plan.sweep.replicates
     runs = np.arange(start, stop)
     points, replicates = np.divmod(runs, reps)

@@ -23,8 +23,6 @@ import pyarrow.compute as pc
 from sim.config.validate import validate_ranges
 from sim.folder import MANIFEST, ResultFolder
 from sim.sweep import engine, folder
-from sim.sweep.figures import write_sweep_figures
-from sim.sweep.sensitivity import point_means, row_groups, sobol_indices
 
 DESIGN, OUTCOMES, SERIES = "design.parquet", "outcomes.parquet", "series.parquet"
 SOBOL, POINTS = "sobol.csv", "points.csv"
@@ -160,6 +158,11 @@ def finalize(
 def write_results(
     plan: engine.Plan, out_dir: Path, chunks_dir: Path, *, workers: int | None, shards: int, record: dict[str, Any]
 ) -> None:
+    # imported here: figures (matplotlib) and Sobol' indices (SALib, scipy) take seconds to import, and the
+    # preflight imports this module only to check a sweep's values
+    from sim.sweep.figures import write_sweep_figures
+    from sim.sweep.sensitivity import point_means, sobol_indices
+
     cfg = plan.cfg
     results = ResultFolder(out_dir, "sweep", cfg, record["overrides"])  # the folder was checked by folder.claim
     results.write(DESIGN, lambda tmp: plan.design.to_parquet(tmp, index=False))
@@ -200,6 +203,8 @@ def write_results(
 def figure_runs(plan: engine.Plan, outcomes_path: Path, limit: int = FIGURE_RUNS) -> pd.DataFrame:
     """The runs the figures are drawn from: every run up to ``limit``; beyond, the first replicates of every
     design point (at least one), so large sweeps plot every point without holding every run in memory."""
+    from sim.sweep.sensitivity import row_groups
+
     replicates = max(1, min(plan.sweep.replicates, limit // len(plan.design)))
     kept = [group.filter(pc.less(group.column("replicate"), replicates)) for group in row_groups(outcomes_path)]
     return pa.concat_tables(kept).to_pandas()

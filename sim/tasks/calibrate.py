@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sim.calibration.task import RESULTS, check_calibration, run_calibration
-from sim.sweep.engine import default_workers
+from sim.calibration.checks import RESULTS, check_calibration
 from sim.tasks.base import Context, Task
 
 
@@ -22,6 +21,11 @@ def check(cfg: dict[str, Any], options: dict[str, Any]) -> None:
 
 
 def run(cfg: dict[str, Any], out_dir: Path, context: Context) -> dict[str, Any]:
+    # imported here: the optimiser, the sweep engine and the figure take seconds to import, and the preflight
+    # needs none of them
+    from sim.calibration.task import run_calibration
+    from sim.sweep.engine import default_workers
+
     return run_calibration(
         cfg,
         out_dir,

@@ -6,8 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.tasks.base import Context, Task
-from sim.validation.report import fit_lines
-from sim.validation.task import RESULT_FILES, check_validation, run_validation
+from sim.validation.checks import RESULT_FILES, check_validation
 
 
 def check(cfg: dict[str, Any], options: dict[str, Any]) -> None:
@@ -15,10 +14,15 @@ def check(cfg: dict[str, Any], options: dict[str, Any]) -> None:
 
 
 def run(cfg: dict[str, Any], out_dir: Path, context: Context) -> dict[str, Any]:
+    # imported here: the patterns, statics and figures take seconds to import, and the preflight needs none
+    from sim.validation.task import run_validation
+
     return run_validation(cfg, out_dir, overrides=context.overrides)
 
 
 def lines(cfg: dict[str, Any], result: dict[str, Any]) -> str:
+    from sim.validation.report import fit_lines
+
     out = [f"Validation, {result['runs']} runs, endogenous mode ({result['label']})\n"]
     out.append("Turning points (month of first occurrence):")
     out.append(result["turning_points"].to_markdown(index=False))

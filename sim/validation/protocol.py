@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 
 from sim.config.errors import ConfigError
-from sim.model import RelationsModel
 from sim.results import Ensemble
 from sim.sweep.spec import number
 
@@ -132,6 +131,8 @@ def run_seed(
 ) -> Ensemble:
     """Runs 0..runs-1 of the replay under ``seed`` (and ``settings``); ``salient``: events kept per dyad-month
     for the fit's observation model (``RelationsModel(record_salient=...)``)."""
+    from sim.model import RelationsModel  # here: the preflight reads the protocol and needs no model
+
     arm = copy.deepcopy(cfg)
     arm["seed"] = seed
     kwargs: dict[str, Any] = {"record": record} if record else {}

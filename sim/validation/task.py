@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from sim.attribution import change, write_attribution_figures
-from sim.config.errors import ConfigError
 from sim.folder import ResultFolder
 from sim.io import atomic_write_text
 from sim.observed import TIMELINE_2013_2017, observed_nci, read_events
@@ -23,6 +22,7 @@ from sim.results import Ensemble
 from sim.stats import share
 from sim.sweep.engine import default_workers
 from sim.validation import turning_points as tp
+from sim.validation.checks import RESULT_FILES, check_validation
 from sim.validation.discrimination import labels, run_lhs
 from sim.validation.figures import write_fit_figure, write_observed_figure, write_turning_points_figure
 from sim.validation.fit import OBSERVED_NOTE, SALIENT_EVENTS, fit_scores
@@ -38,33 +38,7 @@ from sim.validation.report import (
 )
 from sim.validation.statics import INTERACTION, STATICS, cs1_gradient, evaluate_static
 
-RESULT_FILES = [
-    "turning_points.csv",
-    "fit.csv",
-    "fit_points.csv",
-    "patterns.csv",
-    "statics.csv",
-    "discrimination.csv",
-    "lhs_outcomes.parquet",
-    "attribution.csv",
-    "validation.md",
-    "summary.json",
-    "figures",
-]
 SLIM = ("nci", "sanctions", "trust", "channel_openness")  # what the pooled tests read
-
-
-def check_validation(cfg: dict[str, Any]) -> None:
-    """Validation replays history with only forcings injected: ``mode=endogenous``, 2013-2017 covered, and a
-    protocol whose seeds no tuning used."""
-    if cfg["mode"] != "endogenous":
-        raise ConfigError(
-            "mode", cfg["mode"], "endogenous (validation injects only forcings; forced mode is what calibration fits)"
-        )
-    end = cfg["stop"] or cfg["scenario"]["end"]
-    if cfg["scenario"]["start"] > "2013-01" or end < "2017-12":
-        raise ConfigError("stop" if cfg["stop"] else "scenario.end", end, "a horizon covering 2013-01..2017-12")
-    read_protocol(cfg)
 
 
 def observed_quarters() -> pd.DataFrame:
