@@ -3,11 +3,15 @@ its entry in ``sim.sweep.statistics``)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from sim.model import RelationsModel
 from sim.sweep.spec import Sweep
 from sim.sweep.statistics import Shared, statistic
+
+if TYPE_CHECKING:  # only a type here: importing the model (mesa) would slow every refusal that reads sweeps
+    from sim.model import RelationsModel
 
 
 def measure(model: RelationsModel, sweep: Sweep) -> dict[str, np.ndarray]:

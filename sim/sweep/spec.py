@@ -13,8 +13,8 @@ from typing import Any
 
 from sim.calendar import Calendar
 from sim.config.errors import ConfigError
-from sim.model import DYAD_VARIABLES, MILESTONES
 from sim.sweep.statistics import FIELDS, PATTERNS, STATISTICS
+from sim.variables import DYAD_VARIABLES, MILESTONES
 
 DESIGNS = ("grid", "random", "lhs", "sobol")
 DISTRIBUTIONS = ("uniform", "normal")
