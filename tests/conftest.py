@@ -197,7 +197,6 @@ def shared_folder(tmp_path_factory, worker_id):
         return folder
 
     return build
-    return build
 
 
 def pytest_collection_modifyitems(config, items):
