@@ -20,7 +20,7 @@ done; \
 exit 1
 endef
 
-.PHONY: run test lint bench clean-venv dashboard
+.PHONY: run test test-slow test-all lint bench clean-venv dashboard
 
 $(STAMP): pyproject.toml
 	@if [ ! -x $(VPY) ]; then \
@@ -37,8 +37,18 @@ run: $(STAMP)
 
 # -n auto: one pytest-xdist worker per core; --dist loadfile keeps a test file on one worker, so a module's
 # fixtures (a replay ensemble, a finished run folder) are built once. See tests/conftest.py on keeping tests fast.
+# `make test`: every test not marked slow (the 4-minute budget on 2 cores). `make test-slow`: the tests marked
+# slow (real scripts as subprocesses, guarding determinism, resume, reproduce and the command line); CI
+# (.ci/run) runs both. `make test-all`: both in one session. pytest exits 5 when no test ran, which fails too.
+PYTEST := $(VPY) -m pytest -n auto --dist loadfile
 test: $(STAMP)
-	$(VPY) -m pytest -n auto --dist loadfile
+	$(PYTEST) -m "not slow"
+
+test-slow: $(STAMP)
+	$(PYTEST) -m slow
+
+test-all: $(STAMP)
+	$(PYTEST)
 
 # The dashboard (sim/app.py) on http://localhost:8765, offline: the viz extra pins a solara that serves its own
 # assets, and telemetry and the version check are off.

@@ -1,7 +1,8 @@
 """Shared fixtures: the composed default config as a plain dict, a short-horizon variant, a small replay ensemble.
 
-Keeping the suite fast (``make test`` runs it with pytest-xdist, ``-n auto --dist loadfile``: one worker per
-core, each test file on one worker; budget: at most 4 minutes on 2 cores):
+Keeping the suite fast (``make test`` runs the tests not marked slow with pytest-xdist, ``-n auto --dist
+loadfile``: one worker per core, each test file on one worker; budget: at most 4 minutes on 2 cores; ``make
+test-slow`` runs the slow ones, and CI runs both):
 
 - Measure first: ``.venv/bin/python -m pytest --durations=20 -q tests/test_yours.py``.
 - Build an ensemble once: a ``scope="module"`` fixture for what one file needs, or the session fixture
