@@ -9,6 +9,7 @@ CPU time are printed with the load average, since on a shared machine wall time 
 from __future__ import annotations
 
 import os
+import statistics
 import sys
 import time
 
@@ -49,7 +50,7 @@ def main(argv: list[str]) -> None:
     best = min(rows, key=lambda r: r["total_wall_s"])
 
     def median(key: str) -> float:
-        return sorted(r[key] for r in rows)[len(rows) // 2]
+        return statistics.median_high(r[key] for r in rows)
 
     print(
         f"{runs}-run update: median {median('total_wall_s'):.2f} s wall, {median('total_cpu_s'):.2f} s CPU "
