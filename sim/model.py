@@ -12,7 +12,8 @@ from omegaconf import DictConfig
 
 from sim import pair_stages as pairs  # stages of a pair of countries (sim/pair_stages.py)
 from sim.agents import Country
-from sim.config import ConfigError, compose_config, to_container, validate
+from sim.config import ConfigError, to_container, validate
+from sim.config.load import default_config
 from sim.config.validate import validate_ranges
 from sim.mechanisms import events, structure
 from sim.mechanisms.target import TERMS
@@ -213,7 +214,7 @@ class RelationsModel(mesa.Model):
     @staticmethod
     def _resolve_config(config: Mapping[str, Any] | DictConfig | None) -> dict[str, Any]:
         if config is None:
-            return to_container(compose_config())
+            return default_config()  # composed once per process (mesa.batch_run builds many models)
         if isinstance(config, DictConfig):
             return to_container(config)
         return copy.deepcopy(dict(config))

@@ -24,6 +24,9 @@ test-slow`` runs the slow ones, and CI runs both):
 - A folder made to be compared with (a second run on other workers, a re-run): make the first one the shared
   folder when its arguments can be the shared ones (``CALIBRATE_ARGS`` is ``CALIBRATE_TINY`` on one worker;
   test_calibration reruns it on two).
+- What ``make test`` leaves to ``make test-slow`` (both guard CI): determinism by repetition (the same output
+  computed twice, or on other chunks or workers), a real server or browser, and every example of a class of bad
+  input after its first (``first_fast``: each costs a Hydra compose, about a second).
 - Be xdist-safe: write only under ``tmp_path`` / ``tmp_path_factory`` (pass ``paths.output=`` or
   ``hydra.run.dir=`` to scripts), never into the repository's ``outputs/`` or ``conf/``; no test may depend on
   another test having run first.
@@ -73,6 +76,16 @@ def replay_ensemble(base_cfg):
 def cfg(base_cfg) -> dict:
     """A fresh copy of the default config (plain dict) that a test may edit."""
     return copy.deepcopy(base_cfg)
+
+
+def first_fast(cases: list, fast: int = 1) -> list:
+    """Examples of one class of input for ``pytest.mark.parametrize``: the first ``fast`` run in ``make test``, the
+    others are marked slow and run in ``make test-slow`` (CI runs both, so every example stays guarded). For classes
+    whose examples each cost a Hydra compose (about a second) and share one code path."""
+    return [
+        case if k < fast else pytest.param(*(case if isinstance(case, tuple) else (case,)), marks=pytest.mark.slow)
+        for k, case in enumerate(cases)
+    ]
 
 
 def short_overrides(end: str = "2014-12") -> list[str]:

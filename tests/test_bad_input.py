@@ -1,6 +1,7 @@
 """Every class of bad input is refused before anything is written: one line on stderr naming the key (or file
 and line), the bad value and what is allowed; exit status 2; no traceback; no byte of any existing folder
-changed. One test per class, parametrized over the examples of issue 10 and more of each class.
+changed. One test per class, parametrized over the examples of issue 10 and more of each class; the first example
+of a class runs in ``make test``, the others in ``make test-slow`` (``first_fast``; CI runs both).
 
 Most cases call the scripts' preflight in-process (what ``experiments/*.py`` run before ``hydra.main``); the
 end-to-end cases at the bottom run the real scripts and compare a folder's bytes before and after.
@@ -21,7 +22,7 @@ from sim.memory import check_memory
 from sim.model import RelationsModel
 from sim.observed import ObservedDataError, read_events
 from sim.tasks import sweep as sweep_script
-from tests.conftest import folder_tool, run_script, short_overrides
+from tests.conftest import first_fast, folder_tool, run_script, short_overrides
 
 
 @pytest.fixture
@@ -53,26 +54,32 @@ def snapshot(folder: Path) -> dict[str, bytes | None]:
 
 @pytest.mark.parametrize(
     ("arg", "expected"),
-    [
-        ("+params.wedge_wieght=2", "params.wedge_wieght = 2: unknown key; did you mean `wedge_weight`?"),
-        ("params.wedge_wieght=2", "params.wedge_wieght = 2: unknown key; did you mean `wedge_weight`?"),
-        ("+params.no_such_param=1", "params.no_such_param = 1: unknown key"),
-        ("+foo=1", "foo = 1: unknown key; allowed: seed, replicates"),
-        (
-            "+scenario.alliances.JPN.comitment=0.5",
-            "scenario.alliances.JPN.comitment = 0.5: unknown key; did you mean `commitment`?",
-        ),
-        (
-            "scenario.sanctions.USA.RUS.steps.0.colour=red",
-            "scenario.sanctions.USA.RUS.steps[0].colour = 'red': unknown key; allowed: date, level, note",
-        ),
-        (
-            "+scenario.investment.flows.JPN.RUS.baseline_flw=0.1",
-            "scenario.investment.flows.JPN.RUS.baseline_flw = 0.1: unknown key; did you mean `baseline_flow`?",
-        ),
-        ("+report.figurs=false", "report.figurs = False: unknown key; did you mean `figures`?"),
-        ("+scenario.threat.shocks.0.sise=2", "scenario.threat.shocks[0].sise = 2: unknown key; did you mean `size`?"),
-    ],
+    first_fast(
+        [
+            ("+params.wedge_wieght=2", "params.wedge_wieght = 2: unknown key; did you mean `wedge_weight`?"),
+            ("params.wedge_wieght=2", "params.wedge_wieght = 2: unknown key; did you mean `wedge_weight`?"),
+            ("+params.no_such_param=1", "params.no_such_param = 1: unknown key"),
+            ("+foo=1", "foo = 1: unknown key; allowed: seed, replicates"),
+            (
+                "+scenario.alliances.JPN.comitment=0.5",
+                "scenario.alliances.JPN.comitment = 0.5: unknown key; did you mean `commitment`?",
+            ),
+            (
+                "scenario.sanctions.USA.RUS.steps.0.colour=red",
+                "scenario.sanctions.USA.RUS.steps[0].colour = 'red': unknown key; allowed: date, level, note",
+            ),
+            (
+                "+scenario.investment.flows.JPN.RUS.baseline_flw=0.1",
+                "scenario.investment.flows.JPN.RUS.baseline_flw = 0.1: unknown key; did you mean `baseline_flow`?",
+            ),
+            ("+report.figurs=false", "report.figurs = False: unknown key; did you mean `figures`?"),
+            (
+                "+scenario.threat.shocks.0.sise=2",
+                "scenario.threat.shocks[0].sise = 2: unknown key; did you mean `size`?",
+            ),
+        ],
+        fast=2,
+    ),
 )
 def test_unknown_keys_are_refused_with_a_suggestion(refused, arg, expected):
     assert expected in refused([arg])
@@ -83,16 +90,19 @@ def test_unknown_keys_are_refused_with_a_suggestion(refused, arg, expected):
 
 @pytest.mark.parametrize(
     ("arg", "key"),
-    [
-        (
-            "scenario.sanctions.USA.RUS.steps.0.date=2014-02-30",
-            "scenario.sanctions.USA.RUS.steps[0].date = '2014-02-30'",
-        ),
-        ("scenario.summits.0.date=2015-04-31", "scenario.summits[0].date = '2015-04-31'"),
-        ("+scenario.markers.crisis=2015-02-29", "scenario.markers.crisis = '2015-02-29'"),
-        ("stop=2014-13", "stop = '2014-13'"),
-        ("scenario.threat.shocks.0.date=2013-00-10", "scenario.threat.shocks[0].date = '2013-00-10'"),
-    ],
+    first_fast(
+        [
+            (
+                "scenario.sanctions.USA.RUS.steps.0.date=2014-02-30",
+                "scenario.sanctions.USA.RUS.steps[0].date = '2014-02-30'",
+            ),
+            ("scenario.summits.0.date=2015-04-31", "scenario.summits[0].date = '2015-04-31'"),
+            ("+scenario.markers.crisis=2015-02-29", "scenario.markers.crisis = '2015-02-29'"),
+            ("stop=2014-13", "stop = '2014-13'"),
+            ("scenario.threat.shocks.0.date=2013-00-10", "scenario.threat.shocks[0].date = '2013-00-10'"),
+        ],
+        fast=1,
+    ),
 )
 def test_dates_are_real_calendar_dates(refused, arg, key):
     assert key in refused([arg])
@@ -107,14 +117,17 @@ def test_a_real_day_is_accepted():
 
 @pytest.mark.parametrize(
     ("arg", "expected"),
-    [
-        ("seed=18446744073709551616", "seed = 18446744073709551616: must be an integer in [0, 2**64 - 1"),
-        ("seed=-1", "seed = -1: must be an integer in [0, 2**64 - 1"),
-        ("seed=${oc.env:HOME}", "seed = "),
-        ("seed=1.5", "seed"),
-        ("seed=abc", "seed"),
-        ("first_run=18446744073709551615", "first_run = 18446744073709551615: run indices"),
-    ],
+    first_fast(
+        [
+            ("seed=18446744073709551616", "seed = 18446744073709551616: must be an integer in [0, 2**64 - 1"),
+            ("seed=-1", "seed = -1: must be an integer in [0, 2**64 - 1"),
+            ("seed=${oc.env:HOME}", "seed = "),
+            ("seed=1.5", "seed"),
+            ("seed=abc", "seed"),
+            ("first_run=18446744073709551615", "first_run = 18446744073709551615: run indices"),
+        ],
+        fast=1,
+    ),
 )
 def test_seeds_fit_their_type(refused, arg, expected, monkeypatch):
     monkeypatch.setenv("HOME", "/home/someone")
@@ -133,20 +146,27 @@ def test_the_largest_seed_is_accepted():
 
 @pytest.mark.parametrize(
     ("argv", "config_name", "key"),
-    [
-        (["sweep=sanctions_vs_alliance", "sweep.name=../../../../x"], "sweep_config", "sweep.name = '../../../../x'"),
-        (["sweep=sanctions_vs_alliance", "sweep.name=a/b"], "sweep_config", "sweep.name = 'a/b'"),
-        (["sweep=sanctions_vs_alliance", f"sweep.name={'x' * 300}"], "sweep_config", "sweep.name = 'xxxx"),
-        (["sweep=sanctions_vs_alliance", "sweep.name=.hidden"], "sweep_config", "sweep.name = '.hidden'"),
-        (["sweep=sanctions_vs_alliance", "sweep.name=''"], "sweep_config", "sweep.name = ''"),
-        (
-            ["experiment=japan_never_sanctions", "compare.name=../../../../x"],
-            "compare",
-            "compare.name = '../../../../x'",
-        ),
-        (["experiment=japan_never_sanctions", "compare.name='a b'"], "compare", "compare.name = 'a b'"),
-        (["calibration=replay_2013_2017", "calibration.name=../up"], "config", "calibration.name = '../up'"),
-    ],
+    first_fast(
+        [
+            (
+                ["sweep=sanctions_vs_alliance", "sweep.name=../../../../x"],
+                "sweep_config",
+                "sweep.name = '../../../../x'",
+            ),
+            (["sweep=sanctions_vs_alliance", "sweep.name=a/b"], "sweep_config", "sweep.name = 'a/b'"),
+            (["sweep=sanctions_vs_alliance", f"sweep.name={'x' * 300}"], "sweep_config", "sweep.name = 'xxxx"),
+            (["sweep=sanctions_vs_alliance", "sweep.name=.hidden"], "sweep_config", "sweep.name = '.hidden'"),
+            (["sweep=sanctions_vs_alliance", "sweep.name=''"], "sweep_config", "sweep.name = ''"),
+            (
+                ["experiment=japan_never_sanctions", "compare.name=../../../../x"],
+                "compare",
+                "compare.name = '../../../../x'",
+            ),
+            (["experiment=japan_never_sanctions", "compare.name='a b'"], "compare", "compare.name = 'a b'"),
+            (["calibration=replay_2013_2017", "calibration.name=../up"], "config", "calibration.name = '../up'"),
+        ],
+        fast=1,
+    ),
 )
 def test_names_that_become_paths_are_plain_names(refused, argv, config_name, key):
     err = refused(argv, config_name=config_name)
@@ -156,7 +176,7 @@ def test_names_that_become_paths_are_plain_names(refused, argv, config_name, key
 # ---- output locations -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("case", ["empty", "file", "under_a_file", "proc", "long", "sweep_proc"])
+@pytest.mark.parametrize("case", first_fast(["empty", "file", "under_a_file", "proc", "long", "sweep_proc"]))
 def test_output_locations_are_checked_before_use(refused, tmp_path, case):
     a_file = tmp_path / "a_file"
     a_file.write_text("not a folder\n")
@@ -184,7 +204,7 @@ def test_output_locations_are_checked_before_use(refused, tmp_path, case):
 # ---- memory -----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("replicates", [10**12, 10**7])
+@pytest.mark.parametrize("replicates", first_fast([10**12, 10**7]))
 def test_a_run_that_would_not_fit_in_memory_is_refused(refused, replicates):
     err = refused([f"replicates={replicates}"])
     assert f"replicates = {replicates}: needs about" in err
@@ -204,10 +224,13 @@ def test_memory_estimate_against_a_given_limit(base_cfg):
 
 @pytest.mark.parametrize(
     ("arg", "expected"),
-    [
-        ("replicates=0", "replicates = 0: must be >= 1"),
-        ("replicates=-5", "replicates = -5: must be >= 1"),
-    ],
+    first_fast(
+        [
+            ("replicates=0", "replicates = 0: must be >= 1"),
+            ("replicates=-5", "replicates = -5: must be >= 1"),
+        ],
+        fast=1,
+    ),
 )
 def test_replicates_must_be_positive(refused, arg, expected):
     assert expected in refused([arg])
@@ -258,23 +281,26 @@ def test_sweep_files_are_checked_whole_with_the_file_named(refused, tmp_path, ca
 
 @pytest.mark.parametrize(
     ("extra", "expected"),
-    [
-        # an out-of-range grid value: found before the sweep folder exists
-        (
-            "    scenario.sanctions.USA.RUS.scale: {values: [0.5, 1.5]}\n",
-            "scenario.sanctions.USA.RUS.scale = 1.5: scaled level of step",
-        ),
-        (
-            "    params.trust_reversion: {values: [0.1, 1.2]}\n",
-            "params.trust_reversion = 1.2: must be a level in [0, 1]",
-        ),
-        # k_JR and k_RJ each fine alone, unstable together at their highest (1.1 x 1.1 = 1.21)
-        (
-            "    params.reciprocity_by_dyad.JPN.RUS: {values: [0.5, 1.1]}\n"
-            "    params.reciprocity_by_dyad.RUS.JPN: {values: [0.5, 1.1]}\n",
-            "k_JPNRUS * k_RUSJPN = 1.21 must be < 1",
-        ),
-    ],
+    first_fast(
+        [
+            # k_JR and k_RJ each fine alone, unstable together at their highest (1.1 x 1.1 = 1.21)
+            (
+                "    params.reciprocity_by_dyad.JPN.RUS: {values: [0.5, 1.1]}\n"
+                "    params.reciprocity_by_dyad.RUS.JPN: {values: [0.5, 1.1]}\n",
+                "k_JPNRUS * k_RUSJPN = 1.21 must be < 1",
+            ),
+            # an out-of-range grid value: found before the sweep folder exists
+            (
+                "    scenario.sanctions.USA.RUS.scale: {values: [0.5, 1.5]}\n",
+                "scenario.sanctions.USA.RUS.scale = 1.5: scaled level of step",
+            ),
+            (
+                "    params.trust_reversion: {values: [0.1, 1.2]}\n",
+                "params.trust_reversion = 1.2: must be a level in [0, 1]",
+            ),
+        ],
+        fast=1,
+    ),
 )
 def test_sweep_values_are_checked_jointly_before_a_folder_is_made(refused, tmp_path, extra, expected):
     conf = tmp_path / "conf" / "sweep"
@@ -334,7 +360,7 @@ def test_an_observed_folder_is_named(tmp_path):
         read_events(tmp_path)
 
 
-@pytest.mark.parametrize("case", ["folder", "latin1"])
+@pytest.mark.parametrize("case", first_fast(["folder", "latin1"]))
 def test_calibration_observed_is_checked_in_the_preflight(refused, tmp_path, case):
     target = tmp_path if case == "folder" else tmp_path / "obs.csv"
     if case == "latin1":

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import json
 from pathlib import Path
 
@@ -28,8 +29,14 @@ TINY = list(CALIBRATE_TINY)
 TWO = {"params.reciprocity": {"low": 0.2, "high": 0.8}, "params.trust_reversion": {"low": 0.02, "high": 0.15}}
 
 
-def _cfg(*overrides: str) -> dict:
+@functools.cache
+def _composed(overrides: tuple[str, ...]) -> dict:
     return validate(to_container(compose_config(["calibration=replay_2013_2017", *overrides])))
+
+
+def _cfg(*overrides: str) -> dict:
+    """The calibration config with ``overrides``, composed once per module (each call gets its own copy)."""
+    return copy.deepcopy(_composed(overrides))
 
 
 def _spec(cfg: dict):
@@ -214,6 +221,7 @@ def test_a_run_cut_at_the_split_is_the_full_run_up_to_the_split():
     assert months == 48 and np.array_equal(cut.history["nci"], full.history["nci"][:months])
 
 
+@pytest.mark.slow  # determinism by repetition: CI's make test-slow guards it
 def test_the_fit_is_deterministic_given_the_seed():
     # the horizon of TINY (to 2014-12): determinism does not depend on how long the model runs
     tiny = [
@@ -236,6 +244,7 @@ def test_the_fit_is_deterministic_given_the_seed():
     assert len(same.candidates) == 5 * 2 and same.best_score == same.candidates["score"].min()
 
 
+@pytest.mark.slow  # determinism by repetition: CI's make test-slow guards it
 def test_scores_do_not_depend_on_chunking_or_workers():
     cfg = _cfg(*TINY)
     cfg["calibration"]["parameters"] = TWO

@@ -21,7 +21,7 @@ from sim.compare.task import FIGURES, RESULTS, run_comparison
 from sim.config import ConfigError, compose_config, to_container, validate
 from sim.io import OutputExistsError, sha256
 from sim.model import RelationsModel
-from tests.conftest import ROOT, run_script
+from tests.conftest import ROOT, first_fast, run_script
 
 EXPERIMENTS = sorted(p.stem for p in (ROOT / "conf" / "experiment").glob("*.yaml"))
 
@@ -141,7 +141,7 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize(("overrides", "path", "reason"), BAD)
+@pytest.mark.parametrize(("overrides", "path", "reason"), first_fast(BAD))
 def test_bad_comparisons_are_one_line_errors(overrides, path, reason):
     with pytest.raises(ConfigError) as err:
         arm_configs(experiment(*overrides))
@@ -219,11 +219,13 @@ def test_every_experiment_runs_as_a_multirun(tmp_path):
 
 @pytest.mark.parametrize(
     ("args", "named"),
-    [
-        ([], "compare = None: choose an experiment"),
-        (["experiment=no_such_experiment"], "experiment"),
-        (["experiment=japan_never_sanctions", "scenario=projection_2018_2025"], "compare.baseline.end"),
-    ],
+    first_fast(
+        [
+            ([], "compare = None: choose an experiment"),
+            (["experiment=no_such_experiment"], "experiment"),
+            (["experiment=japan_never_sanctions", "scenario=projection_2018_2025"], "compare.baseline.end"),
+        ]
+    ),
 )
 def test_bad_command_lines_give_one_line_and_write_nothing(tmp_path, args, named, script_refuses):
     """The script's preflight, in-process."""

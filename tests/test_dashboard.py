@@ -58,6 +58,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+# a real server and a real browser (like the scripts run as subprocesses): CI's make test-slow runs it
+pytestmark = pytest.mark.slow
+
+
 def _wait_http(url: str, proc: subprocess.Popen, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

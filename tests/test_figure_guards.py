@@ -182,10 +182,9 @@ def check_every_panel(name: str, fig: Figure) -> None:
             assert not any(box.overlaps(other) for other in boxes[:k]), f"{name}: marker labels overlap"
 
 
-def ensemble(runs: int = 3, *, seed: int = 7, sanctions: bool = True) -> Ensemble:
-    """Four made-up countries over 24 months; AAA sanctions BBB from March 2020 in every run."""
+def ensemble(runs: int = 3, *, seed: int = 7, sanctions: bool = True, n: int = 4) -> Ensemble:
+    """``n`` (at least 2) made-up countries over 24 months; AAA sanctions BBB from March 2020 in every run."""
     rng = np.random.default_rng(seed)
-    n = 4
     shape = (24, runs, n, n)
     off = 1.0 - np.eye(n)
     series = {name: rng.uniform(0.0, 1.0, shape) * off for name in DYAD_VARIABLES}
@@ -203,7 +202,7 @@ def ensemble(runs: int = 3, *, seed: int = 7, sanctions: bool = True) -> Ensembl
     series["intended_cooperation"] = series["cooperation_target"] * 0.5
     return Ensemble(
         calendar=calendar(),
-        countries=["AAA", "BBB", "CCC", "DDD"],
+        countries=["AAA", "BBB", "CCC", "DDD", "EEE"][:n],
         runs=np.arange(runs),
         series=series,
         channels=[("AAA_BBB", "AAA", "BBB")],
@@ -213,7 +212,7 @@ def ensemble(runs: int = 3, *, seed: int = 7, sanctions: bool = True) -> Ensembl
 
 
 def test_run_figures_pass_the_guards(saved: list[tuple[str, Figure]], tmp_path: Path) -> None:
-    ens = ensemble()
+    ens = ensemble(n=3)  # three countries: every kind of panel, half the attribution figures of four
     write_figures(ens, tmp_path / "figures", markers=MARKERS, trust_matrix_dates=["2021-12"])
     write_attribution_figures(ens, tmp_path / "attribution", markers=MARKERS)
     names = [name for name, _ in saved]

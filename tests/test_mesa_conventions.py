@@ -153,3 +153,28 @@ def test_timeseries_dates_are_timestamps(cfg):
     after = frame[frame.date >= "2014-04-01"]
     assert sorted(after.date.dt.strftime("%Y-%m").unique()) == ["2014-04", "2014-05", "2014-06"]
     assert frame.date.min() == pd.Timestamp("2012-01-01")
+
+
+def test_the_default_config_is_composed_once_and_again_when_conf_changes(monkeypatch, tmp_path):
+    """``RelationsModel()`` (as ``mesa.batch_run`` calls it) composes the default config once per process, not once
+    per model, and composes it again when a file under ``conf/`` changes."""
+    import shutil
+
+    from sim.config import load
+
+    conf = tmp_path / "conf"
+    shutil.copytree(load.CONF_DIR, conf)
+    monkeypatch.setattr(load, "CONF_DIR", conf)
+    monkeypatch.setattr(load, "_DEFAULT", {})
+    calls = []
+    compose = load.compose_config
+    monkeypatch.setattr(load, "compose_config", lambda *a, **k: calls.append(a) or compose(*a, **k))
+    first, second = load.default_config(), load.default_config()
+    assert len(calls) == 1 and first == second and first is not second
+    first["seed"] = 1  # each call returns its own copy
+    assert load.default_config()["seed"] == second["seed"] == 20161215
+    text = (conf / "config.yaml").read_text()
+    (conf / "config.yaml").write_text(text.replace("seed: 20161215", "seed: 77"))
+    assert load.default_config()["seed"] == 77 and len(calls) == 2
+    model = RelationsModel(replicates=1, rng=3)
+    assert model.config["seed"] == 3 and len(calls) == 2  # the model read the cached config

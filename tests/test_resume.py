@@ -38,6 +38,7 @@ def _config(*overrides: str) -> dict:
     )
 
 
+@pytest.mark.slow  # the resume promise (composes seven sweeps): CI's make test-slow guards it
 def test_the_folder_is_named_after_the_fingerprint_which_ignores_workers_paths_and_shards():
     composed = compose_config(["sweep=sanctions_vs_alliance"], config_name="sweep_config", return_hydra_config=True)
     run_dir = Path(str(composed.hydra.run.dir))

@@ -14,7 +14,7 @@ from sim.config import ConfigError, compose_config, to_container, validate
 from sim.model import RelationsModel
 from sim.timeline import matches
 from sim.world import build_world
-from tests.conftest import ROOT
+from tests.conftest import ROOT, first_fast
 
 SEED = 20161215  # conf/config.yaml's seed, passed explicitly: rng=None would give each model a fresh seed
 
@@ -249,7 +249,7 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize(("override", "path", "reason"), BAD)
+@pytest.mark.parametrize(("override", "path", "reason"), first_fast(BAD))
 def test_bad_scenario_building_blocks_are_one_line_errors(override, path, reason):
     with pytest.raises(ConfigError) as err:
         validate(to_container(compose_config([override])))

@@ -19,7 +19,7 @@ from sim.sweep.design import design_points
 from sim.sweep.sensitivity import sobol_indices
 from sim.sweep.spec import Outcome, Parameter, Sweep, read_sweep
 from sim.sweep.task import run_sweep
-from tests.conftest import SWEEP_ARGS, run_script
+from tests.conftest import SWEEP_ARGS, first_fast, run_script
 
 
 def _cfg(*overrides: str) -> dict:
@@ -216,7 +216,7 @@ def _bad_sweep_args(tmp_path: Path, name: str) -> tuple[list[str], Path]:
     return [f"sweep={name}", f"hydra.searchpath=[file://{tmp_path / 'conf'}]", f"paths.output={output}"], output
 
 
-@pytest.mark.parametrize("name", sorted(BAD_SWEEPS))
+@pytest.mark.parametrize("name", first_fast(sorted(BAD_SWEEPS)))
 def test_bad_sweep_file_gives_one_line_and_writes_nothing(tmp_path, name, script_refuses):
     """The script's preflight, in-process: each mistake is one line naming it, and nothing is written."""
     args, output = _bad_sweep_args(tmp_path, name)

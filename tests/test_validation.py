@@ -27,7 +27,7 @@ from sim.validation.fit import deviations, fit_scores, scores
 from sim.validation.protocol import pool, read_protocol
 from sim.validation.statics import Effect, paired, slopes, thaw_year
 from sim.validation.task import check_validation, take
-from tests.conftest import run_script, short_overrides
+from tests.conftest import first_fast, run_script, short_overrides
 
 COUNTRIES = ["JPN", "RUS", "USA", "CHN"]
 CAL = Calendar.from_strings("2012-01", "2017-12")
@@ -253,13 +253,15 @@ def test_tuning_seeds_are_refused_unless_allowed_and_then_in_sample():
 
 @pytest.mark.parametrize(
     ("override", "key"),
-    [
-        ("validation.runs=0", "validation.runs"),
-        ("validation.seeds=[5,5]", "validation.seeds"),
-        ("validation.split=2019-01", "validation.split"),
-        ("validation.gradient.values=[1.0,0.3]", "gradient"),
-        ("+validation.goals.speed=1", "validation.goals.speed"),
-    ],
+    first_fast(
+        [
+            ("validation.runs=0", "validation.runs"),
+            ("validation.seeds=[5,5]", "validation.seeds"),
+            ("validation.split=2019-01", "validation.split"),
+            ("validation.gradient.values=[1.0,0.3]", "gradient"),
+            ("+validation.goals.speed=1", "validation.goals.speed"),
+        ]
+    ),
 )
 def test_bad_protocol_entries_name_their_key(override, key):
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,33 @@ def compose_config(
         return compose(
             config_name=config_name, overrides=list(overrides or []), return_hydra_config=return_hydra_config
         )
+
+
+_DEFAULT: dict[str, Any] = {}
+
+
+def _conf_signature() -> tuple[tuple[str, int, int], ...]:
+    """Every file under ``conf/`` with its modification time and size: what the default config is composed from."""
+    return tuple(
+        (str(path.relative_to(CONF_DIR)), stat.st_mtime_ns, stat.st_size)
+        for path in sorted(CONF_DIR.rglob("*"))
+        if path.is_file()
+        for stat in (path.stat(),)
+    )
+
+
+def default_config() -> dict[str, Any]:
+    """The default experiment's config as plain data: ``to_container(compose_config())``, composed once per process
+    and composed again only when a file under ``conf/`` changes.
+
+    ``RelationsModel()`` without a config reads it: ``mesa.batch_run`` builds one model per parameter combination
+    and seed, and composing each (about a second: Hydra merges the whole replay timeline) would cost more than
+    running it. Each call returns its own copy.
+    """
+    signature = _conf_signature()
+    if _DEFAULT.get("signature") != signature:
+        _DEFAULT.update(signature=signature, config=to_container(compose_config()))
+    return copy.deepcopy(_DEFAULT["config"])
 
 
 def to_container(cfg: DictConfig) -> dict[str, Any]:
