@@ -178,3 +178,18 @@ def test_the_default_config_is_composed_once_and_again_when_conf_changes(monkeyp
     assert load.default_config()["seed"] == 77 and len(calls) == 2
     model = RelationsModel(replicates=1, rng=3)
     assert model.config["seed"] == 3 and len(calls) == 2  # the model read the cached config
+
+
+def test_reporters_read_ensemble_means_computed_once_per_state(cfg):
+    model = RelationsModel(_short(cfg), replicates=3, rng=4)
+    model.step()
+    means = model.ensemble_means()
+    assert model.ensemble_means() is means  # one computation for every reporter of this month
+    np.testing.assert_allclose(means["trust"], (1 / (1 + np.exp(-model.state.log_odds))).mean(axis=0))
+    np.testing.assert_allclose(means["realised"], model.state.realised.mean(axis=0))
+    given = model.partner_means("sanctions", 0)
+    u = model.world.index("USA")
+    others = [k for k in range(model.world.n) if k != u]
+    assert given[u] == pytest.approx(model.state.sanctions[:, u, others].mean())
+    model.step()
+    assert model.ensemble_means() is not means  # a new month, new means
