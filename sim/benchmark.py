@@ -25,6 +25,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from sim.config import validate
+from sim.mechanisms import events
 from sim.model import RelationsModel
 from sim.sweep import engine
 from sim.sweep.outcomes import measure
@@ -32,6 +33,7 @@ from sim.sweep.outcomes import measure
 TARGET_SPEEDUP = 500.0  # the engine at least this many times faster than batch_run
 TARGET_OVERHEAD = 1.2  # the engine at most this many times the bare loop's time
 TARGET_REPLAY_SECONDS = 0.3  # the 200-run replay's simulation, figures excluded
+EVENT_KERNEL_RUNS = 1000  # runs of the event kernel's own measurement (a sweep chunk's order of size)
 
 
 def sized(cfg: dict[str, Any], runs: int) -> dict[str, Any]:
@@ -179,6 +181,48 @@ def replay_runs(cfg: dict[str, Any], runs: int) -> int:
     return runs
 
 
+def event_kernel(cfg: dict[str, Any], runs: int, months: int = 12, repeats: int = 3) -> dict[str, float]:
+    """The compiled event kernel alone (``sim.mechanisms.events.month_events``): the routine events of ``months``
+    months of ``runs`` runs, every country toward every partner, at the intended levels the model starts from;
+    the fastest of ``repeats`` repetitions (the same events each time).
+
+    Returns the nanoseconds per event and the events a run generates over the horizon (``1 + Poisson(λ)`` per
+    directed dyad and month), and from them the CPU seconds that generating the events of 100,000 runs costs: a
+    floor for a sweep's time that no compiling of the other stages lowers.
+    """
+    model = RelationsModel(
+        {**copy.deepcopy(cfg), "sweep": None},
+        replicates=runs,
+        record=(),
+        record_events=False,
+        collect=False,
+        rng=cfg["seed"],
+    )
+    p, n = model.world.params, model.world.n
+    levels = [np.ascontiguousarray(model.state.intended[:, i, :]) for i in range(n)]
+    for source in range(n):  # untimed: a month after the horizon, so that no first call is in the timing
+        events.month_events(model.streams, months, source, levels[source], p.events_per_month, p.event_noise, 1)
+    best, count = math.inf, 0
+    for _ in range(repeats):  # the least disturbed repetition: a floor is measured on a quiet core
+        count = 0
+        started = time.perf_counter()
+        for step in range(months):
+            for source in range(n):
+                _, counts, _, _ = events.month_events(
+                    model.streams, step, source, levels[source], p.events_per_month, p.event_noise, model.max_events
+                )
+                count += int(counts.sum())
+        best = min(best, time.perf_counter() - started)
+    per_run = count / (runs * months) * model.world.n_steps
+    ns = best / count * 1e9
+    return {
+        "events": count,
+        "ns_per_event": round(ns, 1),
+        "events_per_run": round(per_run, 1),
+        "cpu_seconds_per_100k_runs": round(ns * 1e-9 * per_run * 100_000, 1),
+    }
+
+
 _COMPILE_PROBE = """
 import time
 import numpy as np
@@ -281,6 +325,7 @@ def benchmark(
         timings["bare loop"] = timed("bare loop", lambda: bare_runs(plan, workers, digests))
         same = check_same_runs(plan, Path(scratch) / "outcomes.parquet", digests)
     timings["replay"] = timed("replay", lambda: replay_runs(cfg, replay_count))
+    kernel = event_kernel(cfg, EVENT_KERNEL_RUNS)
     timings["batch_run"] = timed("batch_run", lambda: mesa_runs(plan, mesa_count, workers))
     a, b, c = (timings[k]["runs_per_second"] for k in ("engine", "batch_run", "bare loop"))
     return {
@@ -294,6 +339,7 @@ def benchmark(
         "engine_over_bare_loop_time": round(c / a, 3),
         "replay_seconds": round(timings["replay"]["seconds"], 3),
         "compile": compiled,
+        "event_kernel": kernel,
         "check": same,
         "bare_loop_digests": digests,
         "targets": {
@@ -330,6 +376,11 @@ def table(result: dict[str, Any]) -> str:
     lines.append(
         f"compiled kernels, once per process: {compiled['cold_cache_seconds']:.2f} s to compile, "
         f"{compiled['warm_cache_seconds']:.2f} s to load from the cache (not in the times above)"
+    )
+    kernel = result["event_kernel"]
+    lines.append(
+        f"event kernel alone: {kernel['ns_per_event']:.0f} ns per event, {kernel['events_per_run']:,.0f} events per "
+        f"run: {kernel['cpu_seconds_per_100k_runs']:.0f} s of CPU per 100,000 runs whatever else is compiled"
     )
     check = result["check"]
     lines.append(

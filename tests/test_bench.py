@@ -75,6 +75,12 @@ def test_bench_measures_the_same_computation_three_ways(tmp_path):
     compiled = result["compile"]
     assert set(compiled) == {"cold_cache_seconds", "warm_cache_seconds"}
     assert compiled["cold_cache_seconds"] > 3 * max(compiled["warm_cache_seconds"], 0.0)
+    # the event kernel alone: its own count of events, and the sweep floor computed from it
+    kernel = result["event_kernel"]
+    assert kernel["events_per_run"] == pytest.approx(72 * 12 * 7, rel=0.01)  # 1 + Poisson(6) per dyad-month
+    assert kernel["cpu_seconds_per_100k_runs"] == pytest.approx(
+        kernel["ns_per_event"] * 1e-9 * kernel["events_per_run"] * 100_000, rel=1e-2
+    )
     assert all(len(result["load_average"][k]) == 3 for k in ("before", "after"))
     assert result["peak_rss_mb"]["self"] > 50.0  # a Python process with numpy, pandas, numba: tens of MB at least
     for line in (
@@ -82,6 +88,7 @@ def test_bench_measures_the_same_computation_three_ways(tmp_path):
         "engine time / bare loop time:",
         "replay of 5 runs:",
         "compiled kernels, once per process:",
+        "event kernel alone:",
         "engine outcomes equal, bare-loop final state equal",
         "load average",
         "peak RSS:",
@@ -113,3 +120,17 @@ def test_the_bench_script_rejects_a_bad_option_in_one_line(tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: --runs must be >= 1"), proc.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_the_event_kernel_measure_counts_every_routine_event(base_cfg):
+    """``event_kernel`` times ``month_events`` alone: 1 + Poisson(λ) events per directed dyad and month, so
+    about 72 months x 12 dyads x (1 + λ) per run, and the 100k-run floor is its rate times that count."""
+    from sim.benchmark import event_kernel
+
+    kernel = event_kernel(base_cfg, runs=20, months=2)
+    lam = base_cfg["params"]["events_per_month"]
+    assert kernel["events"] == pytest.approx(20 * 2 * 12 * (1 + lam), rel=0.05)
+    assert kernel["events_per_run"] == pytest.approx(kernel["events"] / (20 * 2) * 72, rel=1e-3)
+    assert kernel["cpu_seconds_per_100k_runs"] == pytest.approx(
+        kernel["ns_per_event"] * 1e-9 * kernel["events_per_run"] * 100_000, rel=1e-2
+    )
