@@ -25,9 +25,10 @@ class Structure:
 
 def assess(model: RelationsModel) -> Structure:
     w, p, x = model.world, model.world.params, model.state.valence
+    balance, wedge = structure.third_party_terms(x)
     return Structure(
-        balance=structure.balance_pressure(x),
-        wedge=structure.wedge_incentive(x),
+        balance=balance,
+        wedge=wedge,
         penalty=structure.alliance_penalty(
             x, w.patron, w.commitment, w.pressure[model.t], p.alliance_penalty_scale[:, 0], model.state.sanctions
         ),

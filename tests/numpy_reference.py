@@ -122,3 +122,28 @@ def month_events(streams: Streams, t, i, level, events_per_month, event_noise, s
     costly = np.bincount(group, weights=cameo.costly_rungs()[rung, tie], minlength=runs * n) > 0
     first = run == 0
     return total.reshape(runs, n), counts, costly.reshape(runs, n), (target[first], k[first], rung[first], tie[first])
+
+
+# The third-party terms as vectorised numpy code (sim/mechanisms/structure.py before they were compiled, commit
+# d5566d7), verbatim in their arithmetic.
+
+
+def _off_pair_mask(n: int) -> np.ndarray:
+    idx = np.arange(n)
+    return (idx[:, None, None] != idx[None, None, :]) & (idx[None, :, None] != idx[None, None, :])
+
+
+def balance_pressure(x: np.ndarray) -> np.ndarray:
+    n = x.shape[-1]
+    mask = _off_pair_mask(n)
+    products = x[..., :, None, :] * np.swapaxes(x, -1, -2)[..., None, :, :]  # [i, j, k] = x_ik * x_kj
+    count = max(n - 2, 1)
+    return (products * mask).sum(axis=-1) / count
+
+
+def wedge_incentive(x: np.ndarray) -> np.ndarray:
+    n = x.shape[-1]
+    mask = _off_pair_mask(n)
+    hostile = np.maximum(0.0, -x)[..., :, None, :]  # [i, ., k]
+    friendly = np.maximum(0.0, x)[..., None, :, :]  # [., j, k]
+    return (hostile * friendly * mask).sum(axis=-1)

@@ -3,38 +3,67 @@
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 
-def _off_pair_mask(n: int) -> np.ndarray:
-    """(N, N, N) mask of third parties: ``mask[i, j, k]`` is True when ``k`` differs from ``i`` and ``j``."""
-    idx = np.arange(n)
-    return (idx[:, None, None] != idx[None, None, :]) & (idx[None, :, None] != idx[None, None, :])
+@njit(cache=True)
+def _third_party_terms(x: np.ndarray, balance: np.ndarray, wedge: np.ndarray) -> None:
+    """Both terms for valences ``x`` (R, N, N), written into ``balance`` and ``wedge`` (R, N, N).
+
+    One loop over runs and pairs, with numpy's order of operations: a sum from +0.0 over the third parties ``k``
+    in index order, the pair's own ``k = i, j`` adding ``0·(...)`` terms, so the doubles (the sign of a zero
+    included) are those of the array form ``(x[i, k]·x[k, j]·[k ∉ {i, j}]).sum(k)`` it replaced
+    (``tests/test_compiled.py`` checks it bit for bit against that form).
+    """
+    runs, n, _ = x.shape
+    count = max(n - 2, 1)
+    for r in range(runs):
+        for i in range(n):
+            for j in range(n):
+                b = 0.0
+                w = 0.0
+                for k in range(n):
+                    third = 1.0 if (k != i and k != j) else 0.0
+                    term_b = x[r, i, k] * x[r, k, j] * third
+                    hostile = 0.0 if -x[r, i, k] <= 0.0 else -x[r, i, k]  # np.maximum(0, -x): NaN passes
+                    friendly = 0.0 if x[r, j, k] <= 0.0 else x[r, j, k]
+                    term_w = hostile * friendly * third
+                    b += term_b
+                    w += term_w
+                balance[r, i, j] = b / count
+                wedge[r, i, j] = w
+
+
+def _third_party(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    runs = np.ascontiguousarray(np.asarray(x, dtype=float).reshape((-1, *np.shape(x)[-2:])))
+    balance, wedge = np.empty_like(runs), np.empty_like(runs)
+    _third_party_terms(runs, balance, wedge)
+    return balance.reshape(np.shape(x)), wedge.reshape(np.shape(x))
 
 
 def balance_pressure(x: np.ndarray) -> np.ndarray:
     """``B_ij = mean_{k≠i,j} x_ik·x_kj``: Heider balance, "the enemy of my enemy is my friend".
 
     Heider 1946; Cartwright & Harary 1956; continuous form of Marvel et al. 2011 / Antal, Krapivsky & Redner
-    2005 (MODEL-NOTES §4d). Zero when there is no third party.
+    2005 (MODEL-NOTES §4d). Zero when there is no third party. ``x`` is (N, N) or (R, N, N); compiled
+    (``_third_party_terms``).
     """
-    n = x.shape[-1]
-    mask = _off_pair_mask(n)
-    products = x[..., :, None, :] * np.swapaxes(x, -1, -2)[..., None, :, :]  # [i, j, k] = x_ik * x_kj
-    count = max(n - 2, 1)
-    return (products * mask).sum(axis=-1) / count
+    return _third_party(x)[0]
 
 
 def wedge_incentive(x: np.ndarray) -> np.ndarray:
     """``W_ij = Σ_{k≠i,j} max(0, -x_ik)·max(0, x_jk)``: reason to court j away from i's rival k.
 
     Wedge strategies, "selective accommodation" of a potential adversary to detach it from a hostile
-    coalition (Crawford 2011, International Security 35(4)).
+    coalition (Crawford 2011, International Security 35(4)). ``x`` is (N, N) or (R, N, N); compiled
+    (``_third_party_terms``).
     """
-    n = x.shape[-1]
-    mask = _off_pair_mask(n)
-    hostile = np.maximum(0.0, -x)[..., :, None, :]  # [i, ., k]
-    friendly = np.maximum(0.0, x)[..., None, :, :]  # [., j, k]
-    return (hostile * friendly * mask).sum(axis=-1)
+    return _third_party(x)[1]
+
+
+def third_party_terms(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(balance_pressure(x), wedge_incentive(x))`` in one compiled pass over runs and pairs."""
+    return _third_party(x)
 
 
 def alliance_penalty(
