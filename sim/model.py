@@ -250,15 +250,14 @@ class RelationsModel(mesa.Model):
 
         return report
 
-    _ENSEMBLE_MEANS: ClassVar[tuple[str, ...]] = ("realised", "sanctions", "investment_stock", "rapport", "openness")
-
     def ensemble_means(self) -> dict[str, np.ndarray]:
         """The (N, N) means over runs (the run's values when R = 1) of the state the DataCollector reports, ``trust``
         among them: computed once per state for all reporters, not once per reporter (about a hundred reporters,
         each averaging its own slice, took a sixth of a 200-run replay under cProfile; half as much now)."""
         if self._means_of is not self.state:
             state = self.state
-            self._means = {name: getattr(state, name).mean(axis=0) for name in self._ENSEMBLE_MEANS}
+            names = {*self.REPORTED.values(), "openness"} - {"trust"}  # the dyad and channel reporters' attributes
+            self._means = {name: getattr(state, name).mean(axis=0) for name in names}
             self._means["trust"] = logistic(state.log_odds).mean(axis=0)
             self._means_of = state
         return self._means
@@ -266,12 +265,8 @@ class RelationsModel(mesa.Model):
     def partner_means(self, name: str, axis: int) -> np.ndarray:
         """(N,): for each country, the mean over partners of its row (``axis=0``) or column (``axis=1``) of the
         ensemble means of ``name`` (``ensemble_means``), the diagonal left out."""
-        key = f"{name} by {'source' if axis == 0 else 'target'}"
-        means = self.ensemble_means()
-        if key not in means:
-            table = means[name]
-            means[key] = (table.sum(axis=1 - axis) - np.diagonal(table)) / (table.shape[0] - 1)
-        return means[key]
+        table = self.ensemble_means()[name]
+        return (table.sum(axis=1 - axis) - np.diagonal(table)) / (table.shape[0] - 1)
 
     @property
     def n_steps(self) -> int:

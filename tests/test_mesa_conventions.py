@@ -165,7 +165,7 @@ def test_the_default_config_is_composed_once_and_again_when_conf_changes(monkeyp
     conf = tmp_path / "conf"
     shutil.copytree(load.CONF_DIR, conf)
     monkeypatch.setattr(load, "CONF_DIR", conf)
-    monkeypatch.setattr(load, "_DEFAULT", {})
+    load._default_for.cache_clear()
     calls = []
     compose = load.compose_config
     monkeypatch.setattr(load, "compose_config", lambda *a, **k: calls.append(a) or compose(*a, **k))

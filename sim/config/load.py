@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -50,17 +51,16 @@ def compose_config(
         )
 
 
-_DEFAULT: dict[str, Any] = {}
+def _conf_signature() -> tuple[object, ...]:
+    """The folder the default config is composed from, and every file under it with its modification time and size."""
+    stats = ((path, path.stat()) for path in sorted(CONF_DIR.rglob("*")) if path.is_file())
+    return (str(CONF_DIR), *((str(path.relative_to(CONF_DIR)), st.st_mtime_ns, st.st_size) for path, st in stats))
 
 
-def _conf_signature() -> tuple[tuple[str, int, int], ...]:
-    """Every file under ``conf/`` with its modification time and size: what the default config is composed from."""
-    return tuple(
-        (str(path.relative_to(CONF_DIR)), stat.st_mtime_ns, stat.st_size)
-        for path in sorted(CONF_DIR.rglob("*"))
-        if path.is_file()
-        for stat in (path.stat(),)
-    )
+@functools.lru_cache(maxsize=1)
+def _default_for(signature: tuple[object, ...]) -> dict[str, Any]:
+    """The composed default config; ``signature`` (``_conf_signature``) is the cache key only."""
+    return to_container(compose_config())
 
 
 def default_config() -> dict[str, Any]:
@@ -71,10 +71,7 @@ def default_config() -> dict[str, Any]:
     and seed, and composing each (about a second: Hydra merges the whole replay timeline) would cost more than
     running it. Each call returns its own copy.
     """
-    signature = _conf_signature()
-    if _DEFAULT.get("signature") != signature:
-        _DEFAULT.update(signature=signature, config=to_container(compose_config()))
-    return copy.deepcopy(_DEFAULT["config"])
+    return copy.deepcopy(_default_for(_conf_signature()))
 
 
 def to_container(cfg: DictConfig) -> dict[str, Any]:

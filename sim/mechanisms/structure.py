@@ -34,7 +34,9 @@ def _third_party_terms(x: np.ndarray, balance: np.ndarray, wedge: np.ndarray) ->
                 wedge[r, i, j] = w
 
 
-def _third_party(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def third_party_terms(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(balance_pressure(x), wedge_incentive(x))`` in one compiled pass over runs and pairs; ``x`` is (N, N) or
+    (R, N, N)."""
     runs = np.ascontiguousarray(np.asarray(x, dtype=float).reshape((-1, *np.shape(x)[-2:])))
     balance, wedge = np.empty_like(runs), np.empty_like(runs)
     _third_party_terms(runs, balance, wedge)
@@ -45,25 +47,20 @@ def balance_pressure(x: np.ndarray) -> np.ndarray:
     """``B_ij = mean_{k≠i,j} x_ik·x_kj``: Heider balance, "the enemy of my enemy is my friend".
 
     Heider 1946; Cartwright & Harary 1956; continuous form of Marvel et al. 2011 / Antal, Krapivsky & Redner
-    2005 (MODEL-NOTES §4d). Zero when there is no third party. ``x`` is (N, N) or (R, N, N); compiled
-    (``_third_party_terms``).
+    2005 (MODEL-NOTES §4d). Zero when there is no third party. ``x`` is (N, N) or (R, N, N)
+    (``third_party_terms``, compiled).
     """
-    return _third_party(x)[0]
+    return third_party_terms(x)[0]
 
 
 def wedge_incentive(x: np.ndarray) -> np.ndarray:
     """``W_ij = Σ_{k≠i,j} max(0, -x_ik)·max(0, x_jk)``: reason to court j away from i's rival k.
 
     Wedge strategies, "selective accommodation" of a potential adversary to detach it from a hostile
-    coalition (Crawford 2011, International Security 35(4)). ``x`` is (N, N) or (R, N, N); compiled
-    (``_third_party_terms``).
+    coalition (Crawford 2011, International Security 35(4)). ``x`` is (N, N) or (R, N, N)
+    (``third_party_terms``, compiled).
     """
-    return _third_party(x)[1]
-
-
-def third_party_terms(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(balance_pressure(x), wedge_incentive(x))`` in one compiled pass over runs and pairs."""
-    return _third_party(x)
+    return third_party_terms(x)[1]
 
 
 def alliance_penalty(
