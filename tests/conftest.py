@@ -35,6 +35,7 @@ test-slow`` runs the slow ones, and CI runs both):
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import os
@@ -76,6 +77,17 @@ def replay_ensemble(base_cfg):
 def cfg(base_cfg) -> dict:
     """A fresh copy of the default config (plain dict) that a test may edit."""
     return copy.deepcopy(base_cfg)
+
+
+@functools.cache
+def _composed(overrides: tuple[str, ...], config_name: str) -> dict:
+    return validate(to_container(compose_config(list(overrides), config_name=config_name)))
+
+
+def composed(*overrides: str, config_name: str = "config") -> dict:
+    """The validated config of ``config_name`` with Hydra ``overrides``, as a fresh plain dict: each distinct
+    command line is composed once per process (a composition costs about a second)."""
+    return copy.deepcopy(_composed(overrides, config_name))
 
 
 def first_fast(cases: list, fast: int = 1) -> list:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import functools
 import json
 from pathlib import Path
 
@@ -23,20 +22,14 @@ from sim.config import compose_config, to_container, validate
 from sim.config.errors import ConfigError
 from sim.config.load import PROJECT_ROOT
 from sim.io import sha256
-from tests.conftest import CALIBRATE_ARGS, CALIBRATE_TINY, run_script
+from tests.conftest import CALIBRATE_ARGS, CALIBRATE_TINY, composed, run_script
 
 TINY = list(CALIBRATE_TINY)
 TWO = {"params.reciprocity": {"low": 0.2, "high": 0.8}, "params.trust_reversion": {"low": 0.02, "high": 0.15}}
 
 
-@functools.cache
-def _composed(overrides: tuple[str, ...]) -> dict:
-    return validate(to_container(compose_config(["calibration=replay_2013_2017", *overrides])))
-
-
 def _cfg(*overrides: str) -> dict:
-    """The calibration config with ``overrides``, composed once per module (each call gets its own copy)."""
-    return copy.deepcopy(_composed(overrides))
+    return composed("calibration=replay_2013_2017", *overrides)
 
 
 def _spec(cfg: dict):

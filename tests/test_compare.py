@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import json
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -21,18 +20,13 @@ from sim.compare.task import FIGURES, RESULTS, run_comparison
 from sim.config import ConfigError, compose_config, to_container, validate
 from sim.io import OutputExistsError, sha256
 from sim.model import RelationsModel
-from tests.conftest import ROOT, first_fast, run_script
+from tests.conftest import ROOT, composed, first_fast, run_script
 
 EXPERIMENTS = sorted(p.stem for p in (ROOT / "conf" / "experiment").glob("*.yaml"))
 
 
-@cache
-def _experiment(*overrides: str) -> dict:
-    return validate(to_container(compose_config(list(overrides), config_name="compare")))
-
-
 def experiment(*overrides: str) -> dict:
-    return copy.deepcopy(_experiment(*overrides))
+    return composed(*overrides, config_name="compare")
 
 
 def test_the_baseline_arm_is_the_plain_replay_run_with_the_same_seed():

@@ -14,7 +14,7 @@ from sim.config import ConfigError, compose_config, to_container, validate
 from sim.model import RelationsModel
 from sim.timeline import matches
 from sim.world import build_world
-from tests.conftest import ROOT, first_fast
+from tests.conftest import ROOT, composed, first_fast
 
 SEED = 20161215  # conf/config.yaml's seed, passed explicitly: rng=None would give each model a fresh seed
 
@@ -47,15 +47,8 @@ FIRST_CHANGE = {
 }
 
 
-@cache
-def _config(*overrides: str) -> dict:
-    return validate(to_container(compose_config(list(overrides))))
-
-
 def config(*overrides: str) -> dict:
-    import copy
-
-    return copy.deepcopy(_config(*overrides))
+    return composed(*overrides)
 
 
 def scenario(name: str) -> dict:
