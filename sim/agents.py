@@ -15,8 +15,7 @@ import mesa
 import numpy as np
 
 from sim import cameo
-from sim.mechanisms import diplomacy, events, investment, perception, reciprocity, sanctions, trust
-from sim.mechanisms.target import target_terms
+from sim.mechanisms import diplomacy, events, investment, perception, sanctions, target, trust
 from sim.signals import emit
 from sim.world import SANCTION_CODES
 
@@ -100,42 +99,40 @@ class Country(mesa.Agent):
         """
         m, w, p, i, t = self.model, self.model.world, self.model.world.params, self.index, self.model.t
         prev, nxt, st = m.state, m.next, m.structure
-        terms = target_terms(
-            affinity=m.affinity_now()[:, i, :],
-            perceived=prev.perceived[:, :, i],
-            reciprocity=w.reciprocity[:, i, :],
-            generosity=p.generosity,
-            trust=trust.logistic(prev.log_odds[:, i, :]),
-            trust_weight=p.trust_weight,
-            rapport=nxt.rapport[:, i, :],
-            rapport_weight=p.rapport_weight,
-            balance=st.balance[:, i, :],
-            balance_weight=p.balance_weight,
-            wedge=st.wedge[:, i, :],
-            wedge_weight=p.wedge_weight,
-            penalty=st.penalty[:, i, :],
-            sanctions_received=nxt.sanctions[:, :, i],
-            resentment=p.sanctions_resentment,
-            threat=w.threat[t][:, None],
-            threat_weight=w.threat_weight[:, i, :],
-            stress=w.stress[t][:, i, None],
-            stress_outreach=p.stress_outreach,
-            partner_invests=(w.investment_baseline[:, :, i] > 0).astype(float),
-            investment_flow=prev.investment_flow[:, i, :],
-            investment_baseline=w.investment_baseline[:, i, :],
-            investment_signal=p.investment_signal,
-            interdependence=(prev.investment_stock[:, i, :] + prev.investment_stock[:, :, i])
-            / p.interdependence_reference,
-            damping=p.interdependence_damping,
+        target.decide_row(
+            i,
+            m.affinity_now()[:, i, :],
+            prev.perceived[:, :, i],
+            w.reciprocity[:, i, :],
+            p.generosity,
+            m.trust_now()[:, i, :],
+            p.trust_weight,
+            nxt.rapport[:, i, :],
+            p.rapport_weight,
+            st.balance[:, i, :],
+            p.balance_weight,
+            st.wedge[:, i, :],
+            p.wedge_weight,
+            st.penalty[:, i, :],
+            nxt.sanctions[:, :, i],
+            p.sanctions_resentment,
+            w.threat[t][:, None],
+            w.threat_weight[:, i, :],
+            w.stress[t][:, i, None],
+            p.stress_outreach,
+            (w.investment_baseline[:, :, i] > 0).astype(float),
+            target.investment_growth(prev.investment_flow[:, i, :], w.investment_baseline[:, i, :]),
+            p.investment_signal,
+            prev.investment_stock[:, i, :],
+            prev.investment_stock[:, :, i],
+            p.interdependence_reference,
+            p.interdependence_damping,
+            prev.intended[:, i, :],
+            p.adjustment_speed if speed is None else np.full((1, 1), float(speed)),
+            m.term_values[:, :, i, :],
+            m.target[:, i, :],
+            nxt.intended[:, i, :],
         )
-        others = self._others()
-        for name, kept in m.terms.items():
-            kept[:, i, :] = np.where(others, terms[name], 0.0)
-        target = np.where(others, sum(terms.values()), 0.0)
-        m.target[:, i, :] = target
-        a = p.adjustment_speed if speed is None else speed
-        intended = reciprocity.richardson_step(prev.intended[:, i, :], target, a)
-        nxt.intended[:, i, :] = np.where(self._others(), intended, 0.0)
 
     def act(self) -> None:
         """Implementation noise and the month's CAMEO events toward each partner; the realised NCI.

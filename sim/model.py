@@ -163,12 +163,14 @@ class RelationsModel(mesa.Model):
         self.salient = np.full((*shape, self.record_salient), np.nan) if self.record_salient else None
         self.salient_key = np.full((*shape, self.record_salient), -np.inf) if self.record_salient else None
         self.target = np.zeros(shape[1:])
-        # this month's target, term by term: kept only when an attribution variable is recorded (sweeps skip it)
-        self.terms = (
-            {term: np.zeros(shape[1:]) for term in TERMS if f"target_{term}" in self.history}
-            if set(ATTRIBUTION_VARIABLES) & set(self.history)
-            else {}
-        )
+        # this month's target, term by term (terms, R, N, N): kept only when an attribution variable is recorded
+        # (sweeps skip it); ``terms`` names the recorded ones
+        attribution = bool(set(ATTRIBUTION_VARIABLES) & set(self.history))
+        self.term_values = np.zeros((len(TERMS) if attribution else 0, *shape[1:]))
+        self.terms = {term: self.term_values[k] for k, term in enumerate(TERMS) if f"target_{term}" in self.history}
+        self._off_diagonal = 1.0 - np.eye(self.world.n)
+        self._trust_of: State | None = None  # the state whose trust ``_trust`` holds
+        self._trust = np.zeros(0)
 
         Country.create_agents(self, self.world.n, code=self.world.countries, index=list(range(self.world.n)))
         self.countries = {a.code: a for a in self.agents}
@@ -268,17 +270,26 @@ class RelationsModel(mesa.Model):
         table = self.ensemble_means()[name]
         return (table.sum(axis=1 - axis) - np.diagonal(table)) / (table.shape[0] - 1)
 
+    def trust_now(self) -> np.ndarray:
+        """``τ = σ(ℓ)`` of the state the month reads (``state``), (R, N, N): computed once per state with numpy's
+        ``tanh`` over the whole array, the same doubles as on any slice of it."""
+        if self._trust_of is not self.state:
+            self._trust = logistic(self.state.log_odds)
+            self._trust_of = self.state
+        return self._trust
+
     @property
     def n_steps(self) -> int:
         return self.world.n_steps
 
     def affinity_now(self) -> np.ndarray:
-        """This month's standing affinity ``G``; a signed peace treaty removes any grievance of its pair."""
-        g = np.broadcast_to(self.world.affinity[self.t], self.state.valence.shape)
+        """This month's standing affinity ``G``, (R1, N, N) with R1 = 1 or R (the world's rows; R once a treaty is
+        signed): a signed peace treaty removes any grievance of its pair."""
+        g = self.world.affinity[self.t]
         signed = self.state.treaty >= 0
         if not signed.any():
             return g
-        g = g.copy()
+        g = np.broadcast_to(g, self.state.valence.shape).copy()
         for c, (i, j) in enumerate(zip(self.world.channel_owner, self.world.channel_partner, strict=True)):
             for a, b in ((i, j), (j, i)):
                 g[:, a, b] = np.where(signed[:, c], np.maximum(g[:, a, b], 0.0), g[:, a, b])
@@ -326,7 +337,7 @@ class RelationsModel(mesa.Model):
 
     def _observe(self, name: str, state: State) -> np.ndarray:
         """The recorded value of one output variable (its name as in ``timeseries.parquet``)."""
-        off = 1.0 - np.eye(self.world.n)
+        off = self._off_diagonal
         match name:
             case "nci":
                 return state.realised

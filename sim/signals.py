@@ -47,6 +47,8 @@ class MonthSignals:
         if k >= SCHEDULED_SLOTS:
             raise RuntimeError(f"more than {SCHEDULED_SLOTS} scheduled events in one dyad-month")
         self.used[source, target] += 1
+        if not happened.any():
+            return
         u = np.clip(self.draws[:, source, target, k], 1e-300, None)
         key = np.log(u) / abs(value) if value != 0 else np.full(u.shape, -np.inf)
         keep_salient(self.salient[:, source, target], self.salient_key[:, source, target], value, key, happened)
@@ -85,6 +87,9 @@ def emit(
     weight,
 ) -> None:
     """Add one event ``code`` on source→target in the runs where ``happened`` (R,) is True."""
+    if not happened.any():  # adds nothing; an observation-model record still uses up the event's draw
+        signals.keep(source, target, 0.0, happened)
+        return
     g = cameo.goldstein(code)
     w = np.where(happened, np.broadcast_to(weight, happened.shape), 0.0)
     signals.weighted_goldstein[:, source, target] += w * g

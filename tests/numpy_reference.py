@@ -147,3 +147,80 @@ def wedge_incentive(x: np.ndarray) -> np.ndarray:
     hostile = np.maximum(0.0, -x)[..., :, None, :]  # [i, ., k]
     friendly = np.maximum(0.0, x)[..., None, :, :]  # [., j, k]
     return (hostile * friendly * mask).sum(axis=-1)
+
+
+# The S4 decision stage as vectorised numpy code (sim/mechanisms/target.py, reciprocity.py and Country.decide
+# before they were compiled, commit b915a4f), verbatim in its arithmetic.
+
+
+def generous_reciprocity(perceived, generosity):
+    return np.where(perceived >= 0.0, perceived, (1.0 - generosity) * perceived)
+
+
+def damp_conflict(target, interdependence, damping):
+    return np.where(target < 0.0, target / (1.0 + damping * interdependence), target)
+
+
+def richardson_step(intended, target, speed):
+    return np.clip((1.0 - speed) * intended + speed * target, -10.0, 10.0)
+
+
+def target_terms(
+    *,
+    affinity,
+    perceived,
+    reciprocity,
+    generosity,
+    trust,
+    trust_weight,
+    rapport,
+    rapport_weight,
+    balance,
+    balance_weight,
+    wedge,
+    wedge_weight,
+    penalty,
+    sanctions_received,
+    resentment,
+    threat,
+    threat_weight,
+    stress,
+    stress_outreach,
+    partner_invests,
+    investment_flow,
+    investment_baseline,
+    investment_signal,
+    interdependence,
+    damping,
+):
+    ratio = np.divide(
+        investment_flow,
+        investment_baseline,
+        out=np.zeros(np.broadcast_shapes(np.shape(investment_flow), np.shape(investment_baseline))),
+        where=investment_baseline > 0,
+    )
+    terms = {
+        "affinity": affinity,
+        "reciprocity": reciprocity * generous_reciprocity(perceived, generosity),
+        "trust": trust_weight * (2.0 * trust - 1.0),
+        "rapport": rapport_weight * rapport,
+        "balance": balance_weight * balance,
+        "wedge": wedge_weight * wedge,
+        "alliance_pressure": -penalty,
+        "sanctions_resentment": -resentment * sanctions_received,
+        "shared_threat": threat_weight * threat,
+        "economic_stress": stress_outreach * stress * partner_invests,
+        "investment": investment_signal * np.log1p(ratio),
+    }
+    raw = sum(terms.values())
+    terms["interdependence"] = damp_conflict(raw, interdependence, damping) - raw
+    return terms
+
+
+def decide(i, n, inputs, stock_out, stock_in, interdependence_reference, intended, speed):
+    """Country ``i``'s row as ``Country.decide`` computed it: terms, target and intended level, (R, N) each."""
+    terms = target_terms(**inputs, interdependence=(stock_out + stock_in) / interdependence_reference)
+    others = np.arange(n) != i
+    kept = {name: np.where(others, term, 0.0) for name, term in terms.items()}
+    target = np.where(others, sum(terms.values()), 0.0)
+    return kept, target, np.where(others, richardson_step(intended, target, speed), 0.0)

@@ -22,7 +22,7 @@ from numba import njit
 from scipy import special
 
 from sim import cameo, rng
-from sim.mechanisms import events, structure
+from sim.mechanisms import events, structure, target
 from sim.ndtri import ndtri
 from tests import numpy_reference as ref
 
@@ -248,3 +248,68 @@ def test_compiled_code_is_cached_and_reused_by_a_fresh_process(tmp_path):
     assert all(misses >= 1 and hits == 0 for hits, misses in first.values()), first  # compiled and saved
     assert all(misses == 0 and hits >= 1 for hits, misses in second.values()), second  # loaded, not compiled
     assert any(tmp_path.rglob("*.nbc")) and any(tmp_path.rglob("*.nbi"))
+
+
+_ROW_INPUTS = ("affinity", "perceived", "reciprocity", "trust", "rapport", "balance", "wedge", "penalty")
+_ROW_INPUTS += ("sanctions_received", "threat_weight", "partner_invests", "investment_flow", "investment_baseline")
+_RUN_INPUTS = ("generosity", "trust_weight", "rapport_weight", "balance_weight", "wedge_weight", "resentment")
+_RUN_INPUTS += ("threat", "stress", "stress_outreach", "investment_signal", "damping")
+
+
+@settings(max_examples=200, **FAST)
+@given(
+    runs=st.integers(1, 5),
+    n=st.integers(2, 5),
+    seed=st.integers(0, 2**32),
+    per_run=st.sets(st.sampled_from(_RUN_INPUTS + _ROW_INPUTS + ("speed", "reference"))),
+    zeros=st.floats(0.0, 0.5),
+    keep=st.booleans(),
+)
+def test_decide_row_equals_the_numpy_reference_bit_for_bit(runs, n, seed, per_run, zeros, keep):
+    """The compiled S4 decision (``target.decide_row``: the target's terms, their sum and the Richardson step) gives
+    the numpy code's doubles for random inputs, each either one value per run (R, 1) or shared by all runs (1, 1)
+    and (1, N) per partner, with exact zeros (a dyad without investment, a country without sanctions)."""
+    gen = np.random.default_rng(seed)
+
+    def draw(name, low, high, width):
+        rows = runs if name in per_run else 1
+        a = gen.uniform(low, high, (rows, width))
+        a[gen.uniform(size=a.shape) < zeros] = 0.0
+        return a
+
+    inputs = {name: draw(name, -8.0, 8.0, n) for name in _ROW_INPUTS}
+    inputs.update({name: draw(name, 0.0, 3.0, 1) for name in _RUN_INPUTS})
+    inputs["trust"] = np.clip(np.abs(inputs["trust"]) / 8.0, 0.0, 1.0)
+    inputs["investment_flow"] = np.abs(inputs["investment_flow"])
+    inputs["partner_invests"] = (inputs["partner_invests"] > 0).astype(float)
+    i = int(gen.integers(n))
+    stock_out, stock_in = gen.uniform(0, 5, (runs, n)), gen.uniform(0, 5, (runs, n))
+    reference = np.abs(draw("reference", 0.5, 10.0, 1)) + 0.5  # D0 > 0 (the config requires it)
+    intended = gen.uniform(-10, 10, (runs, n))
+    speed = draw("speed", 0.0, 1.0, 1)
+    kept, want_target, want_intended = ref.decide(i, n, inputs, stock_out, stock_in, reference, intended, speed)
+
+    growth = target.investment_growth(inputs.pop("investment_flow"), inputs.pop("investment_baseline"))
+    args = {**inputs, "investment_growth": growth}
+    terms_out = np.zeros((len(target.TERMS) if keep else 0, runs, n))
+    target_out, intended_out = np.zeros((runs, n)), np.zeros((runs, n))
+    order = target.INPUTS[:-2]  # the inputs before interdependence and damping
+    target.decide_row(
+        i,
+        *(args[name] for name in order),
+        stock_out,
+        stock_in,
+        reference,
+        args["damping"],
+        intended,
+        speed,
+        terms_out,
+        target_out,
+        intended_out,
+    )
+    shape = (runs, n)
+    assert target_out.tobytes() == np.broadcast_to(want_target, shape).tobytes()
+    assert intended_out.tobytes() == np.broadcast_to(want_intended, shape).tobytes()
+    if keep:
+        for k, name in enumerate(target.TERMS):
+            assert terms_out[k].tobytes() == np.broadcast_to(kept[name], shape).tobytes(), name

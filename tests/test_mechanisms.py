@@ -32,6 +32,11 @@ OmegaConf.register_new_resolver("run_id", getattr(config_load, "run_id", lambda:
 
 LADDER, _ = cameo.root_ladder()
 
+# The S4 mechanisms are scalar compiled functions (one dyad of one run); these apply them elementwise to arrays.
+richardson_step = np.vectorize(reciprocity.richardson_step)
+generous_reciprocity = np.vectorize(reciprocity.generous_reciprocity)
+damp_conflict = np.vectorize(reciprocity.damp_conflict)
+
 
 @cache
 def _composed() -> dict:
@@ -59,7 +64,7 @@ def _iterate_pair(
     g_arr, k_arr = np.asarray(g, float), np.asarray(k, float)
     c = np.asarray(start, float)
     for _ in range(steps):
-        c = reciprocity.richardson_step(c, g_arr + k_arr * c[::-1], speed)
+        c = richardson_step(c, g_arr + k_arr * c[::-1], speed)
     return c
 
 
@@ -92,7 +97,7 @@ def test_richardson_runs_away_to_the_clip_when_kk_at_least_one(k):
     trajectory = []
     c = np.zeros(2)
     for _ in range(400):
-        c = reciprocity.richardson_step(c, np.asarray(g) + np.asarray(k) * c[::-1], 0.3)
+        c = richardson_step(c, np.asarray(g) + np.asarray(k) * c[::-1], 0.3)
         trajectory.append(c.copy())
     path = np.array(trajectory)
     assert np.all(np.diff(path, axis=0) >= 0), "monotone growth"
@@ -107,7 +112,7 @@ def test_richardson_runs_away_to_the_clip_when_kk_at_least_one(k):
 
 
 def test_richardson_step_moves_share_a_of_the_gap():
-    out = reciprocity.richardson_step(np.array([2.0]), np.array([6.0]), 0.25)
+    out = richardson_step(np.array([2.0]), np.array([6.0]), 0.25)
     np.testing.assert_allclose(out, [3.0])
 
 
@@ -118,25 +123,25 @@ def test_richardson_step_moves_share_a_of_the_gap():
 
 def test_generous_reciprocity_returns_cooperation_in_full():
     x = np.array([0.0, 0.5, 3.0, 7.0])
-    np.testing.assert_array_equal(reciprocity.generous_reciprocity(x, 1 / 3), x)
+    np.testing.assert_array_equal(generous_reciprocity(x, 1 / 3), x)
 
 
 def test_generous_reciprocity_forgives_share_q_of_conflict():
     x = np.array([-0.5, -3.0, -7.2])
     for q in (0.0, 1 / 3, 0.5, 1.0):
-        np.testing.assert_allclose(reciprocity.generous_reciprocity(x, q), (1 - q) * x)
+        np.testing.assert_allclose(generous_reciprocity(x, q), (1 - q) * x)
 
 
 def test_generous_reciprocity_generosity_per_run_broadcasts():
     x = np.array([[-3.0, 3.0], [-3.0, 3.0]])
     q = np.array([[0.0], [0.5]])
-    np.testing.assert_allclose(reciprocity.generous_reciprocity(x, q), [[-3.0, 3.0], [-1.5, 3.0]])
+    np.testing.assert_allclose(generous_reciprocity(x, q), [[-3.0, 3.0], [-1.5, 3.0]])
 
 
 def test_damp_conflict_shrinks_negative_targets_with_interdependence():
     target = np.full(4, -4.0)
     d = np.array([0.0, 0.5, 1.0, 3.0])
-    out = reciprocity.damp_conflict(target, d, 1.0)
+    out = damp_conflict(target, d, 1.0)
     np.testing.assert_allclose(out, -4.0 / (1 + d))
     assert np.all(np.diff(np.abs(out)) < 0), "more interdependence, milder conflict"
     assert np.all(out < 0), "damping never turns conflict into cooperation"
@@ -144,7 +149,7 @@ def test_damp_conflict_shrinks_negative_targets_with_interdependence():
 
 def test_damp_conflict_leaves_positive_targets_untouched():
     target = np.array([0.0, 0.1, 2.0, 9.0])
-    np.testing.assert_array_equal(reciprocity.damp_conflict(target, np.full(4, 5.0), 3.0), target)
+    np.testing.assert_array_equal(damp_conflict(target, np.full(4, 5.0), 3.0), target)
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -1,6 +1,9 @@
-"""The model's mechanisms: small functions over arrays, each with its equation and its source.
+"""The model's mechanisms: small functions, each with its equation and its source.
 
-Every function works elementwise or over the trailing country axes, so the same code serves one run
-(R = 1) and an ensemble (leading run axis R). None holds state or draws random numbers itself: draws are
-passed in, which keeps each mechanism testable against its theory.
+Two kinds. Array functions work elementwise or over the trailing country axes, so the same code serves one
+run (R = 1) and an ensemble (leading run axis R). Scalar functions compiled with Numba (the S4 decision:
+``reciprocity``, ``target``; event generation: ``events``) compute one directed dyad of one run, and a compiled
+loop over runs and partners calls them (``target.decide_row``, ``events.month_events``); each equation is written
+once. None holds state or draws random numbers itself: draws are passed in (or drawn by their coordinates,
+``sim.rng``), which keeps each mechanism testable against its theory.
 """

@@ -1,13 +1,21 @@
-"""The cooperation target of S4 as a sum of named terms, so every run can say why it did what it did."""
+"""The cooperation target of S4 as a sum of named terms, so every run can say why it did what it did.
+
+``target_terms_at`` is the equation, for one directed dyad of one run; ``decide_row`` is the decision stage's
+compiled loop over runs and partners that calls it and takes the Richardson step; ``target_terms`` evaluates it
+over arrays (tests, attribution checks). The one transcendental input, ``ln(1 + I/I0)``, is computed by numpy
+on whole arrays (``investment_growth``) and passed in, so results are those of the array code it replaced, bit
+for bit (``tests/test_compiled.py``).
+"""
 
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
-from sim.mechanisms.reciprocity import damp_conflict, generous_reciprocity
+from sim.mechanisms.reciprocity import damp_conflict, generous_reciprocity, richardson_step
 
 # Each term of the target, declared once with the label figures give it (``sim.attribution``). A new term added
-# here is recorded (``target_<term>``), tabulated and drawn with its label; ``target_terms`` must return it.
+# here is recorded (``target_<term>``), tabulated and drawn with its label; ``target_terms_at`` must write it.
 TERM_LABELS = {
     "affinity": "affinity G",
     "reciprocity": "reciprocity",
@@ -23,10 +31,39 @@ TERM_LABELS = {
     "interdependence": "interdependence damping",
 }
 TERMS = tuple(TERM_LABELS)
+N_TERMS = len(TERMS)
+
+# The inputs of ``target_terms_at`` after ``out``, in its order: ``target_terms`` takes them by name.
+INPUTS = (
+    "affinity",
+    "perceived",
+    "reciprocity",
+    "generosity",
+    "trust",
+    "trust_weight",
+    "rapport",
+    "rapport_weight",
+    "balance",
+    "balance_weight",
+    "wedge",
+    "wedge_weight",
+    "penalty",
+    "sanctions_received",
+    "resentment",
+    "threat",
+    "threat_weight",
+    "stress",
+    "stress_outreach",
+    "partner_invests",
+    "investment_growth",
+    "investment_signal",
+    "interdependence",
+    "damping",
+)
 
 
-def target_terms(
-    *,
+@njit(cache=True, inline="always", error_model="numpy")
+def target_terms_at(
     affinity,
     perceived,
     reciprocity,
@@ -47,41 +84,171 @@ def target_terms(
     stress,
     stress_outreach,
     partner_invests,
-    investment_flow,
-    investment_baseline,
+    investment_growth,
     investment_signal,
     interdependence,
     damping,
-) -> dict[str, np.ndarray]:
-    """Terms of ``target_ij`` (MODEL-NOTES S4); their sum is the target.
+) -> tuple[float, ...]:
+    """Terms of ``target_ij`` (MODEL-NOTES S4) in the order of ``TERMS``, then their sum, the target.
 
     ``G_ij + k·rec + γ_τ(2τ_ij - 1) + ρ·Rap_ij + β·B_ij + ω·W_ij - Pen_ij - γ_S·S_ji + h_ij·N(t)
     + e·E_i·[j invests in i] + ψ·ln(1 + I_ij/I0_ij)``, then negative targets are damped by
     interdependence; the ``interdependence`` term is that damping (damped minus undamped sum), so the
-    terms add up to the target exactly. Sources: Richardson (affinity), Nowak & Sigmund (reciprocity),
-    Kydd (trust), Heider (balance), Crawford (wedge), Snyder (alliance pressure), Hufbauer et al. and
-    Putin's Dec-2016 remarks (resentment), Kydd's costly signals (investment), Oneal & Russett
-    (interdependence).
+    terms add up to the target. ``investment_growth`` is ``ln(1 + I_ij/I0_ij)`` (``investment_growth``). Sources:
+    Richardson (affinity), Nowak & Sigmund (reciprocity), Kydd (trust), Heider (balance), Crawford (wedge),
+    Snyder (alliance pressure), Hufbauer et al. and Putin's Dec-2016 remarks (resentment), Kydd's costly signals
+    (investment), Oneal & Russett (interdependence).
     """
+    t0 = affinity
+    t1 = reciprocity * generous_reciprocity(perceived, generosity)
+    t2 = trust_weight * (2.0 * trust - 1.0)
+    t3 = rapport_weight * rapport
+    t4 = balance_weight * balance
+    t5 = wedge_weight * wedge
+    t6 = -penalty
+    t7 = -resentment * sanctions_received
+    t8 = threat_weight * threat
+    t9 = stress_outreach * stress * partner_invests
+    t10 = investment_signal * investment_growth
+    # summed from +0.0 in term order, as Python's sum() over the terms was
+    raw = 0.0 + t0 + t1 + t2 + t3 + t4 + t5 + t6 + t7 + t8 + t9 + t10
+    t11 = damp_conflict(raw, interdependence, damping) - raw
+    return (t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, raw + t11)
+
+
+def investment_growth(flow: np.ndarray, baseline: np.ndarray) -> np.ndarray:
+    """``ln(1 + I_ij/I0_ij)``, 0 where there is no baseline flow ``I0_ij``: numpy's ``log1p`` over whole arrays."""
     ratio = np.divide(
-        investment_flow,
-        investment_baseline,
-        out=np.zeros(np.broadcast_shapes(np.shape(investment_flow), np.shape(investment_baseline))),
-        where=investment_baseline > 0,
+        flow,
+        baseline,
+        out=np.zeros(np.broadcast_shapes(np.shape(flow), np.shape(baseline))),
+        where=np.asarray(baseline) > 0,
     )
-    terms = {
-        "affinity": affinity,
-        "reciprocity": reciprocity * generous_reciprocity(perceived, generosity),
-        "trust": trust_weight * (2.0 * trust - 1.0),
-        "rapport": rapport_weight * rapport,
-        "balance": balance_weight * balance,
-        "wedge": wedge_weight * wedge,
-        "alliance_pressure": -penalty,
-        "sanctions_resentment": -resentment * sanctions_received,
-        "shared_threat": threat_weight * threat,
-        "economic_stress": stress_outreach * stress * partner_invests,
-        "investment": investment_signal * np.log1p(ratio),
-    }
-    raw = sum(terms.values())
-    terms["interdependence"] = damp_conflict(raw, interdependence, damping) - raw
-    return terms
+    return np.log1p(ratio)
+
+
+@njit(cache=True, error_model="numpy")
+def _terms_of_columns(columns: np.ndarray, out: np.ndarray) -> None:
+    for m in range(columns.shape[1]):
+        c = columns[:, m]
+        terms = target_terms_at(
+            c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12], c[13], c[14],
+            c[15], c[16], c[17], c[18], c[19], c[20], c[21], c[22], c[23],
+        )  # fmt: skip
+        for k in range(N_TERMS):
+            out[k, m] = terms[k]
+
+
+def target_terms(*, investment_flow, investment_baseline, **inputs) -> dict[str, np.ndarray]:
+    """The terms of ``target_terms_at`` over broadcast arrays, as ``{term: array}`` (their sum is the target).
+
+    Takes every input of ``target_terms_at`` by name except ``investment_growth``, which it computes from
+    ``investment_flow`` and ``investment_baseline``.
+    """
+    inputs["investment_growth"] = investment_growth(investment_flow, investment_baseline)
+    missing = set(INPUTS) - set(inputs)
+    if missing:
+        raise TypeError(f"target_terms() missing {sorted(missing)}")
+    arrays = np.broadcast_arrays(*(np.asarray(inputs[name], dtype=float) for name in INPUTS))
+    shape = arrays[0].shape
+    columns = np.stack([a.reshape(-1) for a in arrays])
+    out = np.empty((N_TERMS, columns.shape[1]))
+    _terms_of_columns(columns, out)
+    return {name: out[k].reshape(shape) for k, name in enumerate(TERMS)}
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _at(a: np.ndarray, r: int, j: int) -> float:
+    """``a[r, j]`` of a 2-D input whose run axis (0) or partner axis (1) may have size 1 (broadcast)."""
+    return a[r if a.shape[0] > 1 else 0, j if a.shape[1] > 1 else 0]
+
+
+# One compiled version for any batch: every 2-D input in the "any layout" type, whether it is a contiguous
+# (1, N) row or a strided slice of a (R, N, N) array (lazy compilation would build one version per mix).
+_ROW = "float64[:, :]"
+_DECIDE = f"void(int64, {', '.join([_ROW] * 28)}, float64[:, :, :], {_ROW}, {_ROW})"
+
+
+@njit(_DECIDE, cache=True, error_model="numpy")
+def decide_row(
+    i,
+    affinity,
+    perceived,
+    reciprocity,
+    generosity,
+    trust,
+    trust_weight,
+    rapport,
+    rapport_weight,
+    balance,
+    balance_weight,
+    wedge,
+    wedge_weight,
+    penalty,
+    sanctions_received,
+    resentment,
+    threat,
+    threat_weight,
+    stress,
+    stress_outreach,
+    partner_invests,
+    investment_growth,
+    investment_signal,
+    stock_out,
+    stock_in,
+    interdependence_reference,
+    damping,
+    intended,
+    speed,
+    terms_out,
+    target_out,
+    intended_out,
+) -> None:
+    """Country ``i``'s S4 decision toward every partner in every run: the target (``target_terms_at``) and the
+    Richardson step (``richardson_step``). Inputs are 2-D (runs or 1, partners or 1); ``D_ij = (K_ij + K_ji)/D0``
+    from the stocks ``stock_out`` (K_i·) and ``stock_in`` (K_·i). Writes the terms into ``terms_out`` (terms,
+    runs, partners; size 0 to skip), the target into ``target_out`` and ``c*_ij`` into ``intended_out``, with 0
+    toward itself."""
+    runs, n = intended_out.shape
+    keep = terms_out.shape[0] > 0
+    for r in range(runs):
+        for j in range(n):
+            if j == i:
+                if keep:
+                    for k in range(N_TERMS):
+                        terms_out[k, r, j] = 0.0
+                target_out[r, j] = 0.0
+                intended_out[r, j] = 0.0
+                continue
+            interdependence = (stock_out[r, j] + stock_in[r, j]) / _at(interdependence_reference, r, 0)
+            terms = target_terms_at(
+                _at(affinity, r, j),
+                _at(perceived, r, j),
+                _at(reciprocity, r, j),
+                _at(generosity, r, j),
+                _at(trust, r, j),
+                _at(trust_weight, r, j),
+                _at(rapport, r, j),
+                _at(rapport_weight, r, j),
+                _at(balance, r, j),
+                _at(balance_weight, r, j),
+                _at(wedge, r, j),
+                _at(wedge_weight, r, j),
+                _at(penalty, r, j),
+                _at(sanctions_received, r, j),
+                _at(resentment, r, j),
+                _at(threat, r, j),
+                _at(threat_weight, r, j),
+                _at(stress, r, j),
+                _at(stress_outreach, r, j),
+                _at(partner_invests, r, j),
+                _at(investment_growth, r, j),
+                _at(investment_signal, r, j),
+                interdependence,
+                _at(damping, r, j),
+            )
+            if keep:
+                for k in range(N_TERMS):
+                    terms_out[k, r, j] = terms[k]
+            target_out[r, j] = terms[N_TERMS]
+            intended_out[r, j] = richardson_step(intended[r, j], terms[N_TERMS], _at(speed, r, j))
