@@ -15,12 +15,15 @@ import mesa
 import numpy as np
 
 from sim import cameo
-from sim.mechanisms import diplomacy, events, investment, perception, sanctions, target, trust
+from sim.mechanisms import diplomacy, events, investment, sanctions, target, trust
 from sim.signals import emit
 from sim.world import SANCTION_CODES
 
 if TYPE_CHECKING:
     from sim.model import RelationsModel
+
+
+_NONE = np.zeros((1, 1))  # no secondary-sanctions sender (or the sender itself): its sanctions count as 0
 
 
 class Country(mesa.Agent):
@@ -143,7 +146,6 @@ class Country(mesa.Agent):
         """
         m, w, p, i, t = self.model, self.model.world, self.model.world.params, self.index, self.model.t
         n, nxt, rs = w.n, m.next, m.streams
-        others = self._others()
         level = nxt.intended[:, i, :] + p.implementation_noise * rs.normal("implementation", t, (n,), offset=i * n)
         inj = w.injected
         scale = w.sanction_scale[:, i, :]
@@ -159,14 +161,25 @@ class Country(mesa.Agent):
         )
         if salient is not None:
             m.signals.salient[:, i], m.signals.salient_key[:, i] = salient, salient_key
-        injected_wg = inj.weighted_goldstein[t][i] + scale * inj.sanction_weighted_goldstein[t][i]
-        injected_w = inj.weight[t][i] + scale * inj.sanction_weight[t][i]
-        extra_wg = p.scheduled_event_weight * injected_wg + m.signals.weighted_goldstein[:, i, :]
-        extra_w = p.scheduled_event_weight * injected_w + m.signals.weight[:, i, :]
-        realised = events.net_cooperation(total, counts, extra_wg, extra_w)
-        nxt.realised[:, i, :] = np.where(others, realised, 0.0)
-        injected_costly = inj.costly[t][i] | (inj.sanction_costly[t][i] & (scale > 0))
-        nxt.costly[:, i, :] = (costly | injected_costly | m.signals.costly[:, i, :]) & others
+        events.realise_row(
+            i,
+            total,
+            counts,
+            costly,
+            inj.weighted_goldstein[t][i][None, :],
+            inj.sanction_weighted_goldstein[t][i][None, :],
+            inj.weight[t][i][None, :],
+            inj.sanction_weight[t][i][None, :],
+            scale,
+            p.scheduled_event_weight,
+            m.signals.weighted_goldstein[:, i, :],
+            m.signals.weight[:, i, :],
+            inj.costly[t][i][None, :],
+            inj.sanction_costly[t][i][None, :],
+            m.signals.costly[:, i, :],
+            nxt.realised[:, i, :],
+            nxt.costly[:, i, :],
+        )
         if m.log is not None:
             ladder, roots = cameo.root_ladder()
             for j, k in zip(*np.nonzero(first[..., 0] >= 0), strict=True):  # the first run's events, partner by partner
@@ -179,62 +192,58 @@ class Country(mesa.Agent):
         m, w, i, t = self.model, self.model.world, self.index, self.model.t
         prev, nxt = m.state, m.next
         u = w.secondary_sender
-        sender_sanctions = nxt.sanctions[:, u, :] if u >= 0 and u != i else np.zeros((m.n_runs, w.n))
-        exposure = w.exposure[:, i, None]
-        flow = investment.investment_flow(
+        investment.invest_row(
+            i,
             w.investment_baseline[:, i, :],
-            busting=w.busting[:, i, :],
-            sender_sanctions=sender_sanctions,
-            exposure=exposure,
-            channel_push=w.channel_push[:, i, :],
-            openness=nxt.openness[:, i, :],
-            trust=trust.logistic(prev.log_odds[:, i, :]),
-            rapport=nxt.rapport[:, i, :],
-            host_stress=w.stress[t],
-            friction=w.sanction_friction,
-            effective_sanctions=investment.effective_friction(nxt.sanctions[:, i, :], exposure, sender_sanctions),
+            w.busting[:, i, :],
+            nxt.sanctions[:, u, :] if u >= 0 and u != i else _NONE,
+            w.exposure[:, i, None],
+            w.channel_push[:, i, :],
+            nxt.openness[:, i, :],
+            m.trust_now()[:, i, :],
+            nxt.rapport[:, i, :],
+            w.stress[t],
+            w.sanction_friction,
+            nxt.sanctions[:, i, :],
+            prev.investment_stock[:, i, :],
+            w.depreciation,
+            nxt.investment_flow[:, i, :],
+            nxt.investment_stock[:, i, :],
         )
-        nxt.investment_flow[:, i, :] = flow
-        nxt.investment_stock[:, i, :] = investment.accumulate(prev.investment_stock[:, i, :], flow, w.depreciation)
 
     def observe(self) -> None:
         """S6: read each partner's signal toward this country and update trust in it (Bayes, with reversion)."""
         m, w, p, j, t = self.model, self.model.world, self.model.world.params, self.index, self.model.t
         prev, nxt, n = m.state, m.next, w.n
-        sources = self._others()
-        own_trust = trust.logistic(prev.log_odds[:, j, :])
-        signal = nxt.realised[:, :, j]
-        noise = m.streams.normal("perception", t, (n,), offset=j * n)
-        read = perception.perceive(
-            signal,
+        update = t >= w.baseline_steps  # during the burn-in the readings only measure the normal level
+        trust.observe_column(
+            j,
+            update,
+            nxt.realised[:, :, j],
             prev.baseline[:, :, j],
-            own_trust,
+            m.trust_now()[:, j, :],
             nxt.rapport[:, :, j],
-            noise,
-            mistrust_bias=p.mistrust_bias,
-            perception_noise=p.perception_noise,
-            rapport_clarity=p.rapport_clarity,
+            m.streams.normal("perception", t, (n,), offset=j * n),
+            p.mistrust_bias,
+            p.perception_noise,
+            p.rapport_clarity,
+            prev.log_odds[:, j, :],
+            nxt.costly[:, :, j],
+            nxt.visit[:, :, j],
+            m.structure.penalty[:, :, j],
+            p.alliance_penalty_scale,
+            p.cheap_signal_noise,
+            p.costly_signal_noise,
+            p.cost_sensitivity,
+            p.signal_separation,
+            w.shock_weight[t][j][None, :],
+            w.shock_weighted_goldstein[t][j][None, :],
+            m.trust_prior[:, j, :],
+            p.trust_reversion,
+            nxt.perceived[:, :, j],
+            nxt.log_odds[:, j, :],
         )
-        read = np.where(sources, read, 0.0)
-        nxt.perceived[:, :, j] = read
-        log_odds = prev.log_odds[:, j, :]
-        if t < w.baseline_steps:
-            nxt.baseline_sum[:, :, j] = prev.baseline_sum[:, :, j] + read
+        if not update:
+            nxt.baseline_sum[:, :, j] = prev.baseline_sum[:, :, j] + nxt.perceived[:, :, j]
             if t == w.baseline_steps - 1:
                 nxt.baseline[:, :, j] = nxt.baseline_sum[:, :, j] / w.baseline_steps
-            return
-        baseline = prev.baseline[:, :, j]
-        cost = nxt.visit[:, :, j] * m.structure.penalty[:, :, j] / p.alliance_penalty_scale
-        sigma = trust.signal_noise(
-            nxt.costly[:, :, j],
-            cost,
-            cheap_signal_noise=p.cheap_signal_noise,
-            costly_signal_noise=p.costly_signal_noise,
-            cost_sensitivity=p.cost_sensitivity,
-        )
-        updated = trust.bayes_update(log_odds, read, baseline, sigma, signal_separation=p.signal_separation)
-        shock_w, shock_wg = w.shock_weight[t][j], w.shock_weighted_goldstein[t][j]
-        updated = updated + p.signal_separation / p.costly_signal_noise**2 * (shock_wg - shock_w * baseline)
-        prior = np.broadcast_to(trust.logit(np.clip(w.trust0[:, j, :], 1e-6, 1 - 1e-6)), updated.shape)
-        reverted = trust.revert(updated, prior, p.trust_reversion)
-        nxt.log_odds[:, j, :] = np.where(sources, reverted, 0.0)

@@ -17,7 +17,7 @@ from sim.config.load import default_config
 from sim.config.validate import validate_ranges
 from sim.mechanisms import events, structure
 from sim.mechanisms.target import TERMS
-from sim.mechanisms.trust import logistic
+from sim.mechanisms.trust import logistic, logit
 from sim.rng import Streams
 from sim.signals import EventLog, MonthSignals
 from sim.state import State
@@ -169,6 +169,8 @@ class RelationsModel(mesa.Model):
         self.term_values = np.zeros((len(TERMS) if attribution else 0, *shape[1:]))
         self.terms = {term: self.term_values[k] for k, term in enumerate(TERMS) if f"target_{term}" in self.history}
         self._off_diagonal = 1.0 - np.eye(self.world.n)
+        # ``ℓ(0)``, the log-odds trust reverts to (S6), (R1, N, N): constant, so computed once
+        self.trust_prior = logit(np.clip(self.world.trust0, 1e-6, 1 - 1e-6))
         self._trust_of: State | None = None  # the state whose trust ``_trust`` holds
         self._trust = np.zeros(0)
 

@@ -224,3 +224,57 @@ def decide(i, n, inputs, stock_out, stock_in, interdependence_reference, intende
     kept = {name: np.where(others, term, 0.0) for name, term in terms.items()}
     target = np.where(others, sum(terms.values()), 0.0)
     return kept, target, np.where(others, richardson_step(intended, target, speed), 0.0)
+
+
+# The S6 observation, S5 investment and realised-NCI stages as vectorised numpy code (sim/mechanisms/perception.py,
+# trust.py, investment.py, events.net_cooperation and Country.observe/invest/act before they were compiled, commit
+# b915a4f), verbatim in their arithmetic.
+
+
+def logistic(x):
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def observe(j, n, t_update, d):
+    """Country ``j``'s column as ``Country.observe`` computed it: (perceived, log-odds or None in the burn-in)."""
+    sources = np.arange(n) != j
+    bias = d["mistrust_bias"] * (1.0 - d["observer_trust"]) * np.maximum(d["signal"] - d["normal"], 0.0)
+    read = d["signal"] - bias + d["perception_noise"] * (1.0 - d["rapport_clarity"] * d["rapport"]) * d["noise"]
+    read = np.where(sources, read, 0.0)
+    if not t_update:
+        return read, None
+    baseline = d["normal"]
+    cost = d["visit"] * d["penalty"] / d["penalty_scale"]
+    base = np.where(d["costly"], d["costly_signal_noise"], d["cheap_signal_noise"])
+    sigma = base / (1.0 + d["cost_sensitivity"] * cost)
+    updated = d["log_odds"] + d["signal_separation"] / sigma**2 * (read - baseline)
+    shock_w, shock_wg = d["shock_weight"], d["shock_weighted_goldstein"]
+    updated = updated + d["signal_separation"] / d["costly_signal_noise"] ** 2 * (shock_wg - shock_w * baseline)
+    prior = np.broadcast_to(d["prior"], updated.shape)
+    reverted = (1.0 - d["reversion"]) * updated + d["reversion"] * prior
+    return read, np.where(sources, reverted, 0.0)
+
+
+def invest(d):
+    """Country ``i``'s row as ``Country.invest`` computed it: (flow, stock)."""
+    exposure, sender = d["exposure"], d["sender_sanctions"]
+    effective = np.maximum(d["own_sanctions"], exposure * sender)
+    push = 1.0 + d["busting"] * sender * (1.0 - exposure) + d["channel_push"] * np.maximum(0.0, d["openness"] - 0.5)
+    climate = np.maximum(0.0, 1.0 + 0.5 * (d["trust"] - 0.5) + 0.5 * d["rapport"])
+    flow = d["baseline"] * push * climate * (1.0 + d["host_stress"]) * np.maximum(0.0, 1.0 - d["friction"] * effective)
+    return flow, (1.0 - d["depreciation"]) * d["stock"] + flow
+
+
+def realise(i, n, d):
+    """Country ``i``'s row as ``Country.act`` computed it after the routine events: (realised NCI, costly)."""
+    others = np.arange(n) != i
+    scale = d["scale"]
+    injected_wg = d["injected_weighted"] + scale * d["sanction_weighted"]
+    injected_w = d["injected_weight"] + scale * d["sanction_weight"]
+    extra_wg = d["scheduled_weight"] * injected_wg + d["emitted_weighted"]
+    extra_w = d["scheduled_weight"] * injected_w + d["emitted_weight"]
+    numerator, denominator = d["total"] + extra_wg, d["count"] + extra_w
+    realised = np.divide(numerator, denominator, out=np.zeros(np.shape(numerator)), where=denominator > 0)
+    injected_costly = d["injected_costly"] | (d["sanction_costly"] & (scale > 0))
+    costly = (d["costly"] | injected_costly | d["emitted_costly"]) & others
+    return np.where(others, realised, 0.0), costly

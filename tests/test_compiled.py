@@ -22,7 +22,7 @@ from numba import njit
 from scipy import special
 
 from sim import cameo, rng
-from sim.mechanisms import events, structure, target
+from sim.mechanisms import events, investment, structure, target, trust
 from sim.ndtri import ndtri
 from tests import numpy_reference as ref
 
@@ -313,3 +313,120 @@ def test_decide_row_equals_the_numpy_reference_bit_for_bit(runs, n, seed, per_ru
     if keep:
         for k, name in enumerate(target.TERMS):
             assert terms_out[k].tobytes() == np.broadcast_to(kept[name], shape).tobytes(), name
+
+
+def _inputs(gen, runs, n, names, per_run, zeros, low=-8.0, high=8.0, width=None):
+    """Random 2-D inputs: (runs, width) where ``per_run`` names them, else (1, width); width n unless given.
+    A share ``zeros`` of the values is exactly 0, and a few are -0.0."""
+    out = {}
+    for name in names:
+        a = gen.uniform(low, high, (runs if name in per_run else 1, n if width is None else width))
+        a[gen.uniform(size=a.shape) < zeros] = 0.0
+        a[gen.uniform(size=a.shape) < zeros / 4] = -0.0
+        out[name] = a
+    return out
+
+
+_OBSERVE_ROWS = ("signal", "normal", "rapport", "noise", "log_odds", "penalty", "prior")
+_OBSERVE_PARAMS = ("mistrust_bias", "perception_noise", "rapport_clarity", "penalty_scale", "cheap_signal_noise")
+_OBSERVE_PARAMS += ("costly_signal_noise", "cost_sensitivity", "signal_separation", "reversion")
+
+
+@settings(max_examples=200, **FAST)
+@given(
+    runs=st.integers(1, 5),
+    n=st.integers(2, 5),
+    seed=st.integers(0, 2**32),
+    per_run=st.sets(st.sampled_from((*_OBSERVE_PARAMS, "prior", "shock"))),
+    zeros=st.floats(0.0, 0.5),
+    update=st.booleans(),
+)
+def test_observe_column_equals_the_numpy_reference_bit_for_bit(runs, n, seed, per_run, zeros, update):
+    """The compiled S6 stage (``trust.observe_column``: perception, costly signals, Bayes, shocks, reversion)
+    gives the numpy code's doubles, in the burn-in (readings only) and after it."""
+    gen = np.random.default_rng(seed)
+    d = _inputs(gen, runs, n, _OBSERVE_ROWS, per_run | set(_OBSERVE_ROWS) - {"prior"}, zeros)
+    d.update(_inputs(gen, runs, n, _OBSERVE_PARAMS, per_run, 0.0, 0.2, 3.0, width=1))
+    d.update(_inputs(gen, runs, n, ("shock_weight", "shock_weighted_goldstein"), set(), zeros))
+    d["observer_trust"] = gen.uniform(0, 1, (runs, n))
+    d["rapport"] = np.abs(d["rapport"]) / 8.0
+    d["costly"], d["visit"] = gen.uniform(size=(runs, n)) < 0.3, gen.uniform(size=(runs, n)) < 0.3
+    j = int(gen.integers(n))
+    want_read, want_log_odds = ref.observe(j, n, update, d)
+    perceived, log_odds = np.full((runs, n), np.nan), np.full((runs, n), np.nan)
+    names = ("signal", "normal", "observer_trust", "rapport", "noise", "mistrust_bias", "perception_noise")
+    names += ("rapport_clarity", "log_odds", "costly", "visit", "penalty", "penalty_scale", "cheap_signal_noise")
+    names += ("costly_signal_noise", "cost_sensitivity", "signal_separation", "shock_weight")
+    names += ("shock_weighted_goldstein", "prior", "reversion")
+    trust.observe_column(j, update, *(d[name] for name in names), perceived, log_odds)
+    assert perceived.tobytes() == np.broadcast_to(want_read, (runs, n)).tobytes()
+    if update:
+        assert log_odds.tobytes() == np.broadcast_to(want_log_odds, (runs, n)).tobytes()
+    else:
+        assert np.isnan(log_odds).all(), "the burn-in leaves trust alone"
+
+
+_INVEST_ROWS = ("baseline", "busting", "sender_sanctions", "channel_push", "openness", "trust", "rapport")
+_INVEST_ROWS += ("host_stress", "own_sanctions", "stock")
+
+
+@settings(max_examples=200, **FAST)
+@given(
+    runs=st.integers(1, 5),
+    n=st.integers(2, 5),
+    seed=st.integers(0, 2**32),
+    per_run=st.sets(st.sampled_from((*_INVEST_ROWS, "exposure", "friction", "depreciation"))),
+    zeros=st.floats(0.0, 0.5),
+)
+def test_invest_row_equals_the_numpy_reference_bit_for_bit(runs, n, seed, per_run, zeros):
+    """The compiled S5 stage (``investment.invest_row``: effective friction, flow, stock) gives the numpy code's
+    doubles, the floors at 0 included (friction above 1, a climate below 0)."""
+    gen = np.random.default_rng(seed)
+    d = _inputs(gen, runs, n, _INVEST_ROWS, per_run, zeros, -1.0, 2.5)
+    d.update(_inputs(gen, runs, n, ("exposure", "friction", "depreciation"), per_run, zeros, 0.0, 1.5, width=1))
+    i = int(gen.integers(n))
+    want_flow, want_stock = ref.invest(d)
+    flow, stock = np.zeros((runs, n)), np.zeros((runs, n))
+    names = ("baseline", "busting", "sender_sanctions", "exposure", "channel_push", "openness", "trust", "rapport")
+    names += ("host_stress", "friction", "own_sanctions", "stock", "depreciation")
+    investment.invest_row(i, *(d[name] for name in names), flow, stock)
+    assert flow.tobytes() == np.broadcast_to(want_flow, (runs, n)).tobytes()
+    assert stock.tobytes() == np.broadcast_to(want_stock, (runs, n)).tobytes()
+
+
+_REALISE_ROWS = ("injected_weighted", "sanction_weighted", "injected_weight", "sanction_weight", "scale")
+
+
+@settings(max_examples=200, **FAST)
+@given(
+    runs=st.integers(1, 5),
+    n=st.integers(2, 5),
+    seed=st.integers(0, 2**32),
+    per_run=st.sets(st.sampled_from(("scale", "scheduled_weight"))),
+    zeros=st.floats(0.0, 0.9),
+)
+def test_realise_row_equals_the_numpy_reference_bit_for_bit(runs, n, seed, per_run, zeros):
+    """The compiled realised NCI (``events.realise_row``: routine, injected and emitted events at their weights,
+    0 in a month without events) and the costly flags give what the numpy code gave."""
+    gen = np.random.default_rng(seed)
+    d = _inputs(gen, runs, n, _REALISE_ROWS, per_run, zeros, 0.0, 3.0)
+    d["injected_weighted"] = d["injected_weighted"] * gen.choice([-1.0, 1.0], d["injected_weighted"].shape)
+    d.update(_inputs(gen, runs, n, ("scheduled_weight",), per_run, zeros, 0.0, 2.0, width=1))
+    d.update(_inputs(gen, runs, n, ("total", "emitted_weighted", "emitted_weight"), {"total"}, zeros))
+    d["emitted_weight"] = np.abs(d["emitted_weight"]) * np.ones((runs, n))
+    d["emitted_weighted"] = d["emitted_weighted"] * np.ones((runs, n))
+    d["count"] = gen.integers(0, 3, (runs, n)) * (gen.uniform(size=(runs, n)) > zeros)
+    d["total"] = np.where(d["count"] > 0, d["total"], 0.0)
+    for name in ("costly", "emitted_costly"):
+        d[name] = gen.uniform(size=(runs, n)) < 0.2
+    for name in ("injected_costly", "sanction_costly"):
+        d[name] = gen.uniform(size=(1, n)) < 0.3
+    i = int(gen.integers(n))
+    want_nci, want_costly = ref.realise(i, n, d)
+    nci, costly = np.full((runs, n), np.nan), np.zeros((runs, n), bool)
+    names = ("total", "count", "costly", "injected_weighted", "sanction_weighted", "injected_weight")
+    names += ("sanction_weight", "scale", "scheduled_weight", "emitted_weighted", "emitted_weight")
+    names += ("injected_costly", "sanction_costly", "emitted_costly")
+    events.realise_row(i, *(d[name] for name in names), nci, costly)
+    assert nci.tobytes() == np.broadcast_to(want_nci, (runs, n)).tobytes()
+    assert (costly == want_costly).all()

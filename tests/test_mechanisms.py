@@ -36,6 +36,11 @@ LADDER, _ = cameo.root_ladder()
 richardson_step = np.vectorize(reciprocity.richardson_step)
 generous_reciprocity = np.vectorize(reciprocity.generous_reciprocity)
 damp_conflict = np.vectorize(reciprocity.damp_conflict)
+net_cooperation = np.vectorize(events.net_cooperation)
+signal_noise = np.vectorize(trust.signal_noise)
+bayes_update = np.vectorize(trust.bayes_update)
+revert = np.vectorize(trust.revert)
+perceive = np.vectorize(perception.perceive)
 
 
 @cache
@@ -160,15 +165,15 @@ _NOISE = {"cheap_signal_noise": 6.0, "costly_signal_noise": 3.0, "cost_sensitivi
 
 
 def test_costly_flag_gives_smaller_signal_noise():
-    cheap = trust.signal_noise(np.array(False), np.array(0.0), **_NOISE)
-    costly = trust.signal_noise(np.array(True), np.array(0.0), **_NOISE)
+    cheap = signal_noise(np.array(False), np.array(0.0), **_NOISE)
+    costly = signal_noise(np.array(True), np.array(0.0), **_NOISE)
     assert costly < cheap
     np.testing.assert_allclose([cheap, costly], [6.0, 3.0])
 
 
 def test_signal_noise_falls_with_cost():
     cost = np.array([0.0, 0.5, 1.0, 2.0])
-    sigma = trust.signal_noise(np.zeros(4, bool), cost, **_NOISE)
+    sigma = signal_noise(np.zeros(4, bool), cost, **_NOISE)
     assert np.all(np.diff(sigma) < 0)
 
 
@@ -176,8 +181,8 @@ def test_signal_noise_falls_with_cost():
 def test_costlier_signal_moves_log_odds_more_for_same_deviation(deviation):
     costly = np.array([False, True, True, True])
     cost = np.array([0.0, 0.0, 1.0, 2.0])
-    sigma = trust.signal_noise(costly, cost, **_NOISE)
-    moved = trust.bayes_update(np.zeros(4), np.full(4, 1.0 + deviation), np.full(4, 1.0), sigma, signal_separation=2.0)
+    sigma = signal_noise(costly, cost, **_NOISE)
+    moved = bayes_update(np.zeros(4), np.full(4, 1.0 + deviation), np.full(4, 1.0), sigma, signal_separation=2.0)
     assert np.all(np.diff(np.abs(moved)) > 0)
     assert np.all(np.sign(moved) == np.sign(deviation))
 
@@ -186,7 +191,7 @@ def test_signal_above_baseline_raises_trust_below_lowers_it():
     baseline = np.full(3, 1.5)
     prior = np.full(3, trust.logit(np.array(0.45)))
     perceived = np.array([3.0, 1.5, -2.0])
-    post = trust.bayes_update(prior, perceived, baseline, np.full(3, 3.0), signal_separation=2.0)
+    post = bayes_update(prior, perceived, baseline, np.full(3, 3.0), signal_separation=2.0)
     t0, t1 = trust.logistic(prior), trust.logistic(post)
     assert t1[0] > t0[0]
     assert t1[1] == t0[1]
@@ -195,7 +200,7 @@ def test_signal_above_baseline_raises_trust_below_lowers_it():
 
 def test_bayes_update_is_linear_in_the_deviation():
     """Gaussian likelihoods: ``Δℓ = (Δμ/σ²)(ĝ - m̄)`` (MODEL-NOTES §4a)."""
-    post = trust.bayes_update(np.array([0.2]), np.array([2.0]), np.array([0.5]), np.array([2.0]), signal_separation=3.0)
+    post = bayes_update(np.array([0.2]), np.array([2.0]), np.array([0.5]), np.array([2.0]), signal_separation=3.0)
     np.testing.assert_allclose(post, 0.2 + 3.0 / 4.0 * 1.5)
 
 
@@ -204,14 +209,14 @@ def test_reversion_pulls_log_odds_toward_the_prior(start):
     prior = np.array(0.8)
     now = np.array(start)
     for _ in range(5):
-        nxt = trust.revert(now, prior, 0.08)
+        nxt = revert(now, prior, 0.08)
         assert abs(nxt - prior) <= abs(now - prior)
         np.testing.assert_allclose(nxt - prior, 0.92 * (now - prior))
         now = nxt
 
 
 def test_full_reversion_returns_the_prior():
-    np.testing.assert_allclose(trust.revert(np.array(5.0), np.array(-1.0), 1.0), -1.0)
+    np.testing.assert_allclose(revert(np.array(5.0), np.array(-1.0), 1.0), -1.0)
 
 
 def test_logistic_and_logit_are_inverse():
@@ -236,7 +241,7 @@ def test_mistrust_discounts_only_cooperation_above_normal():
     signal = np.array([-3.0, 1.0, 4.0, 4.0])
     normal = np.full(4, 1.0)
     observer_trust = np.array([0.2, 0.2, 0.2, 1.0])
-    out = perception.perceive(
+    out = perceive(
         signal,
         normal,
         observer_trust,
@@ -251,7 +256,7 @@ def test_mistrust_discounts_only_cooperation_above_normal():
 
 def test_rapport_makes_the_reading_clearer():
     noise = np.ones(3)
-    out = perception.perceive(
+    out = perceive(
         np.zeros(3),
         np.zeros(3),
         np.ones(3),
@@ -309,13 +314,13 @@ def _events(intended: float, *, implementation_noise: float, runs: int = 20_000,
 @pytest.mark.parametrize("level", [-4.5, -2.7, -1.0, 0.0, 1.7, 3.6, 4.5])
 def test_events_mean_nci_equals_intended_level(level):
     total, count, *_ = _events(level, implementation_noise=0.0)
-    nci = events.net_cooperation(total, count, 0.0, 0.0)
+    nci = net_cooperation(total, count, 0.0, 0.0)
     assert abs(nci.mean() - level) < 0.02
 
 
 def test_events_unbiased_with_implementation_noise():
     total, count, *_ = _events(1.3, implementation_noise=0.8, seed=9)
-    nci = events.net_cooperation(total, count, 0.0, 0.0)
+    nci = net_cooperation(total, count, 0.0, 0.0)
     assert abs(nci.mean() - 1.3) < 0.03
 
 
@@ -350,7 +355,7 @@ def test_events_flag_material_cooperation_as_costly():
 
 
 def test_net_cooperation_weights_injected_events():
-    nci = events.net_cooperation(np.array([6.0]), np.array([3]), np.array([0.5 * -8.0]), np.array([0.5]))
+    nci = net_cooperation(np.array([6.0]), np.array([3]), np.array([0.5 * -8.0]), np.array([0.5]))
     np.testing.assert_allclose(nci, (6.0 - 4.0) / 3.5)
 
 

@@ -274,17 +274,13 @@ def test_generous_reciprocity_never_exceeds_input_magnitude(x, q):
 def test_perceive_without_noise_never_increases_a_signal(
     signal, normal, observer_trust, rapport, bias, sigma, clarity, noise
 ):
-    args = (np.array([signal]), np.array([normal]), np.array([observer_trust]), np.array([rapport]))
-    zero_noise = perception.perceive(
-        *args, np.array([noise]), mistrust_bias=bias, perception_noise=0.0, rapport_clarity=clarity
-    )
-    zero_draw = perception.perceive(
-        *args, np.zeros(1), mistrust_bias=bias, perception_noise=sigma, rapport_clarity=clarity
-    )
-    assert zero_noise[0] <= signal
-    assert zero_draw[0] <= signal
+    args = (signal, normal, observer_trust, rapport)
+    zero_noise = perception.perceive(*args, noise, mistrust_bias=bias, perception_noise=0.0, rapport_clarity=clarity)
+    zero_draw = perception.perceive(*args, 0.0, mistrust_bias=bias, perception_noise=sigma, rapport_clarity=clarity)
+    assert zero_noise <= signal
+    assert zero_draw <= signal
     if signal <= normal:
-        assert zero_noise[0] == signal, "conflict and routine levels are read as sent"
+        assert zero_noise == signal, "conflict and routine levels are read as sent"
 
 
 @settings(max_examples=60, **FAST)

@@ -14,6 +14,7 @@ import numpy as np
 from numba import njit
 
 from sim import cameo
+from sim.mechanisms.elementwise import at
 from sim.ndtri import ndtri
 from sim.rng import open_unit, unit, word
 
@@ -191,12 +192,68 @@ def month_events(
     return total, count, costly, first
 
 
-def net_cooperation(
-    total: np.ndarray, count: np.ndarray, extra_weighted: np.ndarray, extra_weight: np.ndarray
-) -> np.ndarray:
-    """Monthly NCI: mean Goldstein value of the month's events, injected ones counted with their weight.
+@njit(cache=True, error_model="numpy")
+def net_cooperation(total, count, extra_weighted, extra_weight):
+    """Monthly NCI: mean Goldstein value of the month's events, injected ones counted with their weight; 0 in a
+    month without events.
 
     Event-data practice (Goldstein & Freeman 1991; Brandt-Colaresi-Freeman monthly Goldstein means).
     """
     numerator, denominator = total + extra_weighted, count + extra_weight
-    return np.divide(numerator, denominator, out=np.zeros(np.shape(numerator)), where=denominator > 0)
+    return numerator / denominator if denominator > 0 else 0.0
+
+
+_ROW, _MASK = "float64[:, :]", "boolean[:, :]"
+_REALISE = (
+    f"void(int64, {_ROW}, int64[:, :], {_MASK}, {', '.join([_ROW] * 8)}, {_MASK}, {_MASK}, {_MASK}, {_ROW}, {_MASK})"
+)
+
+
+@njit(_REALISE, cache=True, error_model="numpy")
+def realise_row(
+    i,
+    total,
+    count,
+    costly,
+    injected_weighted,
+    sanction_weighted,
+    injected_weight,
+    sanction_weight,
+    scale,
+    scheduled_weight,
+    emitted_weighted,
+    emitted_weight,
+    injected_costly,
+    sanction_costly,
+    emitted_costly,
+    realised_out,
+    costly_out,
+) -> None:
+    """Country ``i``'s realised NCI toward every partner in every run (``net_cooperation``), and whether the month
+    held a costly signal: its routine events (``month_events``: ``total``, ``count``, ``costly``), the timeline's
+    injected events (sanction events of a scheduled sender scaled by its ``scale``, a scale of 0 injecting none)
+    at ``scheduled_weight``, and the events emitted this month (``emitted_*``, already weighted). Inputs are 2-D
+    (runs or 1, partners or 1). Writes 0 and False toward itself."""
+    runs, n = realised_out.shape
+    for r in range(runs):
+        for j in range(n):
+            if j == i:
+                realised_out[r, j] = 0.0
+                costly_out[r, j] = False
+                continue
+            s = at(scale, r, j)
+            weighted = at(injected_weighted, r, j) + s * at(sanction_weighted, r, j)
+            weight = at(injected_weight, r, j) + s * at(sanction_weight, r, j)
+            w_sched = at(scheduled_weight, r, j)
+            realised_out[r, j] = net_cooperation(
+                total[r, j],
+                count[r, j],
+                w_sched * weighted + emitted_weighted[r, j],
+                w_sched * weight + emitted_weight[r, j],
+            )
+            costly_out[r, j] = (
+                costly[r, j]
+                or at(injected_costly, r, j)
+                or (at(sanction_costly, r, j) and s > 0)
+                or emitted_costly[r, j]
+            )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim.mechanisms.elementwise import at as _at
 from sim.mechanisms.reciprocity import damp_conflict, generous_reciprocity, richardson_step
 
 # Each term of the target, declared once with the label figures give it (``sim.attribution``). A new term added
@@ -155,12 +156,6 @@ def target_terms(*, investment_flow, investment_baseline, **inputs) -> dict[str,
     out = np.empty((N_TERMS, columns.shape[1]))
     _terms_of_columns(columns, out)
     return {name: out[k].reshape(shape) for k, name in enumerate(TERMS)}
-
-
-@njit(cache=True, inline="always", error_model="numpy")
-def _at(a: np.ndarray, r: int, j: int) -> float:
-    """``a[r, j]`` of a 2-D input whose run axis (0) or partner axis (1) may have size 1 (broadcast)."""
-    return a[r if a.shape[0] > 1 else 0, j if a.shape[1] > 1 else 0]
 
 
 # One compiled version for any batch: every 2-D input in the "any layout" type, whether it is a contiguous

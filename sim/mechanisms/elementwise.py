@@ -1,0 +1,19 @@
+"""Helpers of the compiled loops: broadcast inputs, and numpy's elementwise semantics for scalars."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, inline="always")
+def at(a: np.ndarray, r: int, j: int) -> float:
+    """``a[r, j]`` of a 2-D input whose run axis (0) or partner axis (1) may have size 1 (broadcast)."""
+    return a[r if a.shape[0] > 1 else 0, j if a.shape[1] > 1 else 0]
+
+
+@njit(cache=True, inline="always")
+def maximum(a: float, b: float) -> float:
+    """``np.maximum(a, b)`` for two doubles: ``a`` when ``a >= b`` (so ``a`` on a tie of signed zeros), NaN from
+    either side."""
+    return a if (a >= b or a != a) else b
