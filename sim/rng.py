@@ -69,9 +69,23 @@ def counter(step: int, stream: int) -> np.uint64:
 
 
 @njit(cache=True)
+def element_hash(count: np.uint64, element: np.uint64) -> np.uint64:
+    """The hash of a draw's coordinates: ``element`` under a (step, stream) ``counter``, shared by every run."""
+    return mix((np.uint64(element) | np.uint64(count)) * _GAMMA)
+
+
+@njit(cache=True)
+def keyed(key: np.uint64, hashed: np.uint64) -> np.uint64:
+    """The random word of a run's ``key`` at the coordinates hashed by ``element_hash``."""
+    return mix(np.uint64(key) + hashed)
+
+
+@njit(cache=True)
 def word(key: np.uint64, count: np.uint64, element: np.uint64) -> np.uint64:
-    """The random word of ``element`` under a run's ``key`` and a (step, stream) ``counter``."""
-    return mix(np.uint64(key) + mix((np.uint64(element) | np.uint64(count)) * _GAMMA))
+    """The random word of ``element`` under a run's ``key`` and a (step, stream) ``counter``:
+    ``keyed(key, element_hash(counter, element))``. A loop over runs may hash the coordinates once (the event
+    kernel does)."""
+    return keyed(key, element_hash(count, element))
 
 
 @njit(cache=True)

@@ -16,7 +16,7 @@ from numba import njit
 from sim import cameo
 from sim.mechanisms.elementwise import at
 from sim.ndtri import ndtri
-from sim.rng import open_unit, unit, word
+from sim.rng import element_hash, keyed, open_unit, unit
 
 
 @njit(cache=True)
@@ -119,6 +119,19 @@ def _month_events(
     total = np.zeros((runs, n))
     count = np.zeros((runs, n), np.int64)
     costly = np.zeros((runs, n), np.bool_)
+    # the coordinates of every draw, hashed once for all runs (``word = keyed(key, element_hash(...))``)
+    count_hash = np.empty(n, np.uint64)
+    noise_hash, code_hash = np.empty((n, slots), np.uint64), np.empty((n, slots), np.uint64)
+    salience_hash = np.empty((n, slots), np.uint64)
+    for j in range(n):
+        dyad = source * n + j
+        count_hash[j] = element_hash(count_counter, dyad)
+        for k in range(slots):
+            element = dyad * SLOT_STRIDE + k  # a dyad's k-th event: the same draw in any batch
+            noise_hash[j, k] = element_hash(noise_counter, element)
+            code_hash[j, k] = element_hash(code_counter, element)
+            salience_hash[j, k] = element_hash(salience_counter, element)
+    record = salient.shape[2] > 0
     for r in range(runs):
         key = keys[r]
         lam = events_per_month[0] if events_per_month.size == 1 else events_per_month[r]
@@ -126,20 +139,24 @@ def _month_events(
         for j in range(n):
             if j == source:
                 continue
-            dyad = source * n + j
-            events = event_count(unit(word(key, count_counter, dyad)), lam, slots)
+            events = event_count(unit(keyed(key, count_hash[j])), lam, slots)
             count[r, j] = events
+            base = level[r, j]
+            sum_g = 0.0
+            any_costly = False
             for k in range(events):
-                element = dyad * SLOT_STRIDE + k  # a dyad's k-th event: the same draw in any batch
-                value = level[r, j] + sigma * ndtri(open_unit(word(key, noise_counter, element)))
-                rung, tie = code_event(value, unit(word(key, code_counter, element)), ladder, rung_below, inverse_gap)
-                total[r, j] += ladder[rung]
-                costly[r, j] |= costly_rungs[rung, tie]
-                if salient.shape[2] > 0:
-                    u = open_unit(word(key, salience_counter, element))
-                    keep_salient(salient[r, j], salient_key[r, j], ladder[rung], salience_key(ladder[rung], u))
+                value = base + sigma * ndtri(open_unit(keyed(key, noise_hash[j, k])))
+                rung, tie = code_event(value, unit(keyed(key, code_hash[j, k])), ladder, rung_below, inverse_gap)
+                g = ladder[rung]
+                sum_g += g
+                any_costly |= costly_rungs[rung, tie]
+                if record:
+                    u = open_unit(keyed(key, salience_hash[j, k]))
+                    keep_salient(salient[r, j], salient_key[r, j], g, salience_key(g, u))
                 if r == 0:
                     first_rung[j, k], first_tie[j, k] = rung, tie
+            total[r, j] = sum_g
+            costly[r, j] = any_costly
     return total, count, costly
 
 
