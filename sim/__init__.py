@@ -11,8 +11,44 @@ which refuse a bad command line in one line, do not pay for importing Mesa and m
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import os
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+
+def _numba_cache_dir() -> str:
+    """Numba's cache folder for this version of the compiled code: ``numba-<digest>``, where the digest covers every
+    module of ``sim`` that uses Numba.
+
+    Numba invalidates a cached function only when its own file changes, not when a function it calls or inlines
+    from another module does (``elementwise.maximum`` inlined into ``perception.perceive``): an edit would then run
+    stale machine code. A folder per digest makes any edit start from an empty cache. It is made under
+    ``NUMBA_CACHE_DIR`` if set, else under this package's ``__pycache__`` (or the user's cache folder when the
+    package is read-only); processes started from this one inherit it.
+    """
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(here.rglob("*.py")):
+        text = path.read_bytes()
+        if b"numba" in text:
+            digest.update(path.relative_to(here).as_posix().encode() + b"\0" + text)
+    name = f"numba-{digest.hexdigest()[:16]}"
+    base = os.environ.get("NUMBA_CACHE_DIR", "")
+    if Path(base).name == name:  # set by the process that started this one
+        return base
+    if not base:
+        base = str(here / "__pycache__")
+        if not os.access(here, os.W_OK):
+            base = os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "sim")
+    return os.path.join(base, name)
+
+
+os.environ["NUMBA_CACHE_DIR"] = _numba_cache_dir()
+if "numba" in sys.modules:  # imported before sim: it read the variable already
+    sys.modules["numba"].config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]
 
 if TYPE_CHECKING:
     from sim.agents import Country

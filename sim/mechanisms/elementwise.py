@@ -14,6 +14,6 @@ def at(a: np.ndarray, r: int, j: int) -> float:
 
 @njit(cache=True, inline="always")
 def maximum(a: float, b: float) -> float:
-    """``np.maximum(a, b)`` for two doubles: ``a`` when ``a >= b`` (so ``a`` on a tie of signed zeros), NaN from
-    either side."""
-    return a if (a >= b or a != a) else b
+    """``np.maximum(a, b)`` for two doubles: ``a`` when ``a > b``, else ``b`` (so ``b`` on a tie of signed zeros, as
+    numpy's loops give), NaN from either side."""
+    return a if (a > b or a != a) else b
