@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim import cameo
 from sim.mechanisms import diplomacy, events, investment, sanctions, target, trust
 from sim.signals import emit
 from sim.world import SANCTION_CODES
@@ -180,12 +179,8 @@ class Country(mesa.Agent):
             nxt.realised[:, i, :],
             nxt.costly[:, i, :],
         )
-        if m.log is not None:
-            ladder, roots = cameo.root_ladder()
-            for j, k in zip(*np.nonzero(first[..., 0] >= 0), strict=True):  # the first run's events, partner by partner
-                r, second = first[j, k]
-                group_roots = roots[r]
-                m.log.add(t, i, int(j), group_roots[min(second, len(group_roots) - 1)], float(ladder[r]), "generated")
+        if m.log is not None:  # the first run's events
+            m.log.add_generated(t, i, first)
 
     def invest(self) -> None:
         """S5: investment flows into each partner and the stocks they build."""

@@ -75,6 +75,25 @@ class EventLog:
     def add(self, step: int, source: int, target: int, code: str, goldstein: float, kind: str) -> None:
         self.rows.append((step, source, target, code, goldstein, kind))
 
+    def add_generated(self, step: int, source: int, first: np.ndarray) -> None:
+        """The routine events of ``source`` in ``step`` (``events.month_events``' ``first``: (partners, slots, 2)
+        (rung, tie), -1 for none), partner by partner and in slot order."""
+        partners, slots = np.nonzero(first[..., 0] >= 0)
+        rungs, ties = first[partners, slots, 0], first[partners, slots, 1]
+        ladder, _ = cameo.root_ladder()
+        size = len(partners)
+        self.rows.extend(
+            zip(
+                [step] * size,
+                [source] * size,
+                partners.tolist(),
+                cameo.event_codes()[rungs, ties].tolist(),
+                ladder[rungs].tolist(),
+                ["generated"] * size,
+                strict=True,
+            )
+        )
+
 
 def emit(
     signals: MonthSignals,
