@@ -225,22 +225,24 @@ def event_kernel(cfg: dict[str, Any], runs: int, months: int = 12, repeats: int 
 
 _COMPILE_PROBE = """
 import time
-import numpy as np
-from sim.model import RelationsModel
+import mesa, numba, numpy as np, pandas  # the libraries first: importing them is not the kernels' cost
 from sim.config import compose_config, to_container
 cfg = to_container(compose_config())
+started = time.perf_counter()
+from sim.model import RelationsModel  # kernels with a declared signature compile (or load) on import
 seconds = []
 for _ in range(2):
-    started = time.perf_counter()
     RelationsModel(cfg, runs=np.arange(1), record=(), record_events=False, rng=cfg["seed"]).run()
     seconds.append(time.perf_counter() - started)
+    started = time.perf_counter()
 print(seconds[0] - seconds[1])
 """
 
 
 def compile_seconds() -> dict[str, float]:
-    """What the compiled kernels cost a fresh process: its first model's time minus its second's, with an
-    empty Numba cache folder (compiled and saved) and then with that folder filled (loaded)."""
+    """What the compiled kernels cost a fresh process: importing the model and running its first model, minus its
+    second model's time, with an empty Numba cache folder (compiled and saved) and then with that folder filled
+    (loaded)."""
     out = {}
     with tempfile.TemporaryDirectory(prefix="numba-cache-") as cache:
         env = {**os.environ, "NUMBA_CACHE_DIR": cache}

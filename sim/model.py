@@ -269,8 +269,12 @@ class RelationsModel(mesa.Model):
     def partner_means(self, name: str, axis: int) -> np.ndarray:
         """(N,): for each country, the mean over partners of its row (``axis=0``) or column (``axis=1``) of the
         ensemble means of ``name`` (``ensemble_means``), the diagonal left out."""
-        table = self.ensemble_means()[name]
-        return (table.sum(axis=1 - axis) - np.diagonal(table)) / (table.shape[0] - 1)
+        means = self.ensemble_means()  # reset with each new state
+        key = f"partner_means/{name}/{axis}"
+        if key not in means:  # seven agent reporters read each (name, axis) for four countries
+            table = means[name]
+            means[key] = (table.sum(axis=1 - axis) - np.diagonal(table)) / (table.shape[0] - 1)
+        return means[key]
 
     def trust_now(self) -> np.ndarray:
         """``τ = σ(ℓ)`` of the state the month reads (``state``), (R, N, N): computed once per state with numpy's
