@@ -63,7 +63,7 @@ INPUTS = (
 )
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def target_terms_at(
     affinity,
     perceived,
