@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import mesa
@@ -205,17 +206,18 @@ class RelationsModel(mesa.Model):
         """
         moving = np.ones(self.n_runs, bool)
         for _ in range(self.SPIN_UP_LIMIT):
-            self.next = self.state.copy()
+            # the decision stage writes only the intended levels: the rest of ``next`` is the state itself
+            self.next = replace(self.state, intended=np.empty_like(self.state.intended))
             self.structure = pairs.assess(self)
             self.agents.do("decide", speed=1.0)
             c = np.where(moving[:, None, None], self.next.intended, self.state.intended)
             moving &= np.abs(c - self.state.intended).max(axis=(1, 2)) > self.SPIN_UP_TOLERANCE
             self.state.intended = c
-            self.state.realised = c.copy()
             self.state.perceived = c.copy()
             self.state.valence = c / 10.0
             if not moving.any():
                 break
+        self.state.realised = self.state.intended.copy()
         self.state.baseline = self.state.perceived.copy()  # provisional normal until the burn-in measures it
         self.next = self.state
 
