@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +23,7 @@ from numba import njit
 from scipy import special
 
 from sim import cameo, rng
-from sim.mechanisms import events, investment, structure, target, trust
+from sim.mechanisms import elementwise, events, investment, structure, target, trust
 from sim.ndtri import ndtri
 from tests import numpy_reference as ref
 
@@ -430,3 +431,57 @@ def test_realise_row_equals_the_numpy_reference_bit_for_bit(runs, n, seed, per_r
     events.realise_row(i, *(d[name] for name in names), nci, costly)
     assert nci.tobytes() == np.broadcast_to(want_nci, (runs, n)).tobytes()
     assert (costly == want_costly).all()
+
+
+@settings(max_examples=300, **FAST)
+@given(
+    a=st.one_of(st.floats(allow_nan=True), st.sampled_from([0.0, -0.0])),
+    b=st.one_of(st.floats(allow_nan=True), st.sampled_from([0.0, -0.0])),
+)
+def test_maximum_is_numpys_for_signed_zeros_and_nan(a, b):
+    """``elementwise.maximum`` returns the double ``np.maximum`` gives over arrays (contiguous and strided, either
+    operand broadcast): the second operand on a tie of signed zeros, NaN from either side."""
+    got = elementwise.maximum(a, b)
+    column = np.zeros((3, 4))
+    column[:, 1] = a
+    for want in (
+        np.maximum(np.full(16, a), b)[0],
+        np.maximum(a, np.full(16, b))[0],
+        np.maximum(np.full(16, a), np.full(16, b))[0],
+        np.maximum(column[:, 1], b)[0],
+    ):
+        if np.isnan(want):  # which NaN (sign, payload) is not specified
+            assert np.isnan(got)
+        else:
+            assert np.asarray(got).tobytes() == np.asarray(want).tobytes()
+
+
+def test_the_numba_cache_folder_changes_with_any_compiled_module(tmp_path):
+    """Numba notices only edits of a function's own file; the cache folder's name is a digest of every module of
+    ``sim`` that uses Numba, so an edit of one that others inline (``elementwise``) starts from an empty cache."""
+    import numba
+
+    import sim
+
+    folder = Path(os.environ["NUMBA_CACHE_DIR"])
+    assert folder.name.startswith("numba-") and len(folder.name) == len("numba-") + 16
+    assert str(folder) == numba.config.CACHE_DIR
+    copy = tmp_path / "sim"
+    shutil.copytree(Path(sim.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+
+    def name_in(root: Path) -> str:
+        probe = "import os, sim; print(os.path.basename(os.environ['NUMBA_CACHE_DIR']))"
+        env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+        env["PYTHONPATH"] = str(root)
+        out = subprocess.run([sys.executable, "-c", probe], env=env, cwd=root, capture_output=True, text=True)
+        return out.stdout.strip()
+
+    assert name_in(tmp_path) == folder.name  # the same sources: the same folder
+    helper = copy / "mechanisms" / "elementwise.py"
+    helper.write_text(helper.read_text() + "\n# an edit\n")
+    assert name_in(tmp_path) != folder.name
+    unrelated = copy / "summary.py"  # no Numba in it: editing it keeps the compiled code
+    assert b"numba" not in unrelated.read_bytes()
+    helper.write_text(helper.read_text().removesuffix("\n# an edit\n"))
+    unrelated.write_text(unrelated.read_text() + "\n# an edit\n")
+    assert name_in(tmp_path) == folder.name
