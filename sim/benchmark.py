@@ -336,7 +336,7 @@ def benchmark(
         "months": plan.calendar.n_steps,
         "chunk_size": plan.sweep.chunk_size,
         "workers": workers,
-        "methods": {name: {k: round(v, 3) for k, v in t.items()} for name, t in timings.items()},
+        "methods": {name: {k: round(v, 6) for k, v in t.items()} for name, t in timings.items()},
         "speedup_over_batch_run": round(a / b, 2),
         "engine_over_bare_loop_time": round(c / a, 3),
         "replay_seconds": round(timings["replay"]["seconds"], 3),
