@@ -6,13 +6,13 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def at(a: np.ndarray, r: int, j: int) -> float:
     """``a[r, j]`` of a 2-D input whose run axis (0) or partner axis (1) may have size 1 (broadcast)."""
     return a[r if a.shape[0] > 1 else 0, j if a.shape[1] > 1 else 0]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def maximum(a: float, b: float) -> float:
     """``np.maximum(a, b)`` for two doubles: ``a`` when ``a > b``, else ``b`` (so ``b`` on a tie of signed zeros, as
     numpy's loops give), NaN from either side."""
