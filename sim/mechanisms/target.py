@@ -16,7 +16,7 @@ from sim.mechanisms.elementwise import at as _at
 from sim.mechanisms.reciprocity import damp_conflict, generous_reciprocity, richardson_step
 
 # Each term of the target, declared once with the label figures give it (``sim.attribution``). A new term added
-# here is recorded (``target_<term>``), tabulated and drawn with its label; ``target_terms_at`` must write it.
+# here is recorded (``target_<term>``), tabulated and drawn with its label; ``target_terms_at`` must return it.
 TERM_LABELS = {
     "affinity": "affinity G",
     "reciprocity": "reciprocity",
@@ -34,7 +34,7 @@ TERM_LABELS = {
 TERMS = tuple(TERM_LABELS)
 N_TERMS = len(TERMS)
 
-# The inputs of ``target_terms_at`` after ``out``, in its order: ``target_terms`` takes them by name.
+# The inputs of ``target_terms_at``, in its order: ``target_terms`` takes them by name.
 INPUTS = (
     "affinity",
     "perceived",
