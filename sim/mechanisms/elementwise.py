@@ -5,6 +5,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+# Types of the compiled loops' declared signatures: a 2-D float or bool input in "any layout", so that one compiled
+# version serves contiguous (1, N) rows and strided slices of (R, N, N) arrays alike.
+ROW = "float64[:, :]"
+MASK = "boolean[:, :]"
+
 
 @njit(cache=True)
 def at(a: np.ndarray, r: int, j: int) -> float:

@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit
 
 from sim import cameo
-from sim.mechanisms.elementwise import at
+from sim.mechanisms.elementwise import MASK, ROW, at
 from sim.ndtri import ndtri
 from sim.rng import element_hash, keyed, open_unit, unit
 
@@ -220,10 +220,7 @@ def net_cooperation(total, count, extra_weighted, extra_weight):
     return numerator / denominator if denominator > 0 else 0.0
 
 
-_ROW, _MASK = "float64[:, :]", "boolean[:, :]"
-_REALISE = (
-    f"void(int64, {_ROW}, int64[:, :], {_MASK}, {', '.join([_ROW] * 8)}, {_MASK}, {_MASK}, {_MASK}, {_ROW}, {_MASK})"
-)
+_REALISE = f"void(int64, {ROW}, int64[:, :], {MASK}, {', '.join([ROW] * 8)}, {MASK}, {MASK}, {MASK}, {ROW}, {MASK})"
 
 
 @njit(_REALISE, cache=True, error_model="numpy")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from sim.mechanisms.elementwise import at, maximum
+from sim.mechanisms.elementwise import ROW, at, maximum
 
 
 @njit(cache=True, error_model="numpy")
@@ -51,10 +51,7 @@ def accumulate(stock, flow, depreciation):
     return (1.0 - depreciation) * stock + flow
 
 
-_ROW = "float64[:, :]"
-
-
-@njit(f"void(int64, {', '.join([_ROW] * 15)})", cache=True, error_model="numpy")
+@njit(f"void(int64, {', '.join([ROW] * 15)})", cache=True, error_model="numpy")
 def invest_row(
     i,
     baseline,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim.mechanisms.elementwise import ROW
 from sim.mechanisms.elementwise import at as _at
 from sim.mechanisms.reciprocity import damp_conflict, generous_reciprocity, richardson_step
 
@@ -158,10 +159,7 @@ def target_terms(*, investment_flow, investment_baseline, **inputs) -> dict[str,
     return {name: out[k].reshape(shape) for k, name in enumerate(TERMS)}
 
 
-# One compiled version for any batch: every 2-D input in the "any layout" type, whether it is a contiguous
-# (1, N) row or a strided slice of a (R, N, N) array (lazy compilation would build one version per mix).
-_ROW = "float64[:, :]"
-_DECIDE = f"void(int64, {', '.join([_ROW] * 28)}, float64[:, :, :], {_ROW}, {_ROW})"
+_DECIDE = f"void(int64, {', '.join([ROW] * 28)}, float64[:, :, :], {ROW}, {ROW})"  # one version for any batch
 
 
 @njit(_DECIDE, cache=True, error_model="numpy")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim.mechanisms.elementwise import MASK, ROW
 from sim.mechanisms.elementwise import at as _at
 from sim.mechanisms.perception import perceive
 
@@ -61,9 +62,7 @@ def revert(log_odds, prior, reversion):
     return (1.0 - reversion) * log_odds + reversion * prior
 
 
-_ROW = "float64[:, :]"
-_MASK = "boolean[:, :]"
-_OBSERVE = f"void(int64, boolean, {', '.join([_ROW] * 9)}, {_MASK}, {_MASK}, {', '.join([_ROW] * 12)})"
+_OBSERVE = f"void(int64, boolean, {', '.join([ROW] * 9)}, {MASK}, {MASK}, {', '.join([ROW] * 12)})"
 
 
 @njit(_OBSERVE, cache=True, error_model="numpy")
