@@ -45,9 +45,6 @@ class Country(mesa.Agent):
         j = self.model.world.index(partner)
         return trust.logistic(self.model.state.log_odds[:, self.index, j])
 
-    def _others(self) -> np.ndarray:
-        return np.arange(self.model.world.n) != self.index
-
     def set_policy(self) -> None:
         """S1 sanctions on each partner (schedule or partial-alignment ratchet) and S2 openness of owned channels."""
         m, w, p, i, t = self.model, self.model.world, self.model.world.params, self.index, self.model.t

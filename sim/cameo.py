@@ -54,15 +54,9 @@ def root_ladder() -> tuple[np.ndarray, tuple[tuple[str, ...], ...]]:
 
 
 @cache
-def event_codes() -> np.ndarray:
-    """(rungs, 2) CAMEO roots of a generated event by its (rung, tie) (``map_level``): the tie picks the first or
-    the second root sharing the rung's value, the only one if it has one."""
-    _, roots = root_ladder()
-    return np.array([[r[min(tie, len(r) - 1)] for tie in (0, 1)] for r in roots], dtype=object)
-
-
 def ladder_codes() -> tuple[np.ndarray, np.ndarray]:
-    """For each ladder rung: the number of roots sharing its value and a (rungs, 2) table of those roots."""
+    """For each ladder rung: the number of roots sharing its value (one or two) and a (rungs, 2) table of those roots,
+    indexed by ``map_level``'s (rung, tie); a rung with one root repeats it."""
     _, roots = root_ladder()
     counts = np.array([len(r) for r in roots])
     table = np.array([[r[0], r[-1]] for r in roots])

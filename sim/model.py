@@ -268,7 +268,7 @@ class RelationsModel(mesa.Model):
             state = self.state
             names = {*self.REPORTED.values(), "openness"} - {"trust"}  # the dyad and channel reporters' attributes
             self._means = {name: getattr(state, name).mean(axis=0) for name in names}
-            self._means["trust"] = logistic(state.log_odds).mean(axis=0)
+            self._means["trust"] = self.trust_now().mean(axis=0)  # σ(ℓ) of this state, shared with next month
             self._means_of = state
         return self._means
 

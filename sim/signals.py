@@ -87,7 +87,7 @@ class EventLog:
                 [step] * size,
                 [source] * size,
                 partners.tolist(),
-                cameo.event_codes()[rungs, ties].tolist(),
+                cameo.ladder_codes()[1][rungs, ties].tolist(),
                 ladder[rungs].tolist(),
                 ["generated"] * size,
                 strict=True,
