@@ -153,7 +153,7 @@ class Country(mesa.Agent):
                     m.signals.keep(i, j, g, np.broadcast_to(present, (m.n_runs,)))
             salient, salient_key = m.signals.salient[:, i].copy(), m.signals.salient_key[:, i].copy()
         total, counts, costly, first = events.month_events(
-            rs, t, i, level, p.events_per_month, p.event_noise, m.max_events, salient, salient_key
+            rs, t, i, level, p.events_per_month, p.event_noise, m.max_events, salient, salient_key, m.salience_power
         )
         if salient is not None:
             m.signals.salient[:, i], m.signals.salient_key[:, i] = salient, salient_key

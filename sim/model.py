@@ -16,7 +16,7 @@ from sim.agents import Country
 from sim.config import ConfigError, to_container, validate
 from sim.config.load import default_config
 from sim.config.validate import validate_ranges
-from sim.mechanisms import events, structure
+from sim.mechanisms import MAX_SALIENCE_POWER, events, structure
 from sim.mechanisms.target import TERMS
 from sim.mechanisms.trust import logistic, logit
 from sim.rng import Streams
@@ -100,6 +100,8 @@ class RelationsModel(mesa.Model):
             a draw with probability increasing in ``|g|``; emitted, injected and routine alike) in ``salient``
             and their salience keys in ``salient_key`` (T, R, N, N, K): the record the fit's observation model
             reads (``sim.validation.fit``). 0 (default) keeps none; the dynamics are the same either way.
+        salience_power: ω, the record's draw weights an event by ``|g|^ω`` (``events.salience_weight``; 1 by
+            default, in proportion to intensity); used only with ``record_salient``.
         collect: run the DataCollector's reporters (True, Mesa's convention); False keeps ``history`` only.
         rng: an integer seed, a ``numpy.random.SeedSequence`` or ``Generator`` (Mesa's convention); ``None``
             draws a fresh seed, recorded as ``seed`` (the scripts pass ``config.seed``: their default is fixed).
@@ -116,6 +118,7 @@ class RelationsModel(mesa.Model):
         record_events: bool = True,
         record: Sequence[str] = DYAD_VARIABLES,
         record_salient: int = 0,
+        salience_power: float = 1.0,
         collect: bool = True,
         rng: Any = None,
         **params: Any,
@@ -165,6 +168,9 @@ class RelationsModel(mesa.Model):
         block = np.zeros((len(recorded), *shape))
         self.history = {name: block[k] for k, name in enumerate(recorded)}
         self.record_salient = int(record_salient)
+        if not (np.isfinite(salience_power) and 0 <= salience_power <= MAX_SALIENCE_POWER):
+            raise ConfigError("salience_power", salience_power, f"a number in 0..{MAX_SALIENCE_POWER:g}")
+        self.salience_power = float(salience_power)
         self.salient = np.full((*shape, self.record_salient), np.nan) if self.record_salient else None
         self.salient_key = np.full((*shape, self.record_salient), -np.inf) if self.record_salient else None
         self.target = np.zeros(shape[1:])
@@ -318,7 +324,9 @@ class RelationsModel(mesa.Model):
             )
         self.next = self.state.copy()
         self.next.visit[:] = False
-        self.signals = MonthSignals.empty(self.n_runs, self.world.n, self.record_salient, self.streams, self.t)
+        self.signals = MonthSignals.empty(
+            self.n_runs, self.world.n, self.record_salient, self.streams, self.t, self.salience_power
+        )
         self.structure = pairs.assess(self)
         if self.log is not None:
             for i, j, code, g in self.world.injected.log[self.t]:

@@ -5,10 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
 from sim import cameo
 
 SCHEDULED_SLOTS = 64  # salience draws per dyad-month for emitted and injected events (observation model)
+
+
+@njit(cache=True)
+def salience_weight(value: float, power: float) -> float:
+    """``w = |g|^ω``: how much more often an event of Goldstein value ``g`` is recorded than one of value ±1.
+
+    ω = 1 (``salience_power``): in proportion to intensity; ω = 0: every event alike; a large ω: the quarter's
+    most intense events first (a timeline of headlines). ω is the observation model's one parameter, chosen on the
+    in-sample quarters of tuning seeds (``experiments/fit_observation.py``). Used by
+    the routine events' record (``events.salience_key``) and by the scheduled ones' (``MonthSignals.keep``)."""
+    size = abs(value)
+    return size if power == 1.0 else size**power
 
 
 @dataclass
@@ -27,9 +40,12 @@ class MonthSignals:
     salient_key: np.ndarray | None = None
     draws: np.ndarray | None = None
     used: np.ndarray | None = None  # (N, N) draws used so far
+    salience_power: float = 1.0  # ω of the salience weight |g|^ω (``events.salience_weight``)
 
     @classmethod
-    def empty(cls, n_runs: int, n: int, salient: int = 0, streams=None, step: int = 0) -> MonthSignals:
+    def empty(
+        cls, n_runs: int, n: int, salient: int = 0, streams=None, step: int = 0, salience_power: float = 1.0
+    ) -> MonthSignals:
         shape = (n_runs, n, n)
         signals = cls(np.zeros(shape), np.zeros(shape), np.zeros(shape, bool))
         if salient:
@@ -37,6 +53,7 @@ class MonthSignals:
             signals.salient_key = np.full((*shape, salient), -np.inf)
             signals.draws = streams.uniform("salience_scheduled", step, (n, n, SCHEDULED_SLOTS))
             signals.used = np.zeros((n, n), np.int64)
+            signals.salience_power = float(salience_power)
         return signals
 
     def keep(self, source: int, target: int, value: float, happened: np.ndarray) -> None:
@@ -50,7 +67,8 @@ class MonthSignals:
         if not happened.any():
             return
         u = np.clip(self.draws[:, source, target, k], 1e-300, None)
-        key = np.log(u) / abs(value) if value != 0 else np.full(u.shape, -np.inf)
+        weight = salience_weight(value, self.salience_power)
+        key = np.log(u) / weight if weight > 0 else np.full(u.shape, -np.inf)
         keep_salient(self.salient[:, source, target], self.salient_key[:, source, target], value, key, happened)
 
 

@@ -1075,13 +1075,13 @@ def test_salience_draw_picks_events_in_proportion_to_their_absolute_goldstein_va
     trials = 20_000
     for u1, u2 in rng.random((trials, 2)):
         kept, keys = np.full(1, np.nan), np.full(1, -np.inf)
-        events.keep_salient(kept, keys, -2.0, events.salience_key(-2.0, u1))
-        events.keep_salient(kept, keys, 6.0, events.salience_key(6.0, u2))
+        events.keep_salient(kept, keys, -2.0, events.salience_key(-2.0, u1, 1.0))
+        events.keep_salient(kept, keys, 6.0, events.salience_key(6.0, u2, 1.0))
         wins += kept[0] == 6.0
     assert wins / trials == pytest.approx(0.75, abs=0.01)
     kept, keys = np.full(1, np.nan), np.full(1, -np.inf)
-    events.keep_salient(kept, keys, 3.0, events.salience_key(3.0, 0.999))
-    events.keep_salient(kept, keys, 0.0, events.salience_key(0.0, 0.001))
+    events.keep_salient(kept, keys, 3.0, events.salience_key(3.0, 0.999, 1.0))
+    events.keep_salient(kept, keys, 0.0, events.salience_key(0.0, 0.001, 1.0))
     assert kept[0] == 3.0
 
 
@@ -1093,16 +1093,16 @@ def test_vectorised_and_compiled_salient_records_agree():
     u = rng.random((5, 12))
     kept, keys = np.full((5, 4), np.nan), np.full((5, 4), -np.inf)
     for e in range(12):
-        key = np.array([events.salience_key(values[r, e], u[r, e]) for r in range(5)])
+        key = np.array([events.salience_key(values[r, e], u[r, e], 1.0) for r in range(5)])
         keep_salient(kept, keys, 0.0, key, np.zeros(5, bool))  # nothing happened: nothing changes
         for r in range(5):
             events.keep_salient(kept[r], keys[r], values[r, e], key[r])
     for r in range(5):
-        order = np.argsort([-events.salience_key(values[r, e], u[r, e]) for e in range(12)], kind="stable")[:4]
+        order = np.argsort([-events.salience_key(values[r, e], u[r, e], 1.0) for e in range(12)], kind="stable")[:4]
         np.testing.assert_array_equal(kept[r], values[r, order])
     again, again_keys = np.full((5, 4), np.nan), np.full((5, 4), -np.inf)
     for e in range(12):
-        key = np.array([events.salience_key(values[r, e], u[r, e]) for r in range(5)])
+        key = np.array([events.salience_key(values[r, e], u[r, e], 1.0) for r in range(5)])
         for r in range(5):
             keep_salient(again[r : r + 1], again_keys[r : r + 1], values[r, e], key[r : r + 1], np.ones(1, bool))
     np.testing.assert_array_equal(again, kept)

@@ -339,6 +339,8 @@ class Validation:
     tuning_seeds: list[int] = field(default_factory=lambda: [20161215, 20161216, 1, 2, 3, 4, 5])
     allow_tuning_seeds: bool = False  # true: validate on a tuning seed anyway; the report says "in-sample"
     split: str = "2015-12"  # the fit's last in-sample month (calibration fits up to it)
+    salience_power: float = 8.0  # ω of the observation model's draw, |g|^ω (chosen by fit_observation.py)
+    observation: dict[str, Any] = field(default_factory=dict)  # how ω is chosen: {seeds, runs, powers}
     statics_runs: int = 200  # paired runs per static arm (the first validation seed)
     gradient: dict[str, Any] = field(default_factory=dict)  # CS1 across a_J: {values: [...], runs: n}
     lhs: dict[str, Any] = field(default_factory=dict)  # {points, replicates, consistency, parameters}

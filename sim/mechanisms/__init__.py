@@ -7,3 +7,7 @@ loop over runs and partners calls them (``target.decide_row``, ``events.month_ev
 once. None holds state or draws random numbers itself: draws are passed in (or drawn by their coordinates,
 ``sim.rng``), which keeps each mechanism testable against its theory.
 """
+
+# The observation model's salience power ω (``events.salience_weight``): |g|^ω stays finite for every Goldstein
+# value (|g| <= 10). Here, not in ``events``, so that a config check can read it without compiling the kernels.
+MAX_SALIENCE_POWER = 32.0

@@ -17,6 +17,7 @@ from sim import cameo
 from sim.mechanisms.elementwise import MASK, ROW, at
 from sim.ndtri import ndtri
 from sim.rng import element_hash, keyed, open_unit, unit
+from sim.signals import salience_weight
 
 
 @njit(cache=True)
@@ -68,16 +69,17 @@ def code_event(
 
 
 @njit(cache=True)
-def salience_key(value: float, u: float) -> float:
-    """``log(u)/|g|``: the event's key in a draw of recorded events with probability increasing in ``|g|``.
+def salience_key(value: float, u: float, power: float) -> float:
+    """``log(u)/w``, ``w = salience_weight(g, ω)``: the event's key in a draw of recorded events with probability
+    increasing in ``|g|``.
 
     Efraimidis & Spirakis (2006): the ``n`` largest keys ``u^(1/w)`` (here their logs) of a set are a weighted
-    sample without replacement with weights ``w = |g|``; an event of value 0 is never preferred. This is the
+    sample without replacement with weights ``w``; an event of weight 0 (value 0, ω > 0) is never preferred. This is the
     observation model of the fit (``sim.validation.fit``): a news timeline records the few salient events of a
     quarter, more often the more intense (Goldstein & Freeman 1991 scale), not all events.
     """
-    size = abs(value)
-    return math.log(u) / size if size > 0.0 else -math.inf
+    weight = salience_weight(value, power)
+    return math.log(u) / weight if weight > 0.0 else -math.inf
 
 
 @njit(cache=True)
@@ -114,6 +116,7 @@ def _month_events(
     salience_counter,
     salient,
     salient_key,
+    salience_power,
 ):
     runs, n = level.shape
     total = np.zeros((runs, n))
@@ -152,7 +155,7 @@ def _month_events(
                 any_costly |= costly_rungs[rung, tie]
                 if record:
                     u = open_unit(keyed(key, salience_hash[j, k]))
-                    keep_salient(salient[r, j], salient_key[r, j], g, salience_key(g, u))
+                    keep_salient(salient[r, j], salient_key[r, j], g, salience_key(g, u, salience_power))
                 if r == 0:
                     first_rung[j, k], first_tie[j, k] = rung, tie
             total[r, j] = sum_g
@@ -170,6 +173,7 @@ def month_events(
     slots: int,
     salient: np.ndarray | None = None,
     salient_key: np.ndarray | None = None,
+    salience_power: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Country ``source``'s routine events of month ``step`` toward each partner, in every run of the batch.
 
@@ -178,7 +182,7 @@ def month_events(
     (run, partner): the sum of the events' Goldstein values, their number, whether any was a costly signal
     (Kydd 2000); and the (rung, tie) of each event of the batch's first run, (N, slots) with -1 for none.
     ``salient``, ``salient_key`` (R, N, K), if given, keep each dyad's K events of largest salience key
-    (``salience_key``, ``keep_salient``; stream ``salience``), updated in place.
+    (``salience_key`` with weight ``|g|^salience_power``, ``keep_salient``; stream ``salience``), updated in place.
     """
     ladder, rung_below, inverse_gap, costly_rungs = cameo.coding_tables()
     n = level.shape[1]
@@ -204,6 +208,7 @@ def month_events(
         streams.counter("salience", step),
         salient,
         salient_key,
+        float(salience_power),
     )
     first = np.stack([first_rung, first_tie], axis=-1)
     return total, count, costly, first

@@ -32,6 +32,7 @@ SCRIPTS = {
     "sweep": "sweep.py",
     "comparison": "compare.py",
     "validation": "validate.py",
+    "observation": "fit_observation.py",
     "calibration": "calibrate.py",
     "discovery": "discover.py",
 }

@@ -4,7 +4,7 @@ listed here, a primary config ``conf/<config>.yaml`` and a two-line ``experiment
 
 from __future__ import annotations
 
-from sim.tasks import bench, calibrate, compare, discover, run, sweep, validate
+from sim.tasks import bench, calibrate, compare, discover, observe, run, sweep, validate
 from sim.tasks.base import Task
 
 TASKS: dict[str, Task] = {
@@ -14,6 +14,7 @@ TASKS: dict[str, Task] = {
         sweep.TASK,
         compare.TASK,
         validate.TASK,
+        observe.TASK,
         calibrate.TASK,
         discover.TASK,
         bench.TASK,

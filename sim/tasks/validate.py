@@ -28,7 +28,8 @@ def lines(cfg: dict[str, Any], result: dict[str, Any]) -> str:
     out.append(result["turning_points"].to_markdown(index=False))
     out.append("\nFit to the observed timeline (quarterly NCI deviations from each dyad's own mean):")
     out.append(
-        "  observation model, judged (each run's quarter as a timeline records it: n events, drawn ∝ |Goldstein|):"
+        "  observation model, judged (each run's quarter as a timeline records it: n events, drawn with weights "
+        f"|Goldstein|^ω, ω = {result['salience_power']:g}):"
     )
     out += [f"    {line}" for line in fit_lines(result["fit"], result["split"])]
     out.append("  mean of all events, shown:")

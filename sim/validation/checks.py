@@ -22,6 +22,8 @@ RESULT_FILES = [
     "figures",
 ]
 
+OBSERVATION_FILES = ("salience_profile.csv", "summary.json", "figures")  # experiments/fit_observation.py
+
 
 def check_validation(cfg: dict[str, Any]) -> None:
     """Validation replays history with only forcings injected: ``mode=endogenous``, 2013-2017 covered, and a

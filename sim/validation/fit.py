@@ -19,8 +19,9 @@ Two simulated quarterly series can be scored (``observation``):
 - ``"mean"``: the run's quarterly NCI, the mean of every event of the quarter (about twenty);
 - ``"salient"``, the **observation model**: the quarter as a news timeline would record it. For an observed
   dyad-quarter with ``n`` recorded events, each run's record is ``n`` of its events of that quarter (routine,
-  emitted and injected alike), drawn without replacement with probability proportional to ``|Goldstein|``
-  (more intense events are more often reported; ``sim.mechanisms.events.salience_key``), averaged as the
+  emitted and injected alike), drawn without replacement with weights ``|Goldstein|^ω`` (more intense events are
+  more often reported; ``sim.mechanisms.events.salience_key``; ω, ``validation.salience_power``, is chosen on the
+  in-sample quarters of tuning seeds: ``sim.validation.observation``), averaged as the
   observed value is (mean over the quarter's months with a recorded event of the month's mean). The model
   keeps the first ``K`` events of that draw per dyad-month (``RelationsModel(record_salient=K)``,
   ``SALIENT_EVENTS``), so the quarter's draw is exact for ``n ≤ K``. The draws have their own random
@@ -42,14 +43,18 @@ SALIENT_EVENTS = 4  # K: events kept per dyad-month for the observation model (9
 OBSERVATIONS = ("salient", "mean")
 MIN_QUARTERS = 2  # a dyad observed in one quarter only has deviation 0 there: it tells nothing
 SCOPES = ("in-sample", "out-of-sample", "all")
-OBSERVED_NOTE = (
-    "The observed series is the mean Goldstein value of the salient events a historian dated in the "
-    "shipped 2013–2017 timeline, not of all events: quarters without a dated event have no "
-    "observation, and many quarters rest on one or two events. The simulated series is scored as the same "
-    "kind of record: in each run and observed quarter, n of its events, n being the "
-    "number of events the timeline has there, drawn with probability proportional to |Goldstein| (the "
-    "observation model; the dynamics are unchanged)."
-)
+
+
+def observed_note(salience_power: float) -> str:
+    """What the observed series is and how the simulated one is recorded, for the fit's report and figure."""
+    return (
+        "The observed series is the mean Goldstein value of the salient events a historian dated in the "
+        "shipped 2013–2017 timeline, not of all events: quarters without a dated event have no "
+        "observation, and many quarters rest on one or two events. The simulated series is scored as the same "
+        "kind of record: in each run and observed quarter, n of its events, n being the "
+        f"number of events the timeline has there, drawn with weights |Goldstein|^ω, ω = {salience_power:g} (the "
+        "observation model, ω chosen on in-sample quarters of tuning seeds; the dynamics are unchanged)."
+    )
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,7 @@ def salient_record(kept: np.ndarray, keys: np.ndarray, count: int) -> np.ndarray
     events the timeline has in that quarter.
 
     Returns (R,): per run, the ``n`` candidates of largest key (a weighted draw without replacement, weights
-    ``|g|``: ``sim.mechanisms.events.salience_key``), averaged as the observed value is: the mean over months
+    ``|g|^ω``: ``sim.mechanisms.events.salience_key``), averaged as the observed value is: the mean over months
     of each month's mean.
     """
     months, runs, k = kept.shape

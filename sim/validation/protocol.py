@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from sim.config.errors import ConfigError
+from sim.mechanisms import MAX_SALIENCE_POWER
 from sim.results import Ensemble
 from sim.sweep.spec import number
 
@@ -30,12 +31,24 @@ GOALS = {
 
 
 @dataclass(frozen=True)
+class ObservationFit:
+    """How the observation model's salience power ω is chosen (``experiments/fit_observation.py``): on the in-sample
+    quarters of ``seeds`` (tuning seeds only), ``runs`` runs each, among ``powers``."""
+
+    seeds: tuple[int, ...]
+    runs: int
+    powers: tuple[float, ...]
+
+
+@dataclass(frozen=True)
 class Protocol:
     seeds: tuple[int, ...]
     runs: int
     tuning_seeds: tuple[int, ...]
     allow_tuning_seeds: bool
     split: str
+    salience_power: float
+    observation: ObservationFit
     statics_runs: int
     gradient_values: tuple[float, ...]
     gradient_runs: int
@@ -62,6 +75,32 @@ def _count(key: str, value: Any, least: int = 1) -> int:
     return value
 
 
+def read_observation_fit(block: dict[str, Any], seeds: list[int], tuning_seeds: list[int]) -> ObservationFit:
+    """``validation.observation``: tuning seeds only (none of the validation seeds), runs, candidate powers."""
+    key = "validation.observation"
+    chosen_on = block.get("seeds") or []
+    if not isinstance(chosen_on, list) or not chosen_on:
+        raise ConfigError(f"{key}.seeds", block.get("seeds"), "a list of tuning seeds (validation.tuning_seeds)")
+    for k, s in enumerate(chosen_on):
+        _count(f"{key}.seeds[{k}]", s, 0)
+        if s not in tuning_seeds or s in seeds:
+            raise ConfigError(
+                f"{key}.seeds[{k}]", s, f"a tuning seed {tuning_seeds} that is not a validation seed {seeds}"
+            )
+    powers = block.get("powers") or []
+    if not isinstance(powers, list) or not powers:
+        raise ConfigError(
+            f"{key}.powers", block.get("powers"), f"a list of candidate powers in 0..{MAX_SALIENCE_POWER:g}"
+        )
+    values = [number(f"{key}.powers[{k}]", x) for k, x in enumerate(powers)]
+    for k, x in enumerate(values):
+        if not 0 <= x <= MAX_SALIENCE_POWER or x in values[:k]:
+            raise ConfigError(f"{key}.powers[{k}]", x, f"distinct powers in 0..{MAX_SALIENCE_POWER:g}")
+    return ObservationFit(
+        tuple(chosen_on), _count(f"{key}.runs", block.get("runs"), 2), tuple(float(x) for x in values)
+    )
+
+
 def read_protocol(cfg: dict[str, Any]) -> Protocol:
     """The checked protocol of a validated config; ``ConfigError`` names the first bad entry."""
     v = cfg.get("validation")
@@ -85,6 +124,10 @@ def read_protocol(cfg: dict[str, Any]) -> Protocol:
     split = str(v["split"])
     if not ("2013-01" <= split < "2017-12") or len(split) != 7:
         raise ConfigError("validation.split", split, "a month YYYY-MM within 2013-01..2017-11")
+    power = number("validation.salience_power", v.get("salience_power", 1.0))
+    if not 0 <= power <= MAX_SALIENCE_POWER:
+        raise ConfigError("validation.salience_power", power, f"a number in 0..{MAX_SALIENCE_POWER:g}")
+    observation = read_observation_fit(dict(v.get("observation") or {}), list(seeds), list(v["tuning_seeds"]))
     gradient, lhs = dict(v["gradient"] or {}), dict(v["lhs"] or {})
     values = gradient.get("values", [])
     if not isinstance(values, list) or len(values) < 2:
@@ -109,6 +152,8 @@ def read_protocol(cfg: dict[str, Any]) -> Protocol:
         tuning_seeds=tuple(v["tuning_seeds"]),
         allow_tuning_seeds=bool(v["allow_tuning_seeds"]),
         split=split,
+        salience_power=float(power),
+        observation=observation,
         statics_runs=_count("validation.statics_runs", v["statics_runs"], 2),
         gradient_values=tuple(values),
         gradient_runs=_count("validation.gradient.runs", gradient.get("runs"), 2),
@@ -128,9 +173,11 @@ def run_seed(
     settings: dict[str, Any] | None = None,
     record: tuple[str, ...] | None = None,
     salient: int = 0,
+    salience_power: float = 1.0,
 ) -> Ensemble:
     """Runs 0..runs-1 of the replay under ``seed`` (and ``settings``); ``salient``: events kept per dyad-month
-    for the fit's observation model (``RelationsModel(record_salient=...)``)."""
+    for the fit's observation model (``RelationsModel(record_salient=...)``), drawn with weights
+    ``|g|^salience_power``."""
     from sim.model import RelationsModel  # here: the preflight reads the protocol and needs no model
 
     arm = copy.deepcopy(cfg)
@@ -138,6 +185,7 @@ def run_seed(
     kwargs: dict[str, Any] = {"record": record} if record else {}
     if salient:
         kwargs["record_salient"] = salient
+        kwargs["salience_power"] = salience_power
     return Ensemble.from_model(
         RelationsModel(
             arm, runs=np.arange(runs), settings=settings or {}, record_events=False, rng=seed, **kwargs

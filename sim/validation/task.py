@@ -25,7 +25,7 @@ from sim.validation import turning_points as tp
 from sim.validation.checks import RESULT_FILES, check_validation
 from sim.validation.discrimination import labels, run_lhs
 from sim.validation.figures import write_fit_figure, write_observed_figure, write_turning_points_figure
-from sim.validation.fit import OBSERVED_NOTE, SALIENT_EVENTS, fit_scores
+from sim.validation.fit import SALIENT_EVENTS, fit_scores, observed_note
 from sim.validation.protocol import Protocol, pool, read_protocol, run_seed
 from sim.validation.report import (
     fit_lines,
@@ -72,8 +72,12 @@ def take(ens: Ensemble, n: int) -> Ensemble:
 
 def replay(cfg: dict[str, Any], protocol: Protocol) -> tuple[Ensemble, Ensemble]:
     """The first seed's runs with every variable, and all seeds' runs pooled (the variables the tests read)."""
-    first = run_seed(cfg, protocol.seeds[0], protocol.runs, salient=SALIENT_EVENTS)
-    others = [run_seed(cfg, s, protocol.runs, record=SLIM, salient=SALIENT_EVENTS) for s in protocol.seeds[1:]]
+    power = protocol.salience_power
+    first = run_seed(cfg, protocol.seeds[0], protocol.runs, salient=SALIENT_EVENTS, salience_power=power)
+    others = [
+        run_seed(cfg, s, protocol.runs, record=SLIM, salient=SALIENT_EVENTS, salience_power=power)
+        for s in protocol.seeds[1:]
+    ]
     slim = Ensemble(
         first.calendar,
         first.countries,
@@ -221,12 +225,12 @@ def run_validation(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
         (
             "Fit to the observed timeline (issue 9 §2)",
             "Observation model (judged): each run's quarter as a news timeline records it, n of its events (n as "
-            "observed) drawn with probability proportional to |Goldstein|:\n\n"
+            f"observed) drawn with weights |Goldstein|^ω, ω = {protocol.salience_power:g}:\n\n"
             + "\n".join(f"- {line}" for line in fit_lines(fit.scores, protocol.split))
             + "\n\nThe mean of all events (shown, not judged):\n\n"
             + "\n".join(f"- {line}" for line in fit_lines(fit_all_events.scores, protocol.split))
             + f"\n\nGoals: 90%-band coverage (all quarters) ≥ {goals['coverage_90']}, out-of-sample skill ≥ "
-            f"{goals['skill_out_of_sample']}.\n\n{OBSERVED_NOTE}\n\n![Deviations](figures/fit_deviations.png)\n\n"
+            f"{goals['skill_out_of_sample']}.\n\n{observed_note(protocol.salience_power)}\n\n![Deviations](figures/fit_deviations.png)\n\n"
             f"![Levels](figures/observed_vs_simulated.png)",
         ),
         ("Patterns (MODEL-NOTES §6), Wilson 95% intervals", ptable.to_markdown(index=False)),
@@ -253,6 +257,7 @@ def run_validation(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
         "turning_points": json.loads(turning.to_json(orient="records")),
         "fit": json.loads(fit.scores.to_json(orient="records")),
         "fit_all_events": json.loads(fit_all_events.scores.to_json(orient="records")),
+        "salience_power": protocol.salience_power,
         "joint": {"share": together[0], "low": together[1], "high": together[2]},
         "patterns": {
             p.key: {
@@ -271,7 +276,9 @@ def run_validation(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
     written.append(atomic_write_text(out_dir / "summary.json", json.dumps(summary, indent=2) + "\n"))
     if cfg["report"]["figures"]:
         written += write_turning_points_figure(pooled, steps, turning, int(goals["within_months"]), out_dir / "figures")
-        written += write_fit_figure(fit.points, protocol.split, OBSERVED_NOTE, out_dir / "figures")
+        written += write_fit_figure(
+            fit.points, protocol.split, observed_note(protocol.salience_power), out_dir / "figures"
+        )
         written += write_observed_figure(
             {"simulated (endogenous)": pooled},
             observed,
@@ -295,6 +302,7 @@ def run_validation(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
         "fit": fit.scores,
         "fit_all_events": fit_all_events.scores,
         "split": protocol.split,
+        "salience_power": protocol.salience_power,
         "patterns": ptable,
         "statics": stable,
         "discrimination": discrimination,
