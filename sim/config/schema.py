@@ -341,7 +341,7 @@ class Validation:
     split: str = "2015-12"  # the fit's last in-sample month (calibration fits up to it)
     salience_power: float = 8.0  # ω of the observation model's draw, |g|^ω (chosen by fit_observation.py)
     observation: dict[str, Any] = field(default_factory=dict)  # how ω is chosen: {seeds, runs, powers}
-    statics_runs: int = 200  # paired runs per static arm (the first validation seed)
+    statics_runs: int = 1000  # paired runs per static arm (the first validation seed)
     gradient: dict[str, Any] = field(default_factory=dict)  # CS1 across a_J: {values: [...], runs: n}
     lhs: dict[str, Any] = field(default_factory=dict)  # {points, replicates, consistency, parameters}
     goals: dict[str, Any] = field(default_factory=dict)
