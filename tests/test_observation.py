@@ -151,10 +151,21 @@ def test_bad_observation_entries_name_their_key(override, key):
         read_protocol(protocol_cfg(override))
 
 
-def test_the_script_refuses_a_validation_seed_in_one_line(tmp_path, script_refuses):
+def test_the_script_refuses_a_seed_that_is_not_a_tuning_seed_in_one_line(tmp_path, script_refuses):
     out = tmp_path / "observation"
     err = script_refuses("fit_observation.py", f"hydra.run.dir={out}", "validation.observation.seeds=[20180102]")
     assert "validation.observation.seeds[0]" in err and "20180102" in err
+    assert not out.exists()
+
+
+def test_omega_is_never_chosen_on_a_validation_seed_but_an_in_sample_validation_may_share_one(tmp_path, script_refuses):
+    """With ``allow_tuning_seeds`` a tuning seed can be a validation seed: validate.py then runs (in-sample), while
+    fit_observation.py refuses to choose ω on a seed the validation scores."""
+    in_sample = ("validation.seeds=[1]", "validation.allow_tuning_seeds=true")
+    assert read_protocol(protocol_cfg(*in_sample)).in_sample
+    out = tmp_path / "observation"
+    err = script_refuses("fit_observation.py", f"hydra.run.dir={out}", *in_sample)
+    assert "validation.observation.seeds[0] = 1" in err and "not a validation seed [1]" in err
     assert not out.exists()
 
 

@@ -8,12 +8,13 @@ from typing import Any
 
 from sim.tasks.base import Context, Task
 from sim.validation.checks import OBSERVATION_FILES, check_validation
+from sim.validation.protocol import check_observation_seeds, read_protocol
 
 
 def check(cfg: dict[str, Any], options: dict[str, Any]) -> None:
-    # the replay the validation scores (endogenous, 2013-2017); the protocol refuses a validation seed among
-    # validation.observation.seeds
+    # the replay the validation scores (endogenous, 2013-2017), and no validation seed among the seeds choosing ω
     check_validation(cfg)
+    check_observation_seeds(read_protocol(cfg))
 
 
 def run(cfg: dict[str, Any], out_dir: Path, context: Context) -> dict[str, Any]:

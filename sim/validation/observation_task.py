@@ -14,7 +14,7 @@ from sim.folder import ResultFolder
 from sim.plots import STYLE, new_figure, save_figure
 from sim.validation.checks import OBSERVATION_FILES
 from sim.validation.observation import choose, profile
-from sim.validation.protocol import read_protocol
+from sim.validation.protocol import check_observation_seeds, read_protocol
 from sim.validation.task import observed_quarters
 
 
@@ -50,6 +50,7 @@ def write_profile_figure(table: pd.DataFrame, chosen: float, split: str, out_dir
 
 def run_observation_fit(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | None = None) -> dict[str, Any]:
     protocol = read_protocol(cfg)
+    check_observation_seeds(protocol)
     folder = ResultFolder.open(out_dir, task="observation", cfg=cfg, overrides=overrides, names=OBSERVATION_FILES)
     started = time.perf_counter()
     table = profile(cfg, protocol, observed_quarters())

@@ -75,18 +75,17 @@ def _count(key: str, value: Any, least: int = 1) -> int:
     return value
 
 
-def read_observation_fit(block: dict[str, Any], seeds: list[int], tuning_seeds: list[int]) -> ObservationFit:
-    """``validation.observation``: tuning seeds only (none of the validation seeds), runs, candidate powers."""
+def read_observation_fit(block: dict[str, Any], tuning_seeds: list[int]) -> ObservationFit:
+    """``validation.observation``: tuning seeds only, runs, candidate powers. (That none is also a validation seed
+    is checked when ω is chosen, ``check_observation_seeds``: an in-sample validation on a tuning seed may share it.)"""
     key = "validation.observation"
     chosen_on = block.get("seeds") or []
     if not isinstance(chosen_on, list) or not chosen_on:
         raise ConfigError(f"{key}.seeds", block.get("seeds"), "a list of tuning seeds (validation.tuning_seeds)")
     for k, s in enumerate(chosen_on):
         _count(f"{key}.seeds[{k}]", s, 0)
-        if s not in tuning_seeds or s in seeds:
-            raise ConfigError(
-                f"{key}.seeds[{k}]", s, f"a tuning seed {tuning_seeds} that is not a validation seed {seeds}"
-            )
+        if s not in tuning_seeds:
+            raise ConfigError(f"{key}.seeds[{k}]", s, f"a tuning seed {tuning_seeds}")
     powers = block.get("powers") or []
     if not isinstance(powers, list) or not powers:
         raise ConfigError(
@@ -99,6 +98,15 @@ def read_observation_fit(block: dict[str, Any], seeds: list[int], tuning_seeds: 
     return ObservationFit(
         tuple(chosen_on), _count(f"{key}.runs", block.get("runs"), 2), tuple(float(x) for x in values)
     )
+
+
+def check_observation_seeds(protocol: Protocol) -> None:
+    """ω is chosen on seeds the validation does not score: none of ``validation.observation.seeds`` may be a
+    validation seed (possible only with ``validation.allow_tuning_seeds=true``)."""
+    for k, s in enumerate(protocol.observation.seeds):
+        if s in protocol.seeds:
+            allowed = f"a tuning seed that is not a validation seed {list(protocol.seeds)}"
+            raise ConfigError(f"validation.observation.seeds[{k}]", s, allowed)
 
 
 def read_protocol(cfg: dict[str, Any]) -> Protocol:
@@ -127,7 +135,7 @@ def read_protocol(cfg: dict[str, Any]) -> Protocol:
     power = number("validation.salience_power", v.get("salience_power", 1.0))
     if not 0 <= power <= MAX_SALIENCE_POWER:
         raise ConfigError("validation.salience_power", power, f"a number in 0..{MAX_SALIENCE_POWER:g}")
-    observation = read_observation_fit(dict(v.get("observation") or {}), list(seeds), list(v["tuning_seeds"]))
+    observation = read_observation_fit(dict(v.get("observation") or {}), list(v["tuning_seeds"]))
     gradient, lhs = dict(v["gradient"] or {}), dict(v["lhs"] or {})
     values = gradient.get("values", [])
     if not isinstance(values, list) or len(values) < 2:
