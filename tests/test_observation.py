@@ -18,7 +18,7 @@ from sim.mechanisms.events import salience_key
 from sim.model import RelationsModel
 from sim.signals import MonthSignals, salience_weight
 from sim.validation.observation import choose, profile
-from sim.validation.protocol import read_protocol
+from sim.validation.protocol import check_observation_seeds, read_protocol
 from sim.validation.task import observed_quarters
 from tests.conftest import run_script
 
@@ -167,6 +167,18 @@ def test_omega_is_never_chosen_on_a_validation_seed_but_an_in_sample_validation_
     err = script_refuses("fit_observation.py", f"hydra.run.dir={out}", *in_sample)
     assert "validation.observation.seeds[0] = 1" in err and "not a validation seed [1]" in err
     assert not out.exists()
+
+
+def test_a_config_saved_before_omega_existed_reads_as_the_observation_model_of_then():
+    """A folder's saved config without ``salience_power`` or ``observation`` (made before they existed) validates
+    with ω = 1, and fit_observation.py refuses it (there is nothing to choose ω on)."""
+    cfg = protocol_cfg()
+    del cfg["validation"]["salience_power"], cfg["validation"]["observation"]
+    old = validate(cfg)
+    protocol = read_protocol(old)
+    assert protocol.salience_power == 1.0 and protocol.observation.seeds == ()
+    with pytest.raises(ConfigError, match=r"validation\.observation"):
+        check_observation_seeds(protocol)
 
 
 # ---- end to end ------------------------------------------------------------------------------------------

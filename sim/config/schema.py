@@ -339,7 +339,8 @@ class Validation:
     tuning_seeds: list[int] = field(default_factory=lambda: [20161215, 20161216, 1, 2, 3, 4, 5])
     allow_tuning_seeds: bool = False  # true: validate on a tuning seed anyway; the report says "in-sample"
     split: str = "2015-12"  # the fit's last in-sample month (calibration fits up to it)
-    salience_power: float = 8.0  # ω of the observation model's draw, |g|^ω (chosen by fit_observation.py)
+    salience_power: float = 1.0  # ω of the observation model's draw, |g|^ω; protocol.yaml holds the chosen one (a
+    # config without the key, e.g. a folder saved before ω existed, is the observation model of then, ω = 1)
     observation: dict[str, Any] = field(default_factory=dict)  # how ω is chosen: {seeds, runs, powers}
     statics_runs: int = 1000  # paired runs per static arm (the first validation seed)
     gradient: dict[str, Any] = field(default_factory=dict)  # CS1 across a_J: {values: [...], runs: n}

@@ -79,6 +79,8 @@ def read_observation_fit(block: dict[str, Any], tuning_seeds: list[int]) -> Obse
     """``validation.observation``: tuning seeds only, runs, candidate powers. (That none is also a validation seed
     is checked when ω is chosen, ``check_observation_seeds``: an in-sample validation on a tuning seed may share it.)"""
     key = "validation.observation"
+    if not block:  # a config saved before ω was chosen on tuning seeds: nothing to choose, nothing to check
+        return ObservationFit((), 0, ())
     chosen_on = block.get("seeds") or []
     if not isinstance(chosen_on, list) or not chosen_on:
         raise ConfigError(f"{key}.seeds", block.get("seeds"), "a list of tuning seeds (validation.tuning_seeds)")
@@ -102,7 +104,9 @@ def read_observation_fit(block: dict[str, Any], tuning_seeds: list[int]) -> Obse
 
 def check_observation_seeds(protocol: Protocol) -> None:
     """ω is chosen on seeds the validation does not score: none of ``validation.observation.seeds`` may be a
-    validation seed (possible only with ``validation.allow_tuning_seeds=true``)."""
+    validation seed (possible only with ``validation.allow_tuning_seeds=true``); and there must be some."""
+    if not protocol.observation.seeds:
+        raise ConfigError("validation.observation", {}, "{seeds: [tuning seeds], runs: n, powers: [candidates]}")
     for k, s in enumerate(protocol.observation.seeds):
         if s in protocol.seeds:
             allowed = f"a tuning seed that is not a validation seed {list(protocol.seeds)}"
