@@ -100,7 +100,7 @@ class RelationsModel(mesa.Model):
             a draw with probability increasing in ``|g|``; emitted, injected and routine alike) in ``salient``
             and their salience keys in ``salient_key`` (T, R, N, N, K): the record the fit's observation model
             reads (``sim.validation.fit``). 0 (default) keeps none; the dynamics are the same either way.
-        salience_power: ω, the record's draw weights an event by ``|g|^ω`` (``events.salience_weight``; 1 by
+        salience_power: ω, the record's draw weights an event by ``|g|^ω`` (``signals.salience_weight``; 1 by
             default, in proportion to intensity); used only with ``record_salient``.
         collect: run the DataCollector's reporters (True, Mesa's convention); False keeps ``history`` only.
         rng: an integer seed, a ``numpy.random.SeedSequence`` or ``Generator`` (Mesa's convention); ``None``

@@ -40,7 +40,7 @@ class MonthSignals:
     salient_key: np.ndarray | None = None
     draws: np.ndarray | None = None
     used: np.ndarray | None = None  # (N, N) draws used so far
-    salience_power: float = 1.0  # ω of the salience weight |g|^ω (``events.salience_weight``)
+    salience_power: float = 1.0  # ω of the salience weight |g|^ω (``salience_weight``)
 
     @classmethod
     def empty(

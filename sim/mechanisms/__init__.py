@@ -8,6 +8,6 @@ once. None holds state or draws random numbers itself: draws are passed in (or d
 ``sim.rng``), which keeps each mechanism testable against its theory.
 """
 
-# The observation model's salience power ω (``events.salience_weight``): |g|^ω stays finite for every Goldstein
+# The observation model's salience power ω (``sim.signals.salience_weight``): |g|^ω stays finite for every Goldstein
 # value (|g| <= 10). Here, not in ``events``, so that a config check can read it without compiling the kernels.
 MAX_SALIENCE_POWER = 32.0

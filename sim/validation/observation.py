@@ -2,7 +2,7 @@
 
 The observed series is a news timeline: the few events a historian dated in a quarter, not all events. The fit
 (``sim.validation.fit``) scores each run's quarter as the same kind of record: ``n`` of its events, drawn without
-replacement with weights ``w = |g|^ω`` (``sim.mechanisms.events.salience_weight``): ω = 0 records any event alike,
+replacement with weights ``w = |g|^ω`` (``sim.signals.salience_weight``): ω = 0 records any event alike,
 ω = 1 in proportion to its intensity, a large ω the quarter's most intense events (its headlines). How strongly a
 timeline prefers intense events is a property of the record, not of the dynamics, and nothing in the sources fixes
 it; so it is estimated, like any parameter of a measurement model, on the in-sample quarters only:
