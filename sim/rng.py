@@ -9,7 +9,7 @@ Construction: a 64-bit key per run, ``key_r = mix(mix(seed) + mix(run + 1))``; a
 SplitMix64 finaliser (Steele, Lea & Flood 2014, "Fast splittable pseudorandom number generators"), a
 bijection on 64-bit words with full avalanche. Hashing the counter before adding the key avoids the
 overlapping-stream problem of plain SplitMix64 sequences that start at nearby keys. Top 53 bits give a
-double in [0, 1); normals invert the normal CDF (Cephes ``ndtri``, ``sim.ndtri``) at the cell midpoint, so
+double in [0, 1); normals invert the normal CDF (Cephes ``ndtri``, ``sim.numerics.ndtri``) at the cell midpoint, so
 one word makes one normal and each number depends on its own element only.
 
 The scalar functions (``mix``, ``word``, ``unit``, ``open_unit``, ``counter``) are compiled with Numba and are
@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.ndtri import ndtri
+from sim.numerics.ndtri import ndtri
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)

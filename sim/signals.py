@@ -8,6 +8,7 @@ import numpy as np
 from numba import njit
 
 from sim import cameo
+from sim.numerics import elementary
 
 SCHEDULED_SLOTS = 64  # salience draws per dyad-month for emitted and injected events (observation model)
 
@@ -21,7 +22,7 @@ def salience_weight(value: float, power: float) -> float:
     in-sample quarters of tuning seeds (``experiments/fit_observation.py``). Used by
     the routine events' record (``events.salience_key``) and by the scheduled ones' (``MonthSignals.keep``)."""
     size = abs(value)
-    return size if power == 1.0 else size**power
+    return size if power == 1.0 else elementary.power(size, power)
 
 
 @dataclass
@@ -68,7 +69,7 @@ class MonthSignals:
             return
         u = np.clip(self.draws[:, source, target, k], 1e-300, None)
         weight = salience_weight(value, self.salience_power)
-        key = np.log(u) / weight if weight > 0 else np.full(u.shape, -np.inf)
+        key = elementary.log_array(u) / weight if weight > 0 else np.full(u.shape, -np.inf)
         keep_salient(self.salient[:, source, target], self.salient_key[:, source, target], value, key, happened)
 
 

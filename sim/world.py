@@ -18,6 +18,7 @@ import numpy as np
 from sim import cameo
 from sim.calendar import Calendar
 from sim.config.errors import ConfigError
+from sim.numerics.elementary import exp2_array
 from sim.timeline import timeline
 
 SANCTION_CODES = frozenset({"163", "172", "1312"})
@@ -430,7 +431,7 @@ def build_world(cfg: Mapping[str, Any], n_runs: int, overrides: Mapping[str, Any
     for s_idx, shock in enumerate(sc["threat"]["shocks"]):
         t0 = cal.index(shock["date"])
         size = values.num(f"scenario.threat.shocks.{s_idx}.size")
-        decay = np.where(steps >= t0, 2.0 ** (-(steps - t0) / half_life[None, :]), 0.0)
+        decay = np.where(steps >= t0, exp2_array(-(steps - t0) / half_life[None, :]), 0.0)
         threat = threat + size[None, :] * decay
 
     shock_weight, shock_wg = np.zeros((t_len, n, n)), np.zeros((t_len, n, n))

@@ -45,6 +45,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from sim.config import compose_config, to_container, validate
 from sim.config.load import register_resolvers
@@ -53,6 +54,10 @@ ROOT = Path(__file__).resolve().parents[1]
 register_resolvers()
 # Figures that fail sim.plots.check_figure fail the tests (and the scripts the tests start) instead of warning.
 os.environ.setdefault("SIM_FIGURE_GUARDS", "strict")
+# No per-example deadline: the first example of a property test may compile the Numba functions it calls (a fresh
+# clone has an empty cache), which takes seconds once and says nothing about the code under test.
+settings.register_profile("sim", deadline=None)
+settings.load_profile("sim")
 
 
 @pytest.fixture(scope="session")

@@ -1,16 +1,19 @@
 """Test-only reference: the vectorised numpy implementation of event generation and random numbers that the
 compiled kernel replaced (as of commit 7c60d2f), kept verbatim in its arithmetic so that tests can require
 the compiled path to give the same bits. Not imported by ``sim``; never used to compute results.
+
+Its exponentials, logarithms and inverse normal CDF are the model's own (``sim.numerics``), applied elementwise:
+numpy's and SciPy's give other last bits on some processors, and these references check the arithmetic around
+them (``tests/test_numerics.py`` checks the functions themselves).
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-from scipy.special import ndtri
 
 from sim import cameo
+from sim.numerics import elementary
+from sim.numerics.ndtri import ndtri as _ndtri
 from sim.rng import STREAMS
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -64,6 +67,10 @@ class Streams:
         return ndtri(_open_unit(self._flat_bits(stream, step, runs, np.asarray(elements, dtype=np.uint64))))
 
 
+def ndtri(y):
+    return np.vectorize(_ndtri, otypes=[float])(y)
+
+
 def _unit(bits):
     return (bits >> _S11).astype(np.float64) * _TO_UNIT
 
@@ -74,9 +81,9 @@ def _open_unit(bits):
 
 def poisson_inverse(u, lam, cap):
     lam = np.broadcast_to(lam, u.shape)
-    # libm's exp, as the compiled kernel and Python's math use: numpy's SIMD exp can differ in the last bit
-    # (np.exp(-2.0625) is one ulp below math.exp(-2.0625)), which moves a draw that falls exactly on F(0).
-    p = np.vectorize(math.exp, otypes=[float])(-lam)
+    # the model's exp: numpy's SIMD exp can differ in the last bit (np.exp(-2.0625) is one ulp below the C
+    # library's), which moves a draw that falls exactly on F(0)
+    p = elementary.exp_array(-lam)
     cdf = p.copy()
     k = np.zeros(u.shape, dtype=np.int64)
     for m in range(1, cap + 1):
@@ -210,7 +217,7 @@ def target_terms(
         "sanctions_resentment": -resentment * sanctions_received,
         "shared_threat": threat_weight * threat,
         "economic_stress": stress_outreach * stress * partner_invests,
-        "investment": investment_signal * np.log1p(ratio),
+        "investment": investment_signal * elementary.log1p_array(ratio),
     }
     raw = sum(terms.values())
     terms["interdependence"] = damp_conflict(raw, interdependence, damping) - raw
@@ -232,7 +239,7 @@ def decide(i, n, inputs, stock_out, stock_in, interdependence_reference, intende
 
 
 def logistic(x):
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+    return elementary.logistic_array(x)
 
 
 def observe(j, n, t_update, d):

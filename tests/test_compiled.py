@@ -1,8 +1,9 @@
 """The compiled event kernel and random numbers compute exactly what the numpy implementation computed.
 
-References: ``scipy.special.ndtri`` for the inverse normal CDF, and the vectorised numpy code the kernel
-replaced (``tests/numpy_reference.py``, test-only). Equality is bit for bit, so results files made before
-and after the kernel are byte-identical. The last test checks that compiled code is cached on disk and
+References: ``scipy.special.ndtri`` for the inverse normal CDF (to a few ulps: the port calls the model's own
+``log``, SciPy the C library's), and the vectorised numpy code the kernel replaced (``tests/numpy_reference.py``,
+test-only). Equality with the numpy code is bit for bit, so results files made before and after the kernel are
+byte-identical. The last test checks that compiled code is cached on disk and
 reused by a fresh process.
 """
 
@@ -24,7 +25,7 @@ from scipy import special
 
 from sim import cameo, rng
 from sim.mechanisms import elementwise, events, investment, structure, target, trust
-from sim.ndtri import ndtri
+from sim.numerics.ndtri import ndtri
 from tests import numpy_reference as ref
 
 FAST = {"deadline": None, "database": None}
@@ -48,7 +49,15 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
 # ---- the inverse normal CDF ----------------------------------------------------------------------------------
 
 
-def test_ndtri_equals_scipy_bit_for_bit_over_millions_of_inputs():
+def _agrees_with_scipy(compiled: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Within 2e-15 relative (about 9 ulps; measured: 6 ulps, 8.3e-16, where the tails' ``log`` differs from the C
+    library's), and identical where either is infinite, zero or NaN."""
+    exact = ~np.isfinite(reference) | (reference == 0.0)
+    close = np.abs(compiled - reference) <= 2e-15 * np.abs(reference)
+    return np.where(exact, (compiled == reference) | (np.isnan(compiled) & np.isnan(reference)), close)
+
+
+def test_ndtri_agrees_with_scipy_over_millions_of_inputs():
     """Every input the model can draw is a cell midpoint ``(m + 0.5)/2**53``; also the far tails and edges."""
     g = np.random.default_rng(2026)
     y = np.concatenate(
@@ -75,15 +84,16 @@ def test_ndtri_equals_scipy_bit_for_bit_over_millions_of_inputs():
         ]
     )
     compiled = _ndtri_array(y)
-    reference = special.ndtri(y)
-    mismatched = ~((compiled == reference) | (np.isnan(compiled) & np.isnan(reference)))
+    mismatched = ~_agrees_with_scipy(compiled, special.ndtri(y))
     assert not mismatched.any(), y[mismatched][:5]
+    central = np.abs(y - 0.5) < 0.5 - np.exp(-2.0)  # no log there: the same doubles as SciPy's
+    assert _same(compiled[central], special.ndtri(y[central]))
 
 
 @settings(max_examples=500, **FAST)
 @given(y=st.floats(0.0, 1.0, allow_subnormal=True))
-def test_ndtri_equals_scipy_on_any_probability(y):
-    assert _same(ndtri(y), special.ndtri(y))
+def test_ndtri_agrees_with_scipy_on_any_probability(y):
+    assert _agrees_with_scipy(np.array([ndtri(y)]), np.array([special.ndtri(y)])).all()
 
 
 # ---- counter-based draws -------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from sim.config import ConfigError, compose_config, to_container, validate
 from sim.mechanisms.events import salience_key
 from sim.model import RelationsModel
+from sim.numerics import elementary
 from sim.signals import MonthSignals, salience_weight
 from sim.validation.observation import choose, profile
 from sim.validation.protocol import check_observation_seeds, read_protocol
@@ -32,17 +33,17 @@ def protocol_cfg(*overrides: str) -> dict:
 
 @given(st.floats(-10, 10, allow_nan=False), st.floats(1e-300, 1.0, exclude_max=True))
 def test_at_power_one_the_key_is_the_proportional_one_bit_for_bit(g, u):
-    """ω = 1 is the observation model of before: log(u)/|g| exactly, with the C library's log as before (the
-    shipped digests depend on it)."""
+    """ω = 1 is the observation model of before: log(u)/|g| exactly, with the model's own ``log``
+    (``sim.numerics.elementary``: the same doubles on every machine)."""
     try:
-        expected = math.log(u) / abs(g) if g != 0 else -math.inf
+        expected = elementary.log(u) / abs(g) if g != 0 else -math.inf
     except OverflowError:  # a subnormal |g|: the compiled division gives -inf
         expected = -math.inf
     assert salience_key(g, u, 1.0) == expected
 
 
 def test_weights_by_hand():
-    assert salience_weight(-3.0, 2.0) == 9.0
+    assert salience_weight(-3.0, 2.0) == pytest.approx(9.0, rel=1e-15)
     assert salience_weight(2.0, 0.0) == 1.0 and salience_weight(0.0, 0.0) == 1.0  # ω = 0: every event alike
     assert salience_weight(0.0, 8.0) == 0.0 and salience_key(0.0, 0.5, 8.0) == -np.inf  # never preferred
     assert salience_weight(10.0, 32.0) == 1e32  # the largest allowed power stays finite
@@ -65,7 +66,8 @@ def test_scheduled_events_use_the_same_weight():
     signals = MonthSignals.empty(3, 4, salient=2, streams=streams, step=5, salience_power=3.0)
     signals.keep(0, 1, -2.0, np.ones(3, bool))
     u = np.clip(signals.draws[:, 0, 1, 0], 1e-300, None)
-    assert np.array_equal(signals.salient_key[:, 0, 1, 0], np.log(u) / 8.0)
+    assert np.array_equal(signals.salient_key[:, 0, 1, 0], elementary.log_array(u) / salience_weight(-2.0, 3.0))
+    assert salience_weight(-2.0, 3.0) == pytest.approx(8.0, rel=1e-15)
 
 
 # ---- the record ------------------------------------------------------------------------------------------

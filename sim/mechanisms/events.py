@@ -15,7 +15,8 @@ from numba import njit
 
 from sim import cameo
 from sim.mechanisms.elementwise import MASK, ROW, at
-from sim.ndtri import ndtri
+from sim.numerics.elementary import exp, log
+from sim.numerics.ndtri import ndtri
 from sim.rng import element_hash, keyed, open_unit, unit
 from sim.signals import salience_weight
 
@@ -24,7 +25,7 @@ from sim.signals import salience_weight
 def poisson_inverse(u: float, lam: float, cap: int) -> int:
     """A Poisson(λ) draw by inverting the CDF at the uniform ``u``: the least ``k`` with ``u < F(k)``, capped at
     ``cap``."""
-    p = math.exp(-lam)
+    p = exp(-lam)
     cdf = p
     k = 0
     for m in range(1, cap + 1):
@@ -79,7 +80,7 @@ def salience_key(value: float, u: float, power: float) -> float:
     quarter, more often the more intense (Goldstein & Freeman 1991 scale), not all events.
     """
     weight = salience_weight(value, power)
-    return math.log(u) / weight if weight > 0.0 else -math.inf
+    return log(u) / weight if weight > 0.0 else -math.inf
 
 
 @njit(cache=True)

@@ -15,6 +15,7 @@ from numba import njit
 from sim.mechanisms.elementwise import ROW
 from sim.mechanisms.elementwise import at as _at
 from sim.mechanisms.reciprocity import damp_conflict, generous_reciprocity, richardson_step
+from sim.numerics.elementary import log1p_array
 
 # Each term of the target, declared once with the label figures give it (``sim.attribution``). A new term added
 # here is recorded (``target_<term>``), tabulated and drawn with its label; ``target_terms_at`` must return it.
@@ -119,14 +120,16 @@ def target_terms_at(
 
 
 def investment_growth(flow: np.ndarray, baseline: np.ndarray) -> np.ndarray:
-    """``ln(1 + I_ij/I0_ij)``, 0 where there is no baseline flow ``I0_ij``: numpy's ``log1p`` over whole arrays."""
+    """``ln(1 + I_ij/I0_ij)``, 0 where there is no baseline flow ``I0_ij``.
+
+    ``sim.numerics.elementary.log1p``, elementwise: the same doubles on every machine."""
     ratio = np.divide(
         flow,
         baseline,
         out=np.zeros(np.broadcast_shapes(np.shape(flow), np.shape(baseline))),
         where=np.asarray(baseline) > 0,
     )
-    return np.log1p(ratio)
+    return log1p_array(ratio)
 
 
 @njit(cache=True, error_model="numpy")

@@ -8,14 +8,19 @@ from numba import njit
 from sim.mechanisms.elementwise import MASK, ROW
 from sim.mechanisms.elementwise import at as _at
 from sim.mechanisms.perception import perceive
+from sim.numerics import elementary
 
 
 def logistic(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+    """``σ(ℓ) = 1/(1 + e^-ℓ)``: the trust a log-odds ``ℓ`` stands for.
+
+    ``sim.numerics.elementary.logistic``, elementwise: the same doubles on every machine."""
+    return elementary.logistic_array(x)
 
 
 def logit(p: np.ndarray) -> np.ndarray:
-    return np.log(p) - np.log1p(-p)
+    """``ln(p/(1 - p))``: the log-odds of a trust ``p`` (``sim.numerics.elementary.logit``, elementwise)."""
+    return elementary.logit_array(p)
 
 
 def mutual_trust(log_odds: np.ndarray, i: int, j: int) -> np.ndarray:
