@@ -81,6 +81,7 @@ def chunk_model(plan: engine.Plan, start: int, stop: int, record: tuple[str, ...
         settings=chunk_settings(plan, start, stop),
         record=record,
         record_events=False,
+        collect=False,  # as the engine's chunks: no DataCollector reporters
         rng=plan.cfg["seed"],
     ).run()
 
@@ -177,7 +178,7 @@ def check_same_runs(plan: FirstRuns, outcomes: Path, digests: list[str]) -> dict
 
 def replay_runs(cfg: dict[str, Any], runs: int) -> int:
     """The scenario's replay as ``run.py`` simulates it (everything recorded, the event log kept), no files."""
-    RelationsModel({**copy.deepcopy(cfg), "sweep": None}, replicates=runs, rng=cfg["seed"]).run()
+    RelationsModel({**copy.deepcopy(cfg), "sweep": None}, replicates=runs, collect=False, rng=cfg["seed"]).run()
     return runs
 
 
