@@ -15,14 +15,15 @@ processor change.
 ``exp`` and ``log`` are ports of FDLIBM's ``e_exp.c`` and ``e_log.c`` (Sun Microsystems, 1993; error below 1 ulp),
 whose notice reads: "Developed at SunSoft, a Sun Microsystems, Inc. business. Permission to use, copy, modify, and
 distribute this software is freely granted, provided that this notice is preserved." Each scalar function has an
-array form (a Numba ufunc of the same scalar code) for the model's numpy stages; the equation is written once.
+array form (a compiled loop over the same scalar code) for the model's numpy stages; the equation is written once.
 """
 
 from __future__ import annotations
 
 import math
 
-from numba import njit, types, vectorize
+import numpy as np
+from numba import njit, types
 from numba.extending import intrinsic
 
 
@@ -250,13 +251,73 @@ def logit(p: float) -> float:
     return log(p) - log1p(-p)
 
 
-# Array forms: the same scalar code as Numba ufuncs, for numpy stages (broadcasting, any shape).
-_UNARY = ["float64(float64)"]
-_BINARY = ["float64(float64, float64)"]
-exp_array = vectorize(_UNARY, cache=True)(exp)
-log_array = vectorize(_UNARY, cache=True)(log)
-log1p_array = vectorize(_UNARY, cache=True)(log1p)
-power_array = vectorize(_BINARY, cache=True)(power)
-exp2_array = vectorize(_UNARY, cache=True)(exp2)
-logistic_array = vectorize(_UNARY, cache=True)(logistic)
-logit_array = vectorize(_UNARY, cache=True)(logit)
+# Array forms: one compiled loop applies the scalar function named by ``kind`` (numpy ufuncs built with
+# ``numba.vectorize`` would do the same, but each costs 60-100 ms to load from the cache in every new process).
+_EXP, _LOG, _LOG1P, _EXP2, _LOGISTIC, _LOGIT = range(6)
+
+
+@njit(cache=True, error_model="numpy")
+def _unary(x, out, kind):
+    for k in range(x.size):
+        v = x[k]
+        if kind == _EXP:
+            out[k] = exp(v)
+        elif kind == _LOG:
+            out[k] = log(v)
+        elif kind == _LOG1P:
+            out[k] = log1p(v)
+        elif kind == _EXP2:
+            out[k] = exp2(v)
+        elif kind == _LOGISTIC:
+            out[k] = logistic(v)
+        else:
+            out[k] = logit(v)
+
+
+@njit(cache=True, error_model="numpy")
+def _power(x, y, out):
+    for k in range(x.size):
+        out[k] = power(x[k], y[k])
+
+
+def _apply(kind: int, x):
+    """The scalar function ``kind`` of every element of ``x``: an array of ``x``'s shape (a scalar for a scalar)."""
+    a = np.asarray(x, dtype=np.float64)
+    flat = np.ascontiguousarray(a).reshape(-1)
+    out = np.empty(flat.size)
+    _unary(flat, out, kind)
+    return out.reshape(a.shape)[()]
+
+
+def exp_array(x):
+    return _apply(_EXP, x)
+
+
+def log_array(x):
+    return _apply(_LOG, x)
+
+
+def log1p_array(x):
+    return _apply(_LOG1P, x)
+
+
+def exp2_array(x):
+    return _apply(_EXP2, x)
+
+
+def logistic_array(x):
+    return _apply(_LOGISTIC, x)
+
+
+def logit_array(x):
+    return _apply(_LOGIT, x)
+
+
+def power_array(x, y):
+    """``power`` elementwise, ``x`` and ``y`` broadcast against each other."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    shape = np.broadcast_shapes(x.shape, y.shape)
+    a, b = np.broadcast_to(x, shape), np.broadcast_to(y, shape)
+    out = np.empty(a.size)
+    _power(np.ascontiguousarray(a).reshape(-1), np.ascontiguousarray(b).reshape(-1), out)
+    return out.reshape(a.shape)[()]
