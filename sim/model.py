@@ -289,8 +289,8 @@ class RelationsModel(mesa.Model):
         return means[key]
 
     def trust_now(self) -> np.ndarray:
-        """``τ = σ(ℓ)`` of the state the month reads (``state``), (R, N, N): computed once per state with numpy's
-        ``tanh`` over the whole array, the same doubles as on any slice of it."""
+        """``τ = σ(ℓ)`` of the state the month reads (``state``), (R, N, N): computed once per state for every stage
+        (``sim.numerics.elementary.logistic``, elementwise: the same doubles as on any slice of it)."""
         if self._trust_of is not self.state:
             self._trust = logistic(self.state.log_odds)
             self._trust_of = self.state

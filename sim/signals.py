@@ -20,9 +20,10 @@ def salience_weight(value: float, power: float) -> float:
     ω = 1 (``salience_power``): in proportion to intensity; ω = 0: every event alike; a large ω: the quarter's
     most intense events first (a timeline of headlines). ω is the observation model's one parameter, chosen on the
     in-sample quarters of tuning seeds (``experiments/fit_observation.py``). Used by
-    the routine events' record (``events.salience_key``) and by the scheduled ones' (``MonthSignals.keep``)."""
+    the routine events' record (``events.salience_key``) and by the scheduled ones' (``MonthSignals.keep``).
+    ``elementary.power`` gives ``|g|`` itself at ω = 1 and the rounded products at whole ω."""
     size = abs(value)
-    return size if power == 1.0 else elementary.power(size, power)
+    return elementary.power(size, power)
 
 
 @dataclass

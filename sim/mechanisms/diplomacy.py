@@ -91,12 +91,12 @@ def follow_up_probability(mandate: np.ndarray, rate) -> np.ndarray:
 
 def decay_mandate(mandate: np.ndarray, half_life) -> np.ndarray:
     """``M <- M·2^(-1/half-life)``: without a new summit the officials' mandate wears off."""
-    return mandate * exp2_array(-1.0 / np.asarray(half_life, dtype=float))
+    return mandate * exp2_array(-1.0 / half_life)
 
 
 def decay_rapport(rapport: np.ndarray, half_life) -> np.ndarray:
     """``Rap <- Rap·2^(-1/half-life)``: rapport fades without contact."""
-    return rapport * exp2_array(-1.0 / np.asarray(half_life, dtype=float))
+    return rapport * exp2_array(-1.0 / half_life)
 
 
 def gain_rapport(rapport: np.ndarray, gain) -> np.ndarray:
@@ -112,7 +112,7 @@ def sideline_probability(rapport: np.ndarray, mean_trust: np.ndarray, summits: n
     meeting at APEC 2014, UNGA and G20 2015 while the institutional channels were frozen.
     """
     p = logistic(slope * (rapport + mean_trust - 0.5))
-    return 1.0 - power_array(1.0 - p, np.asarray(summits, dtype=float))
+    return 1.0 - power_array(1.0 - p, summits)
 
 
 def acceptance_probability(
