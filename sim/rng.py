@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.numerics.ndtri import ndtri
+from sim.numerics.ndtri import ndtri_array
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -114,17 +114,35 @@ def run_keys(seed: int, runs: np.ndarray) -> np.ndarray:
     return _run_keys(np.uint64(seed & 0xFFFFFFFFFFFFFFFF), np.asarray(runs, dtype=np.int64).reshape(-1))
 
 
+_NORMAL_BLOCK = 1024  # draws per ``ndtri_array`` call: small enough for its work space to stay in the cache
+
+
 @njit(cache=True)
-def _draw(bits: np.uint64, normal: bool) -> float:
-    return ndtri(open_unit(bits)) if normal else unit(bits)
+def _to_normal(values: np.ndarray) -> None:
+    """Replace open-unit draws (1-D) by their normal quantiles ``ndtri(u)``, in place, block by block: the same
+    doubles as ``ndtri`` of each, computed by its array form (``ndtri_array``)."""
+    n = values.size
+    size = min(n, _NORMAL_BLOCK)
+    out, work = np.empty(size), np.empty(2 * size)
+    where, usual = np.empty(size, np.int64), np.empty(size, np.bool_)
+    for start in range(0, n, size):
+        block = values[start : min(start + size, n)]
+        ndtri_array(block, out, work, where, usual)
+        block[:] = out[: block.size]
 
 
 @njit(cache=True)
 def _block(keys: np.ndarray, count: np.uint64, offset: int, size: int, normal: bool) -> np.ndarray:
     out = np.empty((keys.size, size))
+    hashed = np.empty(size, np.uint64)  # the coordinates hashed once for all runs: ``word = keyed(key, hashed)``
+    for e in range(size):
+        hashed[e] = element_hash(count, np.uint64(offset + e))
     for r in range(keys.size):
         for e in range(size):
-            out[r, e] = _draw(word(keys[r], count, np.uint64(offset + e)), normal)
+            bits = keyed(keys[r], hashed[e])
+            out[r, e] = open_unit(bits) if normal else unit(bits)
+    if normal:
+        _to_normal(out.reshape(-1))
     return out
 
 
@@ -132,7 +150,10 @@ def _block(keys: np.ndarray, count: np.uint64, offset: int, size: int, normal: b
 def _flat(keys: np.ndarray, count: np.uint64, runs: np.ndarray, elements: np.ndarray, normal: bool) -> np.ndarray:
     out = np.empty(elements.size)
     for d in range(elements.size):
-        out[d] = _draw(word(keys[runs[d]], count, np.uint64(elements[d])), normal)
+        bits = word(keys[runs[d]], count, np.uint64(elements[d]))
+        out[d] = open_unit(bits) if normal else unit(bits)
+    if normal:
+        _to_normal(out)
     return out
 
 

@@ -197,12 +197,16 @@ def test_month_events_equal_the_numpy_reference(seed, n_runs, n, data, step, lam
 
 
 def test_month_events_of_a_run_do_not_depend_on_its_batch():
-    level = np.random.default_rng(1).normal(0.0, 3.0, (30, 4))
+    """A run alone or anywhere in a batch of several blocks of runs (``events.RUN_BLOCK_DRAWS``): the same events."""
+    runs, slots = 200, 20
+    assert runs > 3 * (events.RUN_BLOCK_DRAWS // (4 * slots))  # the batch spans at least four blocks
+    level = np.random.default_rng(1).normal(0.0, 3.0, (runs, 4))
     rate, sigma = np.array([[6.0]]), np.array([[1.0]])
-    whole = events.month_events(rng.Streams(9, np.arange(30)), 17, 2, level, rate, sigma, 20)
-    alone = events.month_events(rng.Streams(9, np.arange(12, 13)), 17, 2, level[12:13], rate, sigma, 20)
-    for a, b in zip(whole[:3], alone[:3], strict=True):
-        np.testing.assert_array_equal(a[12:13], b)
+    whole = events.month_events(rng.Streams(9, np.arange(runs)), 17, 2, level, rate, sigma, slots)
+    for k in (0, 12, 50, 51, 52, 150, 199):
+        alone = events.month_events(rng.Streams(9, np.arange(k, k + 1)), 17, 2, level[k : k + 1], rate, sigma, slots)
+        for a, b in zip(whole[:3], alone[:3], strict=True):
+            np.testing.assert_array_equal(a[k : k + 1], b)
 
 
 # ---- compiled once, cached on disk ---------------------------------------------------------------------------

@@ -137,41 +137,29 @@ _LG6 = 1.531383769920937332e-01
 _LG7 = 1.479819860511658591e-01
 
 
-@njit(cache=True, error_model="numpy")
-def log(x: float) -> float:
-    """``ln x`` (FDLIBM ``__ieee754_log``): ``x = 2^k·(1 + f)`` with ``sqrt(2)/2 < 1 + f < sqrt(2)``, then
-    ``ln(1 + f) = 2s + 2s³/3 + ...`` with ``s = f/(2 + f)`` from a degree-14 Remez polynomial in ``s``. Error below
-    1 ulp; ``-inf`` at 0, NaN below 0."""
+@njit(cache=True, inline="always")
+def _reduce(x: float, k: int) -> tuple[int, int, float]:
+    """FDLIBM's argument reduction of a positive normal finite ``x``: ``x = 2^k·(1 + f)`` with ``sqrt(2)/2 < 1 + f <
+    sqrt(2)``; returns ``k`` (added to the ``k`` given), the high mantissa bits of ``x`` and ``f``."""
     hx = _high(x)
-    lx = _bits(x) & 0xFFFFFFFF
-    k = 0
-    if hx < 0x00100000:  # x < 2^-1022
-        if ((hx & 0x7FFFFFFF) | lx) == 0:
-            return -math.inf
-        if hx < 0:
-            return math.nan
-        k -= 54
-        x *= _TWO54  # subnormal: scale up
-        hx = _high(x)
-    if hx >= 0x7FF00000:
-        return x + x
     k += (hx >> 20) - 1023
     hx &= 0x000FFFFF
     i = (hx + 0x95F64) & 0x100000
     x = _with_high(x, hx | (i ^ 0x3FF00000))  # normalise x or x/2
     k += i >> 20
-    f = x - 1.0
-    if (0x000FFFFF & (2 + hx)) < 3:  # -2^-20 <= f < 2^-20
-        if f == 0.0:
-            if k == 0:
-                return 0.0
-            dk = float(k)
-            return dk * _LN2_HI0 + dk * _LN2_LO0
-        r = f * f * (0.5 - 0.33333333333333333 * f)
-        if k == 0:
-            return f - r
-        dk = float(k)
-        return dk * _LN2_HI0 - ((r - dk * _LN2_LO0) - f)
+    return k, hx, x - 1.0
+
+
+@njit(cache=True, inline="always")
+def _near_one(hx: int) -> bool:
+    """Whether ``-2^-20 <= f < 2^-20`` (from the high mantissa bits): FDLIBM's short series applies."""
+    return (0x000FFFFF & (2 + hx)) < 3
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _log_reduced(k: int, hx: int, f: float) -> float:
+    """``ln(2^k·(1 + f)) = k·ln2 + ln(1 + f)``, ``ln(1 + f) = 2s + 2s³/3 + ...`` with ``s = f/(2 + f)`` from a
+    degree-14 Remez polynomial in ``s`` (FDLIBM), for ``|f| >= 2^-20``."""
     s = f / (2.0 + f)
     dk = float(k)
     z = s * s
@@ -190,6 +178,52 @@ def log(x: float) -> float:
         return f - near
     scaled = hfsq - (s * (hfsq + r) + dk * _LN2_LO0) if i > 0 else s * (f - r) - dk * _LN2_LO0
     return dk * _LN2_HI0 - (scaled - f)
+
+
+@njit(cache=True, error_model="numpy")
+def log(x: float) -> float:
+    """``ln x`` (FDLIBM ``__ieee754_log``): ``x = 2^k·(1 + f)`` with ``sqrt(2)/2 < 1 + f < sqrt(2)``, then
+    ``ln(1 + f) = 2s + 2s³/3 + ...`` with ``s = f/(2 + f)`` from a degree-14 Remez polynomial in ``s``. Error below
+    1 ulp; ``-inf`` at 0, NaN below 0."""
+    hx = _high(x)
+    lx = _bits(x) & 0xFFFFFFFF
+    k = 0
+    if hx < 0x00100000:  # x < 2^-1022
+        if ((hx & 0x7FFFFFFF) | lx) == 0:
+            return -math.inf
+        if hx < 0:
+            return math.nan
+        k -= 54
+        x *= _TWO54  # subnormal: scale up
+        hx = _high(x)
+    if hx >= 0x7FF00000:
+        return x + x
+    k, hx, f = _reduce(x, k)
+    if _near_one(hx):  # -2^-20 <= f < 2^-20
+        if f == 0.0:
+            if k == 0:
+                return 0.0
+            dk = float(k)
+            return dk * _LN2_HI0 + dk * _LN2_LO0
+        r = f * f * (0.5 - 0.33333333333333333 * f)
+        if k == 0:
+            return f - r
+        dk = float(k)
+        return dk * _LN2_HI0 - ((r - dk * _LN2_LO0) - f)
+    return _log_reduced(k, hx, f)
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def log_main(x: float) -> tuple[float, bool]:
+    """``(ln x, True)`` when ``x`` is a positive normal finite double whose mantissa is not within ``2^-20`` of a power
+    of two, the same double ``log`` gives; ``(anything, False)`` otherwise (call ``log`` then).
+
+    Branch-free, so that a loop over an array of it compiles to SIMD instructions (``ndtri.ndtri_array``): the special
+    cases are the caller's, flagged rather than branched on."""
+    hx = _high(x)
+    usual = (hx >= 0x00100000) & (hx < 0x7FF00000)
+    k, hm, f = _reduce(x, 0)
+    return _log_reduced(k, hm, f), usual & (not _near_one(hm))
 
 
 _LN2 = 6.93147180559945286227e-01  # ln 2, rounded

@@ -3,8 +3,11 @@
 A line-by-line port of the algorithm SciPy ships (``xsf/cephes/ndtri.h``): the same rational approximations,
 coefficients and order of operations. The tails take the model's own ``log`` (``elementary.log``) where SciPy calls
 the C library's, whose last bits depend on the processor: the result is SciPy's bit for bit in the central region
-and within 6 ulps in the tails (the tests check both over millions of inputs), and the same on every machine. It is
-compiled so that the event kernel can call it per draw without leaving machine code.
+and within 6 ulps in the tails (the tests check both over millions of inputs), and the same on every machine.
+
+``ndtri`` is the definition; ``ndtri_array`` computes it for a whole array of draws at once (the streams' normals and
+the event kernel's noise), the same doubles two to three times faster: the formulas are written once (``_central``,
+``_tail``) and called by both.
 
 For ``y`` within ``exp(-2)`` of 0 or 1, ``z = sqrt(-2 log y)`` and ``x = z - log(z)/z - (1/z) P(1/z)/Q(1/z)``
 (two rational functions: ``z < 8`` and ``8 <= z <= 64``); otherwise, with ``w = y - 0.5``,
@@ -15,9 +18,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
 
-from sim.numerics.elementary import log
+from sim.numerics.elementary import log, log_main
 
 # approximation for 0 <= |y - 0.5| <= 3/8
 _P0 = (
@@ -107,7 +111,26 @@ def _p1evl(x: float, coef: tuple[float, ...]) -> float:
     return ans
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", error_model="numpy")
+def _central(y0: float) -> float:
+    """``x = sqrt(2π)·(w + w³ R(w²)/S(w²))``, ``w = y0 - 0.5``: the central region, ``exp(-2) < y0 <= 1 - exp(-2)``."""
+    y = y0 - 0.5
+    y2 = y * y
+    x = y + y * (y2 * _polevl(y2, _P0) / _p1evl(y2, _Q0))
+    return x * _SQRT2PI
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _tail(x: float, log_x: float) -> float:
+    """``x - log(x)/x - (1/x) P(1/x)/Q(1/x)`` at ``x = sqrt(-2 log y)`` (given with its ``log``): the lower tail's
+    ``|Φ⁻¹(y)|``, ``y <= exp(-2)``; the first rational function below ``x = 8``, the second above."""
+    x0 = x - log_x / x
+    z = 1.0 / x
+    # x < 8: y > exp(-32)
+    return x0 - z * _polevl(z, _P1) / _p1evl(z, _Q1) if x < 8.0 else x0 - z * _polevl(z, _P2) / _p1evl(z, _Q2)
+
+
+@njit(cache=True, error_model="numpy")
 def ndtri(y0: float) -> float:
     """The ``x`` with ``Φ(x) = y0``: -inf at 0, +inf at 1, NaN outside [0, 1]."""
     if y0 == 0.0:
@@ -122,13 +145,68 @@ def ndtri(y0: float) -> float:
         y = 1.0 - y
         negate = False
     if y > _EXP_M2:
-        y = y - 0.5
-        y2 = y * y
-        x = y + y * (y2 * _polevl(y2, _P0) / _p1evl(y2, _Q0))
-        return x * _SQRT2PI
+        return _central(y)
     x = math.sqrt(-2.0 * log(y))
-    x0 = x - log(x) / x
-    z = 1.0 / x
-    # x < 8: y > exp(-32)
-    x = x0 - z * _polevl(z, _P1) / _p1evl(z, _Q1) if x < 8.0 else x0 - z * _polevl(z, _P2) / _p1evl(z, _Q2)
+    x = _tail(x, log(x))
     return -x if negate else x
+
+
+@njit(cache=True, error_model="numpy")
+def _central_pass(y: np.ndarray, out: np.ndarray) -> None:
+    for k in range(y.size):
+        out[k] = _central(y[k])
+
+
+@njit(cache=True, error_model="numpy")
+def _tail_pass(y: np.ndarray, out: np.ndarray, usual: np.ndarray) -> None:
+    for k in range(y.size):
+        log_y, ok_y = log_main(y[k])
+        x = math.sqrt(-2.0 * log_y)
+        log_x, ok_x = log_main(x)
+        out[k] = _tail(x, log_x)
+        usual[k] = ok_y & ok_x & (x < 8.0)
+
+
+@njit(cache=True, error_model="numpy")
+def ndtri_array(y: np.ndarray, out: np.ndarray, work: np.ndarray, where: np.ndarray, usual: np.ndarray) -> None:
+    """``out[k] = ndtri(y[k])`` for every ``k`` of the 1-D arrays: the same doubles, two to three times faster.
+
+    A loop calling ``ndtri`` waits on each draw's chain of dependent divisions and mispredicts which region the draw
+    is in. Loops without branches compile to SIMD instructions and overlap those latencies: the central formula for
+    every element first, then the tails (a quarter of uniform draws) gathered and computed together, with the model's
+    ``log`` in its branch-free form (``elementary.log_main``). Whatever that form flags (0, 1, NaN, subnormals, a
+    mantissa within 2^-20 of a power of two, ``y < exp(-32)``) is recomputed by ``ndtri`` itself.
+
+    Work space, so that a kernel calling this block by block allocates nothing: ``work`` at least ``2·len(y)``
+    doubles, ``where`` at least ``len(y)`` int64, ``usual`` at least ``len(y)`` booleans.
+    """
+    n = y.size
+    _central_pass(y, out)
+    tails = 0
+    upper = 1.0 - _EXP_M2
+    for k in range(n):
+        y0 = y[k]
+        if not (y0 > _EXP_M2 and y0 <= upper):  # not the branches by which ``ndtri`` reaches its central formula
+            where[tails] = k
+            tails += 1
+    low, value = work[:tails], work[n : n + tails]
+    for q in range(tails):
+        y0 = y[where[q]]
+        low[q] = 1.0 - y0 if y0 > upper else y0
+    _tail_pass(low, value, usual[:tails])
+    for q in range(tails):
+        k = where[q]
+        y0 = y[k]
+        if usual[q] and y0 > 0.0 and y0 < 1.0 and low[q] <= _EXP_M2:
+            out[k] = value[q] if y0 > upper else -value[q]
+        else:
+            out[k] = ndtri(y0)
+
+
+def ndtri_of(y) -> np.ndarray:
+    """``ndtri`` of every element of ``y`` (any shape), by ``ndtri_array``."""
+    a = np.asarray(y, dtype=np.float64)
+    flat = np.ascontiguousarray(a).reshape(-1)
+    out = np.empty(flat.size)
+    ndtri_array(flat, out, np.empty(2 * flat.size), np.empty(flat.size, np.int64), np.empty(flat.size, np.bool_))
+    return out.reshape(a.shape)
