@@ -347,6 +347,8 @@ class RelationsModel(mesa.Model):
         nxt.valence = structure.update_valence(self.state.valence, nxt.realised, w.params.valence_smoothing[..., None])
         nxt.stock_history = np.roll(nxt.stock_history, -1, axis=0)
         nxt.stock_history[-1] = nxt.investment_stock[:, w.channel_owner, w.channel_partner]
+        # σ(ℓ) of the new state, once: recorded now and read by next month's stages (``trust_now``)
+        self._trust, self._trust_of = logistic(nxt.log_odds), nxt
         for name, series in self.history.items():
             series[self.t] = self._observe(name, nxt)
         if self.salient is not None:
@@ -368,7 +370,8 @@ class RelationsModel(mesa.Model):
             case _ if name.startswith("target_"):
                 return self.terms[name.removeprefix("target_")]
             case "trust":
-                return logistic(state.log_odds) * off
+                trust = self._trust if self._trust_of is state else logistic(state.log_odds)  # ``_settle``'s
+                return trust * off
             case "channel_openness":
                 return state.openness * off
             case _:

@@ -2,9 +2,9 @@
 
 ``target_terms_at`` is the equation, for one directed dyad of one run; ``decide_row`` is the decision stage's
 compiled loop over runs and partners that calls it and takes the Richardson step; ``target_terms`` evaluates it
-over arrays (tests, attribution checks). The one transcendental input, ``ln(1 + I/I0)``, is computed by numpy
-on whole arrays (``investment_growth``) and passed in, so results are those of the array code it replaced, bit
-for bit (``tests/test_compiled.py``).
+over arrays (tests, attribution checks). The one transcendental input, ``ln(1 + I/I0)`` (``growth_at``), is
+computed for a whole row (``investment_growth``) and passed in; the results are those of the numpy code the loop
+replaced, bit for bit (``tests/test_compiled.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from numba import njit
 from sim.mechanisms.elementwise import ROW
 from sim.mechanisms.elementwise import at as _at
 from sim.mechanisms.reciprocity import damp_conflict, generous_reciprocity, richardson_step
-from sim.numerics.elementary import log1p_array
+from sim.numerics.elementary import log1p
 
 # Each term of the target, declared once with the label figures give it (``sim.attribution``). A new term added
 # here is recorded (``target_<term>``), tabulated and drawn with its label; ``target_terms_at`` must return it.
@@ -119,17 +119,25 @@ def target_terms_at(
     return (t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, raw + t11)
 
 
-def investment_growth(flow: np.ndarray, baseline: np.ndarray) -> np.ndarray:
-    """``ln(1 + I_ij/I0_ij)``, 0 where there is no baseline flow ``I0_ij``.
+@njit(cache=True, error_model="numpy")
+def growth_at(flow: float, baseline: float) -> float:
+    """``ln(1 + I_ij/I0_ij)``, 0 where there is no baseline flow ``I0_ij`` (``elementary.log1p``: the same doubles on
+    every machine)."""
+    return log1p(flow / baseline) if baseline > 0.0 else 0.0
 
-    ``sim.numerics.elementary.log1p``, elementwise: the same doubles on every machine."""
-    ratio = np.divide(
-        flow,
-        baseline,
-        out=np.zeros(np.broadcast_shapes(np.shape(flow), np.shape(baseline))),
-        where=np.asarray(baseline) > 0,
-    )
-    return log1p_array(ratio)
+
+@njit(cache=True, error_model="numpy")
+def _growth(flow: np.ndarray, baseline: np.ndarray, out: np.ndarray) -> None:
+    for k in range(out.size):
+        out[k] = growth_at(flow[k], baseline[k])
+
+
+def investment_growth(flow: np.ndarray, baseline: np.ndarray) -> np.ndarray:
+    """``growth_at`` elementwise over ``flow`` and ``baseline`` broadcast against each other."""
+    f, b = np.broadcast_arrays(np.asarray(flow, dtype=float), np.asarray(baseline, dtype=float))
+    out = np.empty(f.shape)
+    _growth(np.ascontiguousarray(f).reshape(-1), np.ascontiguousarray(b).reshape(-1), out.reshape(-1))
+    return out
 
 
 @njit(cache=True, error_model="numpy")
