@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import re
+import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,7 +45,36 @@ def _numba_cache_dir() -> str:
         base = str(here / "__pycache__")
         if not os.access(here, os.W_OK):
             base = os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "sim")
+        if not os.path.isdir(os.path.join(base, name)):  # a new version of the compiled code: tidy the old ones
+            prune_numba_caches(Path(base), name)
     return os.path.join(base, name)
+
+
+KEPT_CACHE_VERSIONS = 3  # folders of earlier versions of the compiled code kept beside the current one
+_CACHE_FOLDER = re.compile(r"numba-[0-9a-f]{16}")
+
+
+def prune_numba_caches(base: Path, current: str, keep: int = KEPT_CACHE_VERSIONS) -> list[Path]:
+    """Delete the ``numba-<digest>`` folders under ``base``, other than ``current``, except the ``keep`` most recently
+    modified; returns those deleted.
+
+    Each edit of a compiled module starts a new folder (1–4 MB), so without this they pile up as the code changes.
+    Called only for the default location (the package's ``__pycache__`` or the user's cache folder), when a process
+    first uses a new version: a folder set with ``NUMBA_CACHE_DIR`` is the user's to manage. A version whose folder
+    was deleted compiles again (about 20 s) the next time it runs.
+    """
+    folders = []
+    try:
+        for path in base.iterdir():
+            if path.name != current and _CACHE_FOLDER.fullmatch(path.name) and path.is_dir():
+                folders.append((path.stat().st_mtime, path))
+    except OSError:  # the folder went away, or another process deleted one meanwhile: nothing to tidy now
+        return []
+    folders.sort(reverse=True)
+    removed = [path for _, path in folders[keep:]]
+    for path in removed:
+        shutil.rmtree(path, ignore_errors=True)
+    return removed
 
 
 os.environ["NUMBA_CACHE_DIR"] = _numba_cache_dir()

@@ -499,3 +499,42 @@ def test_the_numba_cache_folder_changes_with_any_compiled_module(tmp_path):
     helper.write_text(helper.read_text().removesuffix("\n# an edit\n"))
     unrelated.write_text(unrelated.read_text() + "\n# an edit\n")
     assert name_in(tmp_path) == folder.name
+
+
+def test_old_numba_cache_folders_are_pruned_when_a_new_version_starts(tmp_path):
+    """Each version of the compiled code has its own cache folder; when a process first uses a new version, all but
+    the ``KEPT_CACHE_VERSIONS`` most recently modified older ones are deleted, and nothing else is touched."""
+    import sim
+
+    base = tmp_path / "cache"
+    base.mkdir()
+    old = [base / f"numba-{k:016x}" for k in range(6)]
+    for age, folder in enumerate(old):
+        folder.mkdir()
+        (folder / "index.nbi").write_bytes(b"x")
+        os.utime(folder, (1_000_000 + age, 1_000_000 + age))  # numba-...05 the newest
+    current = base / f"numba-{0xABC:016x}"
+    current.mkdir()
+    os.utime(current, (1, 1))  # the oldest of all, but in use
+    foreign = [base / "numba-not-a-digest", base / "other"]
+    for folder in foreign:
+        folder.mkdir()
+    removed = sim.prune_numba_caches(base, current.name, keep=3)
+    assert sorted(removed) == old[:3]
+    assert sorted(p.name for p in base.iterdir()) == sorted(
+        [current.name, "numba-not-a-digest", "other", *(p.name for p in old[3:])]
+    )
+
+    # wired at import: a copy of the package whose compiled code is new to its cache tidies that cache
+    copy = tmp_path / "pkg" / "sim"
+    shutil.copytree(Path(sim.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    cache = copy / "__pycache__"
+    cache.mkdir()
+    for k in range(5):
+        (cache / f"numba-{k:016x}").mkdir()
+    probe = "import os, sim; print(os.path.basename(os.environ['NUMBA_CACHE_DIR']))"
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["PYTHONPATH"] = str(copy.parent)
+    done = subprocess.run([sys.executable, "-c", probe], env=env, cwd=copy.parent, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert len([p for p in cache.iterdir() if p.name.startswith("numba-")]) == sim.KEPT_CACHE_VERSIONS
