@@ -187,3 +187,32 @@ def test_rng_accepts_what_mesa_accepts(cfg):
     assert RelationsModel(cfg, rng=SEED).seed == cfg["seed"]
     with pytest.raises(TypeError, match="rng must be"):
         RelationsModel(cfg, rng="five")
+
+
+def test_event_log_rows_keep_the_order_the_stages_made_them():
+    """Routine events arrive as blocks of (rung, tie) codes and become rows when read: between the rows added
+    before and after them, partner by partner and in slot order, blocks of any number of slots."""
+    from sim import cameo
+    from sim.signals import EventLog
+
+    ladder, _ = cameo.root_ladder()
+    codes = cameo.ladder_codes()[1]
+    log = EventLog()
+    log.add(3, 0, 1, "163", -8.0, "injected")
+    first = np.full((3, 2, 2), -1)
+    first[1, 0], first[1, 1], first[2, 0] = (4, 0), (7, 1), (2, 1)  # partner 0 has none
+    log.add_generated(3, 0, first)
+    log.add(3, 2, 0, "036", 4.0, "emitted")
+    wide = np.full((3, 4, 2), -1)
+    wide[0, 3] = (9, 0)
+    log.add_generated(4, 1, wide)
+    assert log.rows == [
+        (3, 0, 1, "163", -8.0, "injected"),
+        (3, 0, 1, codes[4, 0], float(ladder[4]), "generated"),
+        (3, 0, 1, codes[7, 1], float(ladder[7]), "generated"),
+        (3, 0, 2, codes[2, 1], float(ladder[2]), "generated"),
+        (3, 2, 0, "036", 4.0, "emitted"),
+        (4, 1, 0, codes[9, 0], float(ladder[9]), "generated"),
+    ]
+    log.add(5, 0, 1, "057", 8.0, "emitted")  # read, then added to: the rows follow
+    assert log.rows[-1] == (5, 0, 1, "057", 8.0, "emitted") and len(log.rows) == 7
