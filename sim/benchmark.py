@@ -177,8 +177,11 @@ def check_same_runs(plan: FirstRuns, outcomes: Path, digests: list[str]) -> dict
 
 
 def replay_runs(cfg: dict[str, Any], runs: int) -> int:
-    """The scenario's replay as ``run.py`` simulates it (everything recorded, the event log kept), no files."""
-    RelationsModel({**copy.deepcopy(cfg), "sweep": None}, replicates=runs, collect=False, rng=cfg["seed"]).run()
+    """The scenario's replay as ``run.py`` simulates it (everything recorded, the event log kept and its rows built),
+    no files."""
+    model = RelationsModel({**copy.deepcopy(cfg), "sweep": None}, replicates=runs, collect=False, rng=cfg["seed"]).run()
+    if model.log is not None:
+        _ = model.log.rows  # built when first read, as run.py reads them
     return runs
 
 
