@@ -83,6 +83,11 @@ class Country(mesa.Agent):
             own_rise = row[:, j] - prev.sanctions[:, i, j]
             mandate = diplomacy.void_mandate(prev.mandate[:, c], own_rise, p.sanction_step_threshold[:, 0])
             nxt.mandate[:, c] = mandate
+            # and, optionally (suspension_level < 1), suspends the channel's talks until the leaders' next summit
+            nxt.suspended[:, c] = diplomacy.suspend_talks(
+                prev.suspended[:, c], own_rise, p.sanction_step_threshold[:, 0]
+            )
+            target = diplomacy.cap_target(target, nxt.suspended[:, c], p.suspension_level[:, 0])
             target = np.maximum(target, mandate)  # leaders' mandate: a floor (S3)
             before = prev.openness[:, i, j]
             after = diplomacy.adjust(before, target, p.channel_speed[:, 0], p.channel_close_speed[:, 0])

@@ -144,6 +144,8 @@ def _mandate(model: RelationsModel) -> None:
         prepare = model.sideline[:, i, j] & (model.state.openness[:, i, j] < 0.5)
         gain = np.where(summit, p.summit_mandate[:, 0], np.where(prepare, p.sideline_mandate[:, 0], 0.0))
         nxt.mandate[:, c] = diplomacy.summit_mandate(nxt.mandate[:, c], summit | prepare, gain)
+        # the leaders resume talks their governments suspended (deviation ad)
+        nxt.suspended[:, c] = diplomacy.resume_talks(nxt.suspended[:, c], summit)
         nxt.openness[:, i, j] = nxt.openness[:, j, i] = np.maximum(nxt.openness[:, i, j], nxt.mandate[:, c])
 
 

@@ -31,6 +31,7 @@ class State:
     baseline: np.ndarray  # m̄_ij: j's normal reading of i→j, frozen after the burn-in
     frozen: np.ndarray  # (R, C) bool: the channel has been below 0.5
     mandate: np.ndarray  # (R, C) M: the leaders' mandate to keep a channel's talks going, in [0, 1]
+    suspended: np.ndarray  # (R, C) bool: the owner suspended the talks with a sanctions round (deviation ad)
     two_plus_two: np.ndarray  # (R, C) step of the 2+2 resumption agreement, -1 before
     joint_activity: np.ndarray  # (R, C) step of the joint-economic-activity agreement, -1 before
     treaty: np.ndarray  # (R, C) step of the peace treaty, -1 before
@@ -70,6 +71,7 @@ class State:
             baseline=np.zeros(shape),
             frozen=np.zeros((n_runs, c), bool),
             mandate=np.zeros((n_runs, c)),
+            suspended=np.zeros((n_runs, c), bool),
             two_plus_two=np.full((n_runs, c), -1),
             joint_activity=np.full((n_runs, c), -1),
             treaty=np.full((n_runs, c), -1),

@@ -1064,6 +1064,59 @@ def test_japans_first_sanctions_round_voids_a_summit_mandate_in_the_model():
     assert float(march.state.mandate[0, 0]) == 0.0
 
 
+def test_a_round_the_owner_joins_suspends_talks_until_a_summit_resumes_them():
+    """Deviation ad: a rise above the threshold suspends (a small, flat or falling step does not); a suspension
+    stays without a summit and only a summit lifts it."""
+    suspended = diplomacy.suspend_talks(np.zeros(5, bool), np.array([0.2, 0.03, 0.02, 0.0, -0.1]), 0.02)
+    np.testing.assert_array_equal(suspended, [True, True, False, False, False])
+    assert diplomacy.suspend_talks(np.array([True]), np.array([-0.1]), 0.02).all()  # stays suspended
+    resumed = diplomacy.resume_talks(np.array([True, True, False]), np.array([True, False, True]))
+    np.testing.assert_array_equal(resumed, [False, True, False])
+
+
+def test_a_suspended_channel_target_is_capped_and_level_one_changes_nothing():
+    target = np.array([0.0, 0.3, 0.82, 1.0, 0.6])
+    suspended = np.array([True, True, True, True, False])
+    np.testing.assert_array_equal(diplomacy.cap_target(target, suspended, 0.0), [0.0, 0.0, 0.0, 0.0, 0.6])
+    np.testing.assert_array_equal(diplomacy.cap_target(target, suspended, 0.4), [0.0, 0.3, 0.4, 0.4, 0.6])
+    assert diplomacy.cap_target(target, suspended, 1.0).tobytes() == target.tobytes()  # the default: off
+
+
+def test_with_suspension_the_channel_freezes_in_the_month_of_japans_first_round_and_a_summit_reopens_it():
+    """With ``suspension_level=0`` the J–R channel falls below 0.5 in the month Japan's sanctions on Russia first rise
+    above the threshold (the month of its first 163 event), in every run; by default (1) it does not in most runs,
+    since the target stays above 0.5 through the spring of 2014. The first bilateral summit after the suspension
+    lifts it to the summit's mandate."""
+    firsts = {}
+    for level in (0.0, 1.0):
+        cfg = to_container(compose_config([f"params.suspension_level={level}"]))
+        model = RelationsModel(cfg, replicates=40, record_events=False, record=("sanctions",), rng=7)
+        w = model.world
+        j, r = w.index("JPN"), w.index("RUS")
+        threshold = float(w.params.sanction_step_threshold[0, 0])
+        openness, visits, mandate = [], [], []
+        while model.running and model.t < model.n_steps:
+            model.step()
+            openness.append(model.state.openness[:, j, r].copy())
+            visits.append(model.state.visit[:, j, r] | model.state.visit[:, r, j])
+            mandate.append(model.state.mandate[:, 0].copy())
+        openness, visits, mandate = np.array(openness), np.array(visits), np.array(mandate)
+        rise = np.diff(model.history["sanctions"][:, :, j, r], axis=0, prepend=0.0) > threshold
+        first_round = rise.argmax(axis=0)
+        assert rise.any(axis=0).all()  # Japan joins a round in every run
+        freeze = (openness < 0.5).argmax(axis=0)
+        firsts[level] = (first_round, freeze)
+        if level == 0.0:
+            np.testing.assert_array_equal(freeze, first_round)
+            for k in range(model.n_runs):  # the first summit after the freeze reopens the channel to its mandate
+                after = np.flatnonzero(visits[freeze[k] + 1 :, k])
+                if after.size:
+                    t = freeze[k] + 1 + after[0]
+                    assert openness[t, k] >= mandate[t, k] >= 0.6
+    first_round, freeze = firsts[1.0]
+    assert (freeze == first_round).mean() < 0.2  # without the suspension the freeze drifts after the first round
+
+
 # ---- the observation model's record of salient events --------------------------------------------------------
 
 

@@ -44,8 +44,8 @@ def test_the_schema_default_yaml_and_the_odd_table_agree_with_the_declaration():
 def test_names_are_unique_and_the_files_list_them_in_declared_order():
     names = [p.name for p in PARAMETERS]
     assert (
-        len(names) == len(set(names)) == 64
-    )  # 61 before issue 9 added acceptance_penalty, sideline_mandate, follow_up_rate
+        len(names) == len(set(names)) == 65
+    )  # 61 before issue 9 added acceptance_penalty, sideline_mandate, follow_up_rate, then suspension_level
     assert [f.name for f in dataclasses.fields(Params)] == names
     assert list(yaml.safe_load(docs.defaults_path().read_text())) == names
     odd = docs.committed_block(docs.odd_path().read_text())

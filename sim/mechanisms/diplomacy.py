@@ -73,6 +73,30 @@ def void_mandate(mandate: np.ndarray, own_rise: np.ndarray, threshold) -> np.nda
     return np.where(own_rise > threshold, 0.0, mandate)
 
 
+def suspend_talks(suspended: np.ndarray, own_rise: np.ndarray, threshold) -> np.ndarray:
+    """``susp <- susp ∨ (ΔS_ij > threshold)``: the owner suspends the channel's talks in a month it joins a sanctions
+    round (raises its own sanctions on the partner by more than ``sanction_step_threshold``, as ``void_mandate``);
+    they stay suspended until the leaders resume them (``resume_talks``). Deviation ad, optional.
+
+    Japan's first measures after Crimea were themselves the suspension of its visa-liberalisation and investment
+    talks with Russia (2014-03-18, [P15] [P16] [P17]). While suspended the channel's target is capped
+    (``cap_target``)."""
+    return suspended | (own_rise > threshold)
+
+
+def resume_talks(suspended: np.ndarray, summit: np.ndarray) -> np.ndarray:
+    """``susp <- susp ∧ ¬summit``: the pair's leaders, meeting at a bilateral summit, resume suspended talks: the
+    working channels restarted when Abe and Putin agreed the "new approach" at Sochi (May 2016, [P56] [P57] [P58])."""
+    return suspended & ~summit
+
+
+def cap_target(target: np.ndarray, suspended: np.ndarray, level) -> np.ndarray:
+    """``O* <- min(O*, O_susp)`` while the talks are suspended (``suspension_level``; 1, the default, leaves ``O*``
+    as it is, since ``O* <= 1``): then the channel closes at ``s_close`` toward ``O_susp``, and the leaders'
+    mandate, a floor applied after this cap, reopens it at their next summit."""
+    return np.where(suspended, np.minimum(target, level), target)
+
+
 def follow_up_probability(mandate: np.ndarray, rate) -> np.ndarray:
     """``r·M``: the chance that the summit the leaders agreed on takes place this month.
 
