@@ -122,6 +122,8 @@ def _to_normal(values: np.ndarray) -> None:
     """Replace open-unit draws (1-D) by their normal quantiles ``ndtri(u)``, in place, block by block: the same
     doubles as ``ndtri`` of each, computed by its array form (``ndtri_array``)."""
     n = values.size
+    if n == 0:
+        return
     size = min(n, _NORMAL_BLOCK)
     out, work = np.empty(size), np.empty(2 * size)
     where, usual = np.empty(size, np.int64), np.empty(size, np.bool_)

@@ -299,6 +299,18 @@ def test_the_perturbations_change_what_numpy_and_the_c_library_compute():
     assert _python(_EXP, {}) != _python(_EXP, _NO_FMA)
 
 
+def test_no_draws_make_empty_arrays():
+    """Zero elements (or zero runs) give empty arrays of the asked shape, as numpy would, in every form."""
+    from sim import rng
+
+    streams = rng.Streams(5, np.arange(3))
+    assert streams.normal("perception", 0, (0,)).shape == (3, 0)
+    assert streams.uniform("perception", 0, (0,)).shape == (3, 0)
+    assert streams.normal_flat("perception", 0, np.array([], int), np.array([], int)).shape == (0,)
+    assert rng.Streams(5, np.arange(0)).normal("perception", 0, (4,)).shape == (0, 4)
+    assert ndtri_of(np.array([])).shape == (0,)
+
+
 def test_ndtri_is_the_same_function_as_the_streams_use():
     """``rng``'s normals are ``ndtri`` at the draw's open-unit midpoint (a spot check of the wiring)."""
     from sim import rng
