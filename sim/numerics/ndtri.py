@@ -178,7 +178,8 @@ def ndtri_array(y: np.ndarray, out: np.ndarray, work: np.ndarray, where: np.ndar
     mantissa within 2^-20 of a power of two, ``y < exp(-32)``) is recomputed by ``ndtri`` itself.
 
     Work space, so that a kernel calling this block by block allocates nothing: ``work`` at least ``2·len(y)``
-    doubles, ``where`` at least ``len(y)`` int64, ``usual`` at least ``len(y)`` booleans.
+    doubles, ``where`` at least ``len(y)`` int64, ``usual`` at least ``len(y)`` booleans. ``out`` must not overlap
+    ``y`` (the tails are read from ``y`` after the central pass has written ``out``).
     """
     n = y.size
     _central_pass(y, out)
