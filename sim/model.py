@@ -291,9 +291,14 @@ class RelationsModel(mesa.Model):
     def trust_now(self) -> np.ndarray:
         """``τ = σ(ℓ)`` of the state the month reads (``state``), (R, N, N): computed once per state for every stage
         (``sim.numerics.elementary.logistic``, elementwise: the same doubles as on any slice of it)."""
-        if self._trust_of is not self.state:
-            self._trust = logistic(self.state.log_odds)
-            self._trust_of = self.state
+        return self._trust_of_state(self.state)
+
+    def _trust_of_state(self, state: State) -> np.ndarray:
+        """``σ(ℓ)`` of ``state``, computed once: recording a new state's trust (``_observe``) serves next month's
+        stages too, since that state becomes the one they read."""
+        if self._trust_of is not state:
+            self._trust = logistic(state.log_odds)
+            self._trust_of = state
         return self._trust
 
     @property
@@ -347,8 +352,6 @@ class RelationsModel(mesa.Model):
         nxt.valence = structure.update_valence(self.state.valence, nxt.realised, w.params.valence_smoothing[..., None])
         nxt.stock_history = np.roll(nxt.stock_history, -1, axis=0)
         nxt.stock_history[-1] = nxt.investment_stock[:, w.channel_owner, w.channel_partner]
-        # σ(ℓ) of the new state, once: recorded now and read by next month's stages (``trust_now``)
-        self._trust, self._trust_of = logistic(nxt.log_odds), nxt
         for name, series in self.history.items():
             series[self.t] = self._observe(name, nxt)
         if self.salient is not None:
@@ -370,8 +373,7 @@ class RelationsModel(mesa.Model):
             case _ if name.startswith("target_"):
                 return self.terms[name.removeprefix("target_")]
             case "trust":
-                trust = self._trust if self._trust_of is state else logistic(state.log_odds)  # ``_settle``'s
-                return trust * off
+                return self._trust_of_state(state) * off
             case "channel_openness":
                 return state.openness * off
             case _:

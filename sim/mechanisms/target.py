@@ -15,7 +15,7 @@ from numba import njit
 from sim.mechanisms.elementwise import ROW
 from sim.mechanisms.elementwise import at as _at
 from sim.mechanisms.reciprocity import damp_conflict, generous_reciprocity, richardson_step
-from sim.numerics.elementary import log1p
+from sim.numerics.elementary import binary_array, log1p
 
 # Each term of the target, declared once with the label figures give it (``sim.attribution``). A new term added
 # here is recorded (``target_<term>``), tabulated and drawn with its label; ``target_terms_at`` must return it.
@@ -134,10 +134,7 @@ def _growth(flow: np.ndarray, baseline: np.ndarray, out: np.ndarray) -> None:
 
 def investment_growth(flow: np.ndarray, baseline: np.ndarray) -> np.ndarray:
     """``growth_at`` elementwise over ``flow`` and ``baseline`` broadcast against each other."""
-    f, b = np.broadcast_arrays(np.asarray(flow, dtype=float), np.asarray(baseline, dtype=float))
-    out = np.empty(f.shape)
-    _growth(np.ascontiguousarray(f).reshape(-1), np.ascontiguousarray(b).reshape(-1), out.reshape(-1))
-    return out
+    return binary_array(_growth, flow, baseline)
 
 
 @njit(cache=True, error_model="numpy")

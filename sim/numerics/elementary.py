@@ -347,11 +347,17 @@ def logit_array(x):
     return _apply(_LOGIT, x)
 
 
-def power_array(x, y):
-    """``power`` elementwise, ``x`` and ``y`` broadcast against each other."""
+def binary_array(loop, x, y):
+    """A compiled elementwise loop ``loop(x_flat, y_flat, out_flat)`` over ``x`` and ``y`` broadcast against each
+    other: an array of the broadcast shape (a scalar for scalars)."""
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     shape = np.broadcast_shapes(x.shape, y.shape)
     a, b = np.broadcast_to(x, shape), np.broadcast_to(y, shape)
     out = np.empty(a.size)
-    _power(np.ascontiguousarray(a).reshape(-1), np.ascontiguousarray(b).reshape(-1), out)
-    return out.reshape(a.shape)[()]
+    loop(np.ascontiguousarray(a).reshape(-1), np.ascontiguousarray(b).reshape(-1), out)
+    return out.reshape(shape)[()]
+
+
+def power_array(x, y):
+    """``power`` elementwise, ``x`` and ``y`` broadcast against each other."""
+    return binary_array(_power, x, y)
