@@ -147,7 +147,7 @@ def bare_runs(plan: FirstRuns, workers: int, digests: list[str]) -> int:
         digests.extend(bare_chunk(plan, a, b) for a, b in chunks)
     else:
         with ProcessPoolExecutor(
-            max_workers=workers, mp_context=engine._pool_context(), initializer=_init_bare, initargs=(plan.cfg,)
+            max_workers=workers, mp_context=engine.pool_context(), initializer=_init_bare, initargs=(plan.cfg,)
         ) as pool:
             digests.extend(pool.map(_bare_worker, *zip(*chunks, strict=True)))
     return plan.runs

@@ -36,9 +36,11 @@ class Swept:
             self, plan=replace(self.plan, sweep=replace(self.plan.sweep, outcomes=self.plan.sweep.outcomes[:1]))
         )
 
-    def write(self, out_dir: Path, **changes: Any) -> list[Path]:
+    def write(self, out_dir: Path, workers: int = 1, **changes: Any) -> list[Path]:
         args = {"outcomes": self.outcomes, "series": self.series, "indices": self.indices, **changes}
-        return write_sweep_figures(self.plan, args["outcomes"], args["series"], args["indices"], out_dir)
+        return write_sweep_figures(
+            self.plan, args["outcomes"], args["series"], args["indices"], out_dir, workers=workers
+        )
 
 
 def one_outcome_per_stat(cfg: dict) -> None:
@@ -142,10 +144,11 @@ def test_grid_figures_are_written_as_expected(grid: Swept, tmp_path: Path) -> No
 
 @pytest.mark.slow  # determinism by repetition: CI's make test-slow guards it (every figure drawn a second time)
 def test_sweep_figures_written_twice_are_byte_identical(grid: Swept, sobol: Swept, lhs: Swept, tmp_path: Path) -> None:
+    """The second time by two processes (this one and a worker): the same files, whoever draws which figure."""
     month = next(o.name for o in lhs.plan.sweep.outcomes if o.stat == "month")
     assert lhs.outcomes[month].isna().any()  # undefined outcomes are drawn the same way too
     for name, swept in (("grid", grid), ("sobol", sobol), ("lhs", lhs)):
-        identical(swept.write(tmp_path / name), swept.write(tmp_path / f"{name}-again"))
+        identical(swept.write(tmp_path / name), swept.write(tmp_path / f"{name}-again", workers=2))
 
 
 def test_rewriting_replaces_files(grid: Swept, tmp_path: Path) -> None:

@@ -94,7 +94,7 @@ class Evaluator:
 
     def __enter__(self) -> Evaluator:
         if self.workers > 1:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=engine._pool_context())
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=engine.pool_context())
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -142,7 +142,7 @@ def _worker_chunk(index: int, start: int, stop: int, folder: str) -> tuple[int, 
 # ---- the whole sweep -----------------------------------------------------------------------------------
 
 
-def _pool_context() -> multiprocessing.context.BaseContext:
+def pool_context() -> multiprocessing.context.BaseContext:
     # forking this (multi-threaded: pyarrow, tqdm) process could deadlock a worker; a fork server forks
     # workers from a clean single-threaded process, and spawn is the portable fallback
     methods = multiprocessing.get_all_start_methods()
@@ -191,7 +191,7 @@ def execute(
                 bar.update(run_chunk(plan, k, a, b, folder))
             return 0
         with ProcessPoolExecutor(
-            max_workers=workers, mp_context=_pool_context(), initializer=_init_worker, initargs=(plan.cfg,)
+            max_workers=workers, mp_context=pool_context(), initializer=_init_worker, initargs=(plan.cfg,)
         ) as pool:
             futures = [pool.submit(_worker_chunk, k, a, b, str(folder)) for k, a, b in todo]
             peak = 0

@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 import re
 import textwrap
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -45,7 +47,7 @@ from sim.plots import (
     save_figure,
     time_axis,
 )
-from sim.sweep.engine import Plan
+from sim.sweep.engine import Plan, pool_context
 from sim.sweep.spec import Outcome
 from sim.sweep.statistics import statistic
 
@@ -62,7 +64,12 @@ _SERIES_PANEL = (2.3, 1.6)  # inches per series panel
 
 
 def write_sweep_figures(
-    plan: Plan, outcomes: pd.DataFrame, series: pd.DataFrame | None, indices: pd.DataFrame | None, out_dir: Path
+    plan: Plan,
+    outcomes: pd.DataFrame,
+    series: pd.DataFrame | None,
+    indices: pd.DataFrame | None,
+    out_dir: Path,
+    workers: int = 1,
 ) -> list[Path]:
     """Write every figure of a finished sweep as PNG and SVG into ``out_dir``.
 
@@ -84,41 +91,97 @@ def write_sweep_figures(
       ``MAX_SERIES_POINTS`` points: one panel per design point with the median and the 50% and 90% bands
       over its replicates.
 
+    Each figure is drawn on its own, so with ``workers`` > 1 they are drawn by that many processes at once,
+    this one included (a figure takes about a second: its layout, then a PNG and an SVG); the files are the
+    same bytes.
+
     Args:
         plan: the sweep's plan (declaration and design).
         outcomes: one row per run: ``run``, ``point``, ``replicate``, ``seed`` and one column per outcome.
         series: bands per design point (``engine.series_bands``), or None.
         indices: Sobol' indices (``sensitivity.sobol_indices``), or None.
         out_dir: folder for the files; created if missing. Files are replaced atomically.
+        workers: processes drawing the figures (1: in this process).
 
     Returns:
         The written paths, sorted.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    sweep = plan.sweep
-    labels = parameter_labels(sweep.names)
     runs = (
         outcomes.sort_values(["point", "replicate"], kind="stable")
         .reset_index(drop=True)
         .merge(plan.design, on="point", how="left", validate="many_to_one")
     )
-    paths: list[Path] = []
-    with plt.style.context("default"), plt.rc_context(STYLE):
-        for outcome in sweep.outcomes:
-            if not np.isfinite(runs[outcome.name].to_numpy(dtype=float)).any():
+    figures = _Figures(plan, runs, series, indices, out_dir)
+    jobs = figures.jobs()
+    if workers <= 1 or len(jobs) <= 1:
+        return sorted(path for job in jobs for path in figures.draw(job))
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(jobs)) - 1, mp_context=pool_context(), initializer=_share, initargs=(figures,)
+    ) as pool:
+        futures = [pool.submit(_draw_shared, job) for job in jobs]
+        paths = []
+        # this process draws too, from the end of the queue: every figure no worker has taken yet
+        for job, future in zip(reversed(jobs), reversed(futures), strict=True):
+            if future.cancel():
+                paths += figures.draw(job)
+        for future in futures:
+            if not future.cancelled():
+                paths += future.result()
+    return sorted(paths)
+
+
+@dataclass(frozen=True)
+class _Figures:
+    """What every figure of a sweep is drawn from; ``jobs`` lists the figures, ``draw`` draws one."""
+
+    plan: Plan
+    runs: pd.DataFrame
+    series: pd.DataFrame | None
+    indices: pd.DataFrame | None
+    out_dir: Path
+
+    def jobs(self) -> list[tuple[str, int]]:
+        """One (kind, outcome number) per figure file pair; the figures of many panels (series: one per design
+        point, Sobol': one per outcome) first, so that the processes finish together."""
+        sweep, jobs = self.plan.sweep, []
+        if self.series is not None and not self.series.empty and len(self.plan.design) <= MAX_SERIES_POINTS:
+            jobs.append(("series", -1))
+        if self.indices is not None and not self.indices.empty:
+            jobs.append(("sobol", -1))
+        for k, outcome in enumerate(sweep.outcomes):
+            if not np.isfinite(self.runs[outcome.name].to_numpy(dtype=float)).any():
                 continue
             if sweep.design == "grid":
-                paths += _grid_response(plan, runs, outcome, labels, out_dir)
+                jobs.append(("grid_response", k))
                 if len(sweep.parameters) == 2:
-                    paths += _heatmap(plan, runs, outcome, labels, out_dir)
+                    jobs.append(("heatmap", k))
             else:
-                paths += _sampled_response(plan, runs, outcome, labels, out_dir)
-        if indices is not None and not indices.empty:
-            paths += _sobol(plan, indices, labels, out_dir)
-        if series is not None and not series.empty and len(plan.design) <= MAX_SERIES_POINTS:
-            paths += _series(plan, series, labels, out_dir)
-    return sorted(paths)
+                jobs.append(("sampled_response", k))
+        return jobs
+
+    def draw(self, job: tuple[str, int]) -> list[Path]:
+        kind, k = job
+        plan, labels = self.plan, parameter_labels(self.plan.sweep.names)
+        with plt.style.context("default"), plt.rc_context(STYLE):
+            if kind == "sobol":
+                return _sobol(plan, self.indices, labels, self.out_dir)
+            if kind == "series":
+                return _series(plan, self.series, labels, self.out_dir)
+            draw = {"grid_response": _grid_response, "heatmap": _heatmap, "sampled_response": _sampled_response}
+            return draw[kind](plan, self.runs, plan.sweep.outcomes[k], labels, self.out_dir)
+
+
+_SHARED: list[_Figures] = []  # a figure worker's data, sent once per process (``_share``)
+
+
+def _share(figures: _Figures) -> None:
+    _SHARED[:] = [figures]
+
+
+def _draw_shared(job: tuple[str, int]) -> list[Path]:
+    return _SHARED[0].draw(job)
 
 
 # --- labels --------------------------------------------------------------------------------------------

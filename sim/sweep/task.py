@@ -182,7 +182,9 @@ def write_results(
         results.write_csv(SOBOL, indices)
     if cfg["report"]["figures"]:
         results.add(
-            write_sweep_figures(plan, figure_runs(plan, out_dir / OUTCOMES), series, indices, out_dir / FIGURES)
+            write_sweep_figures(
+                plan, figure_runs(plan, out_dir / OUTCOMES), series, indices, out_dir / FIGURES, workers=workers or 1
+            )
         )
     results.finish(
         sweep={
