@@ -136,6 +136,9 @@ def run_chunk(plan: Plan, index: int, start: int, stop: int, folder: Path) -> in
 def _worker_chunk(index: int, start: int, stop: int, folder: str) -> tuple[int, int]:
     """Run a chunk in a worker; returns its run count and the worker's peak resident memory (KB)."""
     done = run_chunk(_WORKER["plan"], index, start, stop, Path(folder))
+    # what outlives a chunk is the worker's own state (modules, compiled code, the plan): frozen, the next chunk's
+    # collection scans only that chunk's objects (a full collection cost about 10% of a 1,024-run chunk)
+    gc.freeze()
     return done, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
