@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sim.cli import EXIT_USAGE
 from sim.config import ConfigError
-from sim.sweep.engine import default_workers
+from sim.processes import default_workers
 from sim.tasks.reproduce import FolderError, compare, default_out_dir, read_saved, rerun, warnings_for
 
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from sim.mechanisms.target import TERM_LABELS, TERMS
 from sim.plots import STYLE, axis_label, draw_markers, marker_dates, new_figure, save_figure, time_axis
+from sim.processes import FigureJob, draw_figures
 from sim.results import Ensemble
 from sim.term_changes import (  # re-exported: sim.attribution's API
     carriers,
@@ -30,6 +31,7 @@ from sim.term_changes import (  # re-exported: sim.attribution's API
 )
 
 __all__ = [
+    "attribution_jobs",
     "carriers",
     "change",
     "recorded_terms",
@@ -53,7 +55,12 @@ def _colour(terms: list[str], term: str) -> tuple[float, ...]:
 
 
 def write_attribution_figures(
-    ens: Ensemble, out_dir: Path, *, markers: dict[str, str], dyads: list[tuple[int, int]] | None = None
+    ens: Ensemble,
+    out_dir: Path,
+    *,
+    markers: dict[str, str],
+    dyads: list[tuple[int, int]] | None = None,
+    workers: int = 1,
 ) -> list[Path]:
     """One figure per directed dyad: the mean contribution of each term by quarter over the runs, stacked
     (positive terms above zero, negative below), with the mean cooperation target and intended cooperation.
@@ -62,19 +69,32 @@ def write_attribution_figures(
     stack's net height is the target line's quarterly mean; medians of terms would not add up.
 
     Written as ``<out_dir>/attribution_<SRC>_<TGT>.{png,svg}`` for every directed dyad, or for ``dyads``
-    (source, target indices); returns the paths, sorted.
+    (source, target indices), by ``workers`` processes (``sim.processes.draw_figures``); returns the paths, sorted.
     """
+    return draw_figures(ens, attribution_jobs(ens, out_dir, markers=markers, dyads=dyads), workers)
+
+
+def attribution_jobs(
+    ens: Ensemble, out_dir: Path, *, markers: dict[str, str], dyads: list[tuple[int, int]] | None = None
+) -> list[FigureJob]:
+    """``write_attribution_figures``' figures as jobs for ``sim.processes.draw_figures`` (the ensemble shared);
+    creates ``out_dir``."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    marker_dates(ens.calendar, markers)  # a malformed marker fails here, before any figure is drawn
+    return [
+        (_draw_dyad, (source, target, markers, out_dir))
+        for source, target in (dyads if dyads is not None else ens.dyads())
+    ]
+
+
+def _draw_dyad(ens: Ensemble, source: int, target: int, markers: dict[str, str], out_dir: Path) -> list[Path]:
     marks = marker_dates(ens.calendar, markers)
     dates = ens.calendar.dates()
     quarter_starts = np.flatnonzero(dates.astype("datetime64[M]").astype(np.int64) % 3 == 0)
     starts = quarter_starts if quarter_starts.size and quarter_starts[0] == 0 else np.r_[0, quarter_starts]
-    paths: list[Path] = []
     with plt.style.context("default"), plt.rc_context(STYLE):
-        for source, target in dyads if dyads is not None else ens.dyads():
-            paths += _dyad_figure(ens, source, target, dates, starts, marks, out_dir)
-    return sorted(paths)
+        return _dyad_figure(ens, source, target, dates, starts, marks, out_dir)
 
 
 def _quarterly_mean(series: np.ndarray, starts: np.ndarray) -> np.ndarray:

@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 from sim.config import validate
 from sim.mechanisms import events
 from sim.model import RelationsModel
+from sim.processes import default_workers, pool_context
 from sim.sweep import engine
 from sim.sweep.outcomes import measure
 
@@ -147,7 +148,7 @@ def bare_runs(plan: FirstRuns, workers: int, digests: list[str]) -> int:
         digests.extend(bare_chunk(plan, a, b) for a, b in chunks)
     else:
         with ProcessPoolExecutor(
-            max_workers=workers, mp_context=engine.pool_context(), initializer=_init_bare, initargs=(plan.cfg,)
+            max_workers=workers, mp_context=pool_context(), initializer=_init_bare, initargs=(plan.cfg,)
         ) as pool:
             digests.extend(pool.map(_bare_worker, *zip(*chunks, strict=True)))
     return plan.runs
@@ -356,7 +357,7 @@ def benchmark(
         "load_average": {"before": [round(x, 2) for x in load_before], "after": [round(x, 2) for x in os.getloadavg()]},
         "peak_rss_mb": {k: round(v, 1) for k, v in peak_rss_mb().items()},
         "machine": {
-            "cpus": engine.default_workers(),
+            "cpus": default_workers(),
             "cpu_count": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),

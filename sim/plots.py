@@ -44,6 +44,7 @@ from matplotlib.ticker import FixedLocator
 
 from sim import variables
 from sim.calendar import Calendar, parse_month
+from sim.processes import FigureJob, draw_figures
 from sim.results import Ensemble
 from sim.variables import Quantity
 
@@ -162,7 +163,7 @@ def count_text(n: int, total: int) -> str:
 
 
 def write_figures(
-    ensemble: Ensemble, out_dir: Path, *, markers: dict[str, str], trust_matrix_dates: list[str]
+    ensemble: Ensemble, out_dir: Path, *, markers: dict[str, str], trust_matrix_dates: list[str], workers: int = 1
 ) -> list[Path]:
     """Write every figure of ``ensemble`` as PNG and SVG into ``out_dir``.
 
@@ -175,6 +176,7 @@ def write_figures(
         markers: label -> month ``"YYYY-MM"``, drawn as dashed vertical lines on every time axis;
             months outside the horizon are left out.
         trust_matrix_dates: months ``"YYYY-MM"`` at which to show the median trust matrix.
+        workers: processes drawing the figures (``sim.processes.draw_figures``; 1: this one).
 
     Returns:
         The written paths, sorted.
@@ -182,20 +184,39 @@ def write_figures(
     Raises:
         ValueError: a month is malformed, or a trust-matrix month lies outside the horizon.
     """
+    jobs = figure_jobs(ensemble, out_dir, markers=markers, trust_matrix_dates=trust_matrix_dates)
+    return draw_figures(ensemble, jobs, workers)
+
+
+def figure_jobs(
+    ensemble: Ensemble, out_dir: Path, *, markers: dict[str, str], trust_matrix_dates: list[str]
+) -> list[FigureJob]:
+    """``write_figures``' figures as jobs for ``sim.processes.draw_figures`` (the ensemble shared); creates
+    ``out_dir`` and checks the months first."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     steps = [ensemble.calendar.index(month) for month in trust_matrix_dates]
+    marker_dates(ensemble.calendar, markers)  # a malformed marker fails here, before any figure is drawn
+    names = ["nci_dyads", "trust", "sanctions_investment"]
+    if steps:
+        names.append("trust_matrices")
+    if {"JPN", "RUS"} <= set(ensemble.countries):
+        names.append("jpn_rus_focus")
+    return [(_draw_figure, (name, out_dir, markers, steps)) for name in names]
+
+
+def _draw_figure(ensemble: Ensemble, name: str, out_dir: Path, markers: dict[str, str], steps: list[int]) -> list[Path]:
     marks = marker_dates(ensemble.calendar, markers)
-    paths: list[Path] = []
     with plt.style.context("default"), plt.rc_context(STYLE):
-        paths += _nci_dyads(ensemble, out_dir, marks)
-        paths += _trust(ensemble, out_dir, marks)
-        paths += _sanctions_investment(ensemble, out_dir, marks)
-        if steps:
-            paths += _trust_matrices(ensemble, out_dir, steps)
-        if {"JPN", "RUS"} <= set(ensemble.countries):
-            paths += _jpn_rus_focus(ensemble, out_dir, marks)
-    return sorted(paths)
+        if name == "trust_matrices":
+            return _trust_matrices(ensemble, out_dir, steps)
+        draw = {
+            "nci_dyads": _nci_dyads,
+            "trust": _trust,
+            "sanctions_investment": _sanctions_investment,
+            "jpn_rus_focus": _jpn_rus_focus,
+        }[name]
+        return draw(ensemble, out_dir, marks)
 
 
 # --- figures -------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from sim.folder import ResultFolder
+from sim.processes import default_workers, draw_figures
 
 RESULT_FILES = ("timeseries.parquet", "nci_quarterly.csv", "events.csv", "summary.json")
 FIGURES = "figures"
@@ -22,9 +23,9 @@ def run_replay(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | None =
     """
     # imported here, not at the top: the model (mesa), figures (matplotlib) and tables (pandas) take seconds
     # to import, and a command the preflight refuses imports this module for its file names only
-    from sim.attribution import write_attribution_figures
+    from sim.attribution import attribution_jobs
     from sim.model import RelationsModel
-    from sim.plots import write_figures
+    from sim.plots import figure_jobs
     from sim.results import Ensemble
     from sim.summary import summarise
     from sim.tables import write_events, write_quarterly, write_timeseries
@@ -52,17 +53,12 @@ def run_replay(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | None =
     }
     folder.write_json("summary.json", summary)
     if report["figures"]:
-        folder.add(
-            write_figures(
-                ens,
-                out_dir / FIGURES,
-                markers=cfg["scenario"]["markers"],
-                trust_matrix_dates=report["trust_matrix_dates"],
-            )
-        )
-        folder.add(
-            write_attribution_figures(ens, out_dir / FIGURES / "attribution", markers=cfg["scenario"]["markers"])
-        )
+        markers = cfg["scenario"]["markers"]
+        jobs = [  # the figures of many panels first (``draw_figures``)
+            *figure_jobs(ens, out_dir / FIGURES, markers=markers, trust_matrix_dates=report["trust_matrix_dates"]),
+            *attribution_jobs(ens, out_dir / FIGURES / "attribution", markers=markers),
+        ]
+        folder.add(draw_figures(ens, jobs, cfg["workers"] or default_workers()))
     folder.finish()
     summary["seconds"] = {"simulation": round(simulated, 3), "total": round(time.perf_counter() - started, 3)}
     return summary

@@ -179,3 +179,15 @@ def test_a_new_or_unknown_term_is_tabulated_and_drawn_with_its_label(ensemble, t
     paths = write_attribution_figures(synthetic, tmp_path, markers={}, dyads=[(0, 1)])
     assert [p.name for p in paths] == ["attribution_JPN_RUS.png", "attribution_JPN_RUS.svg"]
     assert legends[0][:4] == ["trust", "wedge (vs CHN–RUS)", "a new term", "legacy term"]
+
+
+@pytest.mark.slow  # determinism by repetition: CI's make test-slow guards it
+def test_attribution_figures_are_the_same_bytes_drawn_by_two_processes(ensemble, tmp_path):
+    dyads = [(0, 1), (1, 0), (2, 1)]
+    first = write_attribution_figures(ensemble, tmp_path / "one", markers={"Crimea": "2014-03"}, dyads=dyads)
+    second = write_attribution_figures(
+        ensemble, tmp_path / "two", markers={"Crimea": "2014-03"}, dyads=dyads, workers=2
+    )
+    assert [p.name for p in first] == [p.name for p in second] and len(first) == 2 * len(dyads)
+    for a, b in zip(first, second, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name

@@ -74,8 +74,9 @@ def test_writes_every_figure(written) -> None:
 
 @pytest.mark.slow  # determinism by repetition: CI's make test-slow guards it
 def test_byte_identical_when_written_twice(ensemble: Ensemble, written, tmp_path: Path) -> None:
+    """The second time by two processes (this one and a worker): the same files, whoever draws which."""
     first = written[1]
-    second = write_figures(ensemble, tmp_path / "b", markers=MARKERS, trust_matrix_dates=MATRIX_DATES)
+    second = write_figures(ensemble, tmp_path / "b", markers=MARKERS, trust_matrix_dates=MATRIX_DATES, workers=2)
     assert [p.name for p in first] == [p.name for p in second]
     for a, b in zip(first, second, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name

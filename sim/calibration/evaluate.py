@@ -34,6 +34,7 @@ from sim.calendar import Calendar, parse_month
 from sim.calibration import moments as mom
 from sim.calibration.score import skill_by_window
 from sim.calibration.spec import CalibrationSpec
+from sim.processes import pool_context
 from sim.sweep import engine
 from sim.sweep.spec import Outcome, Parameter, Sweep
 
@@ -94,7 +95,7 @@ class Evaluator:
 
     def __enter__(self) -> Evaluator:
         if self.workers > 1:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=engine.pool_context())
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=pool_context())
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -355,7 +355,7 @@ class Config:
     mode: str = "endogenous"
     stop: str = ""  # last month to simulate; empty: the scenario's end
     first_run: int = 0  # run indices first_run .. first_run + replicates - 1 (rerun run k of a sweep alone)
-    workers: int = 0  # sweep worker processes; 0: one per core
+    workers: int = 0  # worker processes (sweep chunks, a task's figures); 0: one per core
     scenario: Scenario = field(default_factory=Scenario)
     params: Params = field(default_factory=Params)
     report: Report = field(default_factory=Report)

@@ -13,8 +13,6 @@ the final tables are assembled from them in run order, one chunk at a time, so m
 from __future__ import annotations
 
 import gc
-import multiprocessing
-import os
 import resource
 import shutil
 import sys
@@ -32,6 +30,7 @@ from tqdm.auto import tqdm
 
 from sim.calendar import Calendar
 from sim.io import atomic_write
+from sim.processes import pool_context
 from sim.sweep.design import design_points
 from sim.sweep.folder import CHUNKS as CHUNKS
 from sim.sweep.folder import chunk_kinds, chunk_name, finished_chunks, remove_temporaries
@@ -143,13 +142,6 @@ def _worker_chunk(index: int, start: int, stop: int, folder: str) -> tuple[int, 
 
 
 # ---- the whole sweep -----------------------------------------------------------------------------------
-
-
-def pool_context() -> multiprocessing.context.BaseContext:
-    # forking this (multi-threaded: pyarrow, tqdm) process could deadlock a worker; a fork server forks
-    # workers from a clean single-threaded process, and spawn is the portable fallback
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
 def processes(plan: Plan, workers: int) -> int:
@@ -280,7 +272,3 @@ def series_bands(plan: Plan, folder: Path) -> pd.DataFrame:
 
 def cleanup(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
-
-
-def default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import re
 import textwrap
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +46,8 @@ from sim.plots import (
     save_figure,
     time_axis,
 )
-from sim.sweep.engine import Plan, pool_context
+from sim.processes import draw_figures
+from sim.sweep.engine import Plan
 from sim.sweep.spec import Outcome
 from sim.sweep.statistics import statistic
 
@@ -114,22 +114,7 @@ def write_sweep_figures(
         .merge(plan.design, on="point", how="left", validate="many_to_one")
     )
     figures = _Figures(plan, runs, series, indices, out_dir)
-    jobs = figures.jobs()
-    if workers <= 1 or len(jobs) <= 1:
-        return sorted(path for job in jobs for path in figures.draw(job))
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(jobs)) - 1, mp_context=pool_context(), initializer=_share, initargs=(figures,)
-    ) as pool:
-        futures = [pool.submit(_draw_shared, job) for job in jobs]
-        paths = []
-        # this process draws too, from the end of the queue: every figure no worker has taken yet
-        for job, future in zip(reversed(jobs), reversed(futures), strict=True):
-            if future.cancel():
-                paths += figures.draw(job)
-        for future in futures:
-            if not future.cancelled():
-                paths += future.result()
-    return sorted(paths)
+    return draw_figures(figures, [(_draw, (job,)) for job in figures.jobs()], workers)
 
 
 @dataclass(frozen=True)
@@ -173,15 +158,8 @@ class _Figures:
             return draw[kind](plan, self.runs, plan.sweep.outcomes[k], labels, self.out_dir)
 
 
-_SHARED: list[_Figures] = []  # a figure worker's data, sent once per process (``_share``)
-
-
-def _share(figures: _Figures) -> None:
-    _SHARED[:] = [figures]
-
-
-def _draw_shared(job: tuple[str, int]) -> list[Path]:
-    return _SHARED[0].draw(job)
+def _draw(figures: _Figures, job: tuple[str, int]) -> list[Path]:
+    return figures.draw(job)
 
 
 # --- labels --------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 from sim import benchmark
 from sim.cli import fail
 from sim.io import atomic_write_text
+from sim.processes import default_workers
 from sim.sweep import engine
 from sim.tasks.base import Context, Task
 
@@ -55,7 +56,7 @@ def check(cfg: dict[str, Any], options: dict[str, Any]) -> None:
 def run(cfg: dict[str, Any], out_dir: Path, context: Context) -> dict[str, Any]:
     options = {**OPTIONS, **context.options}
     check(cfg, options)
-    workers = options["--workers"] or context.workers or cfg["workers"] or engine.default_workers()
+    workers = options["--workers"] or context.workers or cfg["workers"] or default_workers()
     result = benchmark.benchmark(
         cfg, options["--runs"], options["--mesa-runs"], options["--replay-runs"], workers, out_dir
     )

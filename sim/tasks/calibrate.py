@@ -24,7 +24,7 @@ def run(cfg: dict[str, Any], out_dir: Path, context: Context) -> dict[str, Any]:
     # imported here: the optimiser, the sweep engine and the figure take seconds to import, and the preflight
     # needs none of them
     from sim.calibration.task import run_calibration
-    from sim.sweep.engine import default_workers
+    from sim.processes import default_workers
 
     return run_calibration(
         cfg,

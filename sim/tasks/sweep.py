@@ -14,8 +14,9 @@ from typing import Any
 from sim.cli import fail
 from sim.cli import preflight as check_jobs
 from sim.folder import MANIFEST
+from sim.processes import default_workers
 from sim.sweep import folder
-from sim.sweep.engine import default_workers, make_plan
+from sim.sweep.engine import make_plan
 from sim.sweep.task import RESULTS, check_values, run_sweep
 from sim.tasks.base import Context, Task
 

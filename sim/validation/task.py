@@ -18,9 +18,9 @@ from sim.folder import ResultFolder
 from sim.io import atomic_write_text
 from sim.observed import TIMELINE_2013_2017, observed_nci, read_events
 from sim.patterns import BASE, FREEZE, THAW, evaluate_patterns, joint
+from sim.processes import default_workers
 from sim.results import Ensemble
 from sim.stats import share
-from sim.sweep.engine import default_workers
 from sim.validation import turning_points as tp
 from sim.validation.checks import RESULT_FILES, check_validation
 from sim.validation.discrimination import labels, run_lhs
