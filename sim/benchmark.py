@@ -5,6 +5,7 @@ one-off cost. ``sim.tasks.bench`` runs them as a task."""
 from __future__ import annotations
 
 import copy
+import gc
 import hashlib
 import math
 import os
@@ -137,7 +138,9 @@ def bare_chunk(plan: engine.Plan, start: int, stop: int) -> str:
 
 
 def _bare_worker(start: int, stop: int) -> str:
-    return bare_chunk(_BARE["plan"], start, stop)
+    digest = bare_chunk(_BARE["plan"], start, stop)
+    gc.freeze()  # as the engine's workers do (``engine._worker_chunk``): the ratio measures recording and I/O only
+    return digest
 
 
 def bare_runs(plan: FirstRuns, workers: int, digests: list[str]) -> int:
