@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from sim.model import RelationsModel
 from sim.processes import default_workers, pool_context
 from sim.sweep import engine
 from sim.sweep.outcomes import measure
+from sim.sweep.task import check_values
 
 TARGET_SPEEDUP = 500.0  # the engine at least this many times faster than batch_run
 TARGET_OVERHEAD = 1.2  # the engine at most this many times the bare loop's time
@@ -59,8 +60,9 @@ class FirstRuns(engine.Plan):
 
 
 def first_runs(cfg: dict[str, Any], runs: int) -> FirstRuns:
-    plan = engine.make_plan(sized(cfg, runs))
-    return FirstRuns(plan.cfg, plan.sweep, plan.design, plan.calendar, limit=runs)
+    """The sweep's first ``runs`` runs, its values checked once for the whole design as a sweep does."""
+    plan = check_values(engine.make_plan(sized(cfg, runs)))
+    return FirstRuns(plan.cfg, plan.sweep, plan.design, plan.calendar, plan.values_checked, limit=runs)
 
 
 def chunk_settings(plan: engine.Plan, start: int, stop: int) -> dict[str, np.ndarray]:
@@ -85,6 +87,7 @@ def chunk_model(plan: engine.Plan, start: int, stop: int, record: tuple[str, ...
         record_events=False,
         collect=False,  # as the engine's chunks: no DataCollector reporters
         rng=plan.cfg["seed"],
+        validated=plan.values_checked,  # as the engine's chunks
     ).run()
 
 
@@ -128,8 +131,8 @@ def engine_runs(plan: FirstRuns, workers: int, scratch: Path) -> int:
 _BARE: dict[str, Any] = {}
 
 
-def _init_bare(cfg: dict[str, Any]) -> None:
-    _BARE["plan"] = engine.make_plan(cfg)
+def _init_bare(cfg: dict[str, Any], values_checked: bool) -> None:
+    _BARE["plan"] = replace(engine.make_plan(cfg), values_checked=values_checked)
 
 
 def bare_chunk(plan: engine.Plan, start: int, stop: int) -> str:
@@ -151,7 +154,10 @@ def bare_runs(plan: FirstRuns, workers: int, digests: list[str]) -> int:
         digests.extend(bare_chunk(plan, a, b) for a, b in chunks)
     else:
         with ProcessPoolExecutor(
-            max_workers=workers, mp_context=pool_context(), initializer=_init_bare, initargs=(plan.cfg,)
+            max_workers=workers,
+            mp_context=pool_context(),
+            initializer=_init_bare,
+            initargs=(plan.cfg, plan.values_checked),
         ) as pool:
             digests.extend(pool.map(_bare_worker, *zip(*chunks, strict=True)))
     return plan.runs

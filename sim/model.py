@@ -105,6 +105,8 @@ class RelationsModel(mesa.Model):
         collect: run the DataCollector's reporters (True, Mesa's convention); False keeps ``history`` only.
         rng: an integer seed, a ``numpy.random.SeedSequence`` or ``Generator`` (Mesa's convention); ``None``
             draws a fresh seed, recorded as ``seed`` (the scripts pass ``config.seed``: their default is fixed).
+        validated: the caller checked ``config`` (``validate``) and the extremes of every per-run value
+            (``validate_ranges``) already, as a sweep does once for its whole design; False (default) checks them.
         **params: behavioural parameters by name (``reciprocity=0.4``), as plain keyword parameters.
     """
 
@@ -121,6 +123,7 @@ class RelationsModel(mesa.Model):
         salience_power: float = 1.0,
         collect: bool = True,
         rng: Any = None,
+        validated: bool = False,
         **params: Any,
     ):
         cfg = self._resolve_config(config)
@@ -138,9 +141,10 @@ class RelationsModel(mesa.Model):
         if runs is not None and len(runs) == 0:
             raise ConfigError("runs", list(runs), "must name at least one run index")
         cfg["seed"] = _seed_of(rng)
-        validate(cfg)
-        # per-run values must be valid at both ends of their ranges, jointly (k_ij and k_ji both at their highest)
-        validate_ranges(cfg, {path: (float(np.min(v)), float(np.max(v))) for path, v in overrides.items()})
+        if not validated:
+            validate(cfg)
+            # per-run values must be valid at both ends of their ranges, jointly (k_ij and k_ji both at their highest)
+            validate_ranges(cfg, {path: (float(np.min(v)), float(np.max(v))) for path, v in overrides.items()})
         super().__init__(rng=cfg["seed"])
 
         if runs is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import resource
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +36,16 @@ class IncompleteSweepError(RuntimeError):
     """A merge was asked for before every chunk of the sweep was finished."""
 
 
-def check_values(plan: engine.Plan) -> None:
+def check_values(plan: engine.Plan) -> engine.Plan:
     """Every design point's values are valid together, checked over the extremes of the design before a folder
     is made (``ConfigError`` otherwise): a grid value out of range, or k_ij and k_ji that are each fine alone
-    but unstable when both are at their highest."""
+    but unstable when both are at their highest. Returns the plan marked as checked: its chunks' values lie
+    within these extremes, so their models do not check them again (``validate_ranges`` explains why the
+    extremes suffice)."""
     validate_ranges(
         plan.cfg, {name: (float(plan.design[name].min()), float(plan.design[name].max())) for name in plan.sweep.names}
     )
+    return replace(plan, values_checked=True)
 
 
 def run_sweep(
@@ -55,8 +59,7 @@ def run_sweep(
     (this call wrote the final files) or ``partial`` (chunks of other shards are still missing).
     Raises ``OutputExistsError`` for a folder that holds anything else.
     """
-    plan = engine.make_plan(cfg)
-    check_values(plan)
+    plan = check_values(engine.make_plan(cfg))
     shards, shard = cfg["sweep"]["shards"], cfg["sweep"]["shard"]
     chunks = plan.chunks()
     record = folder.claim(out_dir, cfg, runs=plan.runs, chunks=len(chunks), overrides=list(overrides or []))
