@@ -23,7 +23,6 @@ import pyarrow.compute as pc
 
 from sim.config.validate import validate_ranges
 from sim.folder import MANIFEST, ResultFolder
-from sim.processes import default_workers
 from sim.sweep import engine, folder
 
 DESIGN, OUTCOMES, SERIES = "design.parquet", "outcomes.parquet", "series.parquet"
@@ -185,10 +184,11 @@ def write_results(
         indices = sobol_indices(plan.sweep, means, cfg["seed"])
         results.write_csv(SOBOL, indices)
     if cfg["report"]["figures"]:
-        # drawn on the processes that ran chunks, or on every core when none did (a rerun, experiments/merge.py)
-        drawers = workers or default_workers()
-        runs = figure_runs(plan, out_dir / OUTCOMES)
-        results.add(write_sweep_figures(plan, runs, series, indices, out_dir / FIGURES, workers=drawers))
+        results.add(
+            write_sweep_figures(
+                plan, figure_runs(plan, out_dir / OUTCOMES), series, indices, out_dir / FIGURES, workers=workers or 1
+            )
+        )
     results.finish(
         sweep={
             "name": plan.sweep.name,
