@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from sim.mechanisms.target import TERM_LABELS, TERMS
-from sim.plots import STYLE, axis_label, draw_markers, marker_dates, new_figure, save_figure, time_axis
+from sim.plots import axis_label, draw_markers, marker_dates, new_figure, save_figure, styled, time_axis
 from sim.processes import FigureJob, draw_figures
 from sim.results import Ensemble
 from sim.term_changes import (  # re-exported: sim.attribution's API
@@ -81,20 +81,14 @@ def attribution_jobs(
     creates ``out_dir``."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    marker_dates(ens.calendar, markers)  # a malformed marker fails here, before any figure is drawn
-    return [
-        (_draw_dyad, (source, target, markers, out_dir))
-        for source, target in (dyads if dyads is not None else ens.dyads())
-    ]
-
-
-def _draw_dyad(ens: Ensemble, source: int, target: int, markers: dict[str, str], out_dir: Path) -> list[Path]:
     marks = marker_dates(ens.calendar, markers)
     dates = ens.calendar.dates()
     quarter_starts = np.flatnonzero(dates.astype("datetime64[M]").astype(np.int64) % 3 == 0)
     starts = quarter_starts if quarter_starts.size and quarter_starts[0] == 0 else np.r_[0, quarter_starts]
-    with plt.style.context("default"), plt.rc_context(STYLE):
-        return _dyad_figure(ens, source, target, dates, starts, marks, out_dir)
+    return [
+        (styled, (_dyad_figure, source, target, dates, starts, marks, out_dir))
+        for source, target in (dyads if dyads is not None else ens.dyads())
+    ]
 
 
 def _quarterly_mean(series: np.ndarray, starts: np.ndarray) -> np.ndarray:

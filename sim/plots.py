@@ -23,7 +23,7 @@ import os
 import textwrap
 import warnings
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -196,27 +196,24 @@ def figure_jobs(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     steps = [ensemble.calendar.index(month) for month in trust_matrix_dates]
-    marker_dates(ensemble.calendar, markers)  # a malformed marker fails here, before any figure is drawn
-    names = ["nci_dyads", "trust", "sanctions_investment"]
-    if steps:
-        names.append("trust_matrices")
-    if {"JPN", "RUS"} <= set(ensemble.countries):
-        names.append("jpn_rus_focus")
-    return [(_draw_figure, (name, out_dir, markers, steps)) for name in names]
-
-
-def _draw_figure(ensemble: Ensemble, name: str, out_dir: Path, markers: dict[str, str], steps: list[int]) -> list[Path]:
     marks = marker_dates(ensemble.calendar, markers)
+    jobs: list[FigureJob] = [
+        (styled, (_nci_dyads, out_dir, marks)),
+        (styled, (_trust, out_dir, marks)),
+        (styled, (_sanctions_investment, out_dir, marks)),
+    ]
+    if steps:
+        jobs.append((styled, (_trust_matrices, out_dir, steps)))
+    if {"JPN", "RUS"} <= set(ensemble.countries):
+        jobs.append((styled, (_jpn_rus_focus, out_dir, marks)))
+    return jobs
+
+
+def styled(shared: Any, draw: Callable[..., list[Path]], *args: Any) -> list[Path]:
+    """``draw(shared, *args)`` under the house style (``STYLE``): the function of every figure job
+    (``sim.processes.draw_figures``), so that a figure looks the same whichever process draws it."""
     with plt.style.context("default"), plt.rc_context(STYLE):
-        if name == "trust_matrices":
-            return _trust_matrices(ensemble, out_dir, steps)
-        draw = {
-            "nci_dyads": _nci_dyads,
-            "trust": _trust,
-            "sanctions_investment": _sanctions_investment,
-            "jpn_rus_focus": _jpn_rus_focus,
-        }[name]
-        return draw(ensemble, out_dir, marks)
+        return draw(shared, *args)
 
 
 # --- figures -------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -34,7 +34,6 @@ from sim.plots import (
     BAND_ALPHA,
     COLOUR_TOLERANCE,
     STEP_VARIABLES,
-    STYLE,
     Quantity,
     axis_label,
     colour_image,
@@ -44,9 +43,10 @@ from sim.plots import (
     quantity,
     require_counts,
     save_figure,
+    styled,
     time_axis,
 )
-from sim.processes import draw_figures
+from sim.processes import FigureJob, draw_figures
 from sim.sweep.engine import Plan
 from sim.sweep.spec import Outcome
 from sim.sweep.statistics import statistic
@@ -113,53 +113,51 @@ def write_sweep_figures(
         .reset_index(drop=True)
         .merge(plan.design, on="point", how="left", validate="many_to_one")
     )
-    figures = _Figures(plan, runs, series, indices, out_dir)
-    return draw_figures(figures, [(_draw, (job,)) for job in figures.jobs()], workers)
+    figures = _Figures(plan, runs, series, indices, out_dir, parameter_labels(plan.sweep.names))
+    return draw_figures(figures, figures.jobs(), workers)
 
 
 @dataclass(frozen=True)
 class _Figures:
-    """What every figure of a sweep is drawn from; ``jobs`` lists the figures, ``draw`` draws one."""
+    """What every figure of a sweep is drawn from (sent once to each process); ``jobs`` lists the figures."""
 
     plan: Plan
     runs: pd.DataFrame
     series: pd.DataFrame | None
     indices: pd.DataFrame | None
     out_dir: Path
+    labels: dict[str, str]
 
-    def jobs(self) -> list[tuple[str, int]]:
-        """One (kind, outcome number) per figure file pair; the figures of many panels (series: one per design
-        point, Sobol': one per outcome) first, so that the processes finish together."""
+    def jobs(self) -> list[FigureJob]:
+        """One job per figure file pair; the figures of many panels (series: one per design point, Sobol': one
+        per outcome) first, so that the processes finish together."""
         sweep, jobs = self.plan.sweep, []
         if self.series is not None and not self.series.empty and len(self.plan.design) <= MAX_SERIES_POINTS:
-            jobs.append(("series", -1))
+            jobs.append((styled, (_series_figure,)))
         if self.indices is not None and not self.indices.empty:
-            jobs.append(("sobol", -1))
+            jobs.append((styled, (_sobol_figure,)))
         for k, outcome in enumerate(sweep.outcomes):
             if not np.isfinite(self.runs[outcome.name].to_numpy(dtype=float)).any():
                 continue
             if sweep.design == "grid":
-                jobs.append(("grid_response", k))
+                jobs.append((styled, (_outcome_figure, _grid_response, k)))
                 if len(sweep.parameters) == 2:
-                    jobs.append(("heatmap", k))
+                    jobs.append((styled, (_outcome_figure, _heatmap, k)))
             else:
-                jobs.append(("sampled_response", k))
+                jobs.append((styled, (_outcome_figure, _sampled_response, k)))
         return jobs
 
-    def draw(self, job: tuple[str, int]) -> list[Path]:
-        kind, k = job
-        plan, labels = self.plan, parameter_labels(self.plan.sweep.names)
-        with plt.style.context("default"), plt.rc_context(STYLE):
-            if kind == "sobol":
-                return _sobol(plan, self.indices, labels, self.out_dir)
-            if kind == "series":
-                return _series(plan, self.series, labels, self.out_dir)
-            draw = {"grid_response": _grid_response, "heatmap": _heatmap, "sampled_response": _sampled_response}
-            return draw[kind](plan, self.runs, plan.sweep.outcomes[k], labels, self.out_dir)
+
+def _series_figure(f: _Figures) -> list[Path]:
+    return _series(f.plan, f.series, f.labels, f.out_dir)
 
 
-def _draw(figures: _Figures, job: tuple[str, int]) -> list[Path]:
-    return figures.draw(job)
+def _sobol_figure(f: _Figures) -> list[Path]:
+    return _sobol(f.plan, f.indices, f.labels, f.out_dir)
+
+
+def _outcome_figure(f: _Figures, draw: Callable[..., list[Path]], k: int) -> list[Path]:
+    return draw(f.plan, f.runs, f.plan.sweep.outcomes[k], f.labels, f.out_dir)
 
 
 # --- labels --------------------------------------------------------------------------------------------
