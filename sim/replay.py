@@ -34,7 +34,8 @@ def run_replay(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | None =
     started = time.perf_counter()
     runs = np.arange(cfg["first_run"], cfg["first_run"] + cfg["replicates"])
     # the files come from ``history``: the DataCollector's ensemble means (7% of a 200-run replay) are not computed
-    model = RelationsModel(cfg, runs=runs, collect=False, rng=cfg["seed"]).run()
+    # ``cfg`` was validated when the task loaded it: the model does not check it again
+    model = RelationsModel(cfg, runs=runs, collect=False, rng=cfg["seed"], validated=True).run()
     ens = Ensemble.from_model(model)
     simulated = time.perf_counter() - started
     report = cfg["report"]
