@@ -17,7 +17,7 @@ from sim.config import ConfigError, compose_config, to_container, validate
 from sim.sweep import engine
 from sim.sweep.design import design_points
 from sim.sweep.sensitivity import sobol_indices
-from sim.sweep.spec import Outcome, Parameter, Sweep, read_sweep
+from sim.sweep.spec import Outcome, Parameter, Sweep, auto_chunk_size, read_sweep
 from sim.sweep.task import run_sweep
 from tests.conftest import SWEEP_ARGS, first_fast, run_script
 
@@ -146,6 +146,38 @@ def test_sweep_task_refuses_a_folder_with_results(tmp_path):
     with pytest.raises(Exception, match="refusing to overwrite"):
         run_sweep(cfg, tmp_path, workers=1, progress=False)
     assert (tmp_path / "outcomes.parquet").read_bytes() == b"earlier results"
+
+
+@pytest.mark.parametrize(
+    ("runs", "size"),
+    [
+        (1, 256),
+        (1_500, 256),
+        (4_096, 256),
+        (4_097, 257),
+        (7_680, 480),
+        (20_000, 1_250),
+        (65_536, 4_096),
+        (10**6, 4_096),
+    ],
+)
+def test_the_automatic_chunk_size_is_a_sixteenth_of_the_runs_within_256_to_4096(runs, size):
+    assert auto_chunk_size(runs) == size
+
+
+def test_a_sweep_without_a_chunk_size_takes_the_automatic_one_and_a_given_one_is_kept():
+    """``chunk_size: 0`` (the shipped sweeps) becomes the automatic size of its runs; the plan's chunks cover every run
+    once. The 30 x 50 grid: 1,500 runs in 6 chunks of 256 (the last 220), so that several processes share it."""
+    cfg = _cfg("sweep=sanctions_vs_alliance")
+    assert cfg["sweep"]["chunk_size"] == 0
+    plan = engine.make_plan(cfg)
+    assert (plan.runs, plan.sweep.chunk_size) == (1_500, 256)
+    assert plan.chunks() == [(k, min(k + 256, 1_500)) for k in range(0, 1_500, 256)]
+    big = engine.make_plan(_cfg("sweep=sanctions_vs_alliance", "sweep.replicates=3334"))
+    assert (big.runs, big.sweep.chunk_size, len(big.chunks())) == (100_020, 4_096, 25)
+    assert engine.make_plan(_cfg("sweep=sanctions_vs_alliance", "sweep.chunk_size=1000")).sweep.chunk_size == 1000
+    with pytest.raises(ConfigError, match=r"sweep\.chunk_size = -1: must be >= 1 runs, or 0"):
+        engine.make_plan(_cfg("sweep=sanctions_vs_alliance", "sweep.chunk_size=-1"))
 
 
 def test_a_bad_outcome_is_named():

@@ -250,7 +250,9 @@ class SweepSpec:
     points: int = 0
     replicates: int = 1
     common_random_numbers: bool = True
-    chunk_size: int = 1024
+    # runs per vectorised model; 0: chosen from the number of runs (sim.sweep.spec.auto_chunk_size: runs / 16, kept
+    # within 256..4096). Results do not depend on it; the folder does
+    chunk_size: int = 0
     shards: int = 1  # cut the chunks into this many shards (Hydra multirun jobs); results do not depend on it
     shard: int = 0  # which shard this job runs, 0 .. shards - 1
     parameters: dict[str, Any] = field(default_factory=dict)

@@ -34,7 +34,7 @@ from sim.processes import pool_context
 from sim.sweep.design import design_points
 from sim.sweep.folder import CHUNKS as CHUNKS
 from sim.sweep.folder import chunk_kinds, chunk_name, finished_chunks, remove_temporaries
-from sim.sweep.spec import MAX_SERIES_VALUES, Sweep, read_sweep
+from sim.sweep.spec import MAX_SERIES_VALUES, Sweep, auto_chunk_size, read_sweep
 
 ROW_GROUP = 16_384
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -66,6 +66,8 @@ def make_plan(cfg: dict[str, Any]) -> Plan:
     calendar = Calendar.from_strings(cfg["scenario"]["start"], cfg["stop"] or cfg["scenario"]["end"])
     sweep = read_sweep(cfg, calendar)
     design = design_points(sweep, cfg["seed"])
+    if not sweep.chunk_size:  # ``chunk_size: 0``: chosen from the number of runs
+        sweep = replace(sweep, chunk_size=auto_chunk_size(len(design) * sweep.replicates))
     plan = Plan(cfg, sweep, design, calendar)
     series_values = plan.runs * len(sweep.series_variables) * len(sweep.series_dyads) * calendar.n_steps
     if series_values > MAX_SERIES_VALUES:
