@@ -3,8 +3,8 @@
 References: ``scipy.special.ndtri`` for the inverse normal CDF (to a few ulps: the port calls the model's own
 ``log``, SciPy the C library's), and the vectorised numpy code the kernel replaced (``tests/numpy_reference.py``,
 test-only). Equality with the numpy code is bit for bit, so results files made before and after the kernel are
-byte-identical. The last test checks that compiled code is cached on disk and
-reused by a fresh process.
+byte-identical. That compiled code is cached on disk and reused by a fresh process is checked by
+``tests/test_bench.py`` (bench.py's compile probe counts the kernels each fresh process compiled and loaded).
 """
 
 from __future__ import annotations
