@@ -12,6 +12,7 @@ RESULT_FILES = [
     "turning_points.csv",
     "fit.csv",
     "fit_points.csv",
+    "fit_dyads.csv",
     "patterns.csv",
     "statics.csv",
     "discrimination.csv",

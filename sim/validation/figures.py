@@ -104,7 +104,7 @@ def write_turning_points_figure(
     from sim.validation.turning_points import TURNING_POINTS
 
     start = ens.calendar.label(0)
-    rows = [tp for tp in TURNING_POINTS]
+    rows = [tp for tp in TURNING_POINTS if tp.key in steps]
     out_dir.mkdir(parents=True, exist_ok=True)
     jitter = np.random.default_rng(0).uniform(-0.18, 0.18, size=len(ens.runs))  # fixed: figures are reproducible
     with plt.style.context("default"), plt.rc_context(STYLE), new_figure(figsize=(9.5, 0.9 * len(rows) + 1.6)) as fig:
@@ -117,17 +117,16 @@ def write_turning_points_figure(
             lo = (history - np.timedelta64(within, "M")).astype("datetime64[D]")
             hi = (history + np.timedelta64(within, "M")).astype("datetime64[D]")
             ax.fill_between([lo, hi], y - 0.4, y + 0.4, color="tab:red", alpha=0.08, linewidth=0)
+            color = "tab:blue" if tp.judged else "0.35"  # a row shown beside the goals, not judged: grey
             if happened.size:
                 dates = _month_date(start, happened)
                 ax.scatter(dates, y + jitter[: happened.size], s=4, color="0.55", alpha=0.35, linewidths=0)
                 q05, q25, q50, q75, q95 = np.quantile(happened, (0.05, 0.25, 0.5, 0.75, 0.95), method="inverted_cdf")
                 d = _month_date(start, np.array([q05, q25, q50, q75, q95]))
-                ax.hlines(y, d[0], d[1], color="tab:blue", linewidth=1.2)
-                ax.hlines(y, d[3], d[4], color="tab:blue", linewidth=1.2)
-                ax.fill_between(
-                    [d[1], d[3]], y - 0.22, y + 0.22, facecolor="tab:blue", alpha=0.25, edgecolor="tab:blue"
-                )
-                ax.vlines(d[2], y - 0.22, y + 0.22, color="tab:blue", linewidth=2.2)
+                ax.hlines(y, d[0], d[1], color=color, linewidth=1.2)
+                ax.hlines(y, d[3], d[4], color=color, linewidth=1.2)
+                ax.fill_between([d[1], d[3]], y - 0.22, y + 0.22, facecolor=color, alpha=0.25, edgecolor=color)
+                ax.vlines(d[2], y - 0.22, y + 0.22, color=color, linewidth=2.2)
             ax.scatter(
                 [history.astype("datetime64[D]") + np.timedelta64(14, "D")],
                 [y],
@@ -163,10 +162,15 @@ def write_turning_points_figure(
             Line2D([], [], marker="D", color="tab:red", linestyle="", label="history"),
             Patch(facecolor="tab:red", alpha=0.15, label=f"history ± {within} months"),
             Patch(facecolor="tab:blue", alpha=0.3, edgecolor="tab:blue", label="simulated IQR, median"),
+            *(
+                [Patch(facecolor="0.35", alpha=0.3, edgecolor="0.35", label="shown, not judged")]
+                if not all(tp.judged for tp in rows)
+                else []
+            ),
             Line2D([], [], color="tab:blue", label="5–95%"),
             Line2D([], [], marker="o", color="0.55", linestyle="", markersize=3, label="one run"),
         ]
-        fig.legend(handles=handles, loc="outside lower center", ncols=5, frameon=False, fontsize=8)
+        fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False, fontsize=8)
         return save_figure(fig, out_dir, name, strict=True)
 
 

@@ -99,6 +99,18 @@ def salient_record(kept: np.ndarray, keys: np.ndarray, count: int) -> np.ndarray
     return np.divide(total, seen, out=np.full(runs, np.nan), where=seen > 0)
 
 
+def salient_quarters(ens: Ensemble, periods, counts, i: int, j: int) -> np.ndarray:
+    """The observation model's record of the directed dyad ``i → j`` in each quarter of ``periods`` (labels like
+    ``2014Q3``) with the timeline's event count of that quarter in ``counts``: (Q, R), one ``salient_record`` per
+    quarter and run (NaN where the run recorded no event)."""
+    labels = ens.calendar.labels()
+    rows = []
+    for period, n in zip(periods, counts, strict=True):
+        months = [k for k, m in enumerate(labels) if quarter_of(m) == period]
+        rows.append(salient_record(ens.salient[months, :, i, j, :], ens.salient_key[months, :, i, j, :], int(n)))
+    return np.stack(rows) if rows else np.empty((0, len(ens.runs)))
+
+
 def scores(points: pd.DataFrame) -> pd.DataFrame:
     """Coverage and skill of ``points`` (columns observed, median, p05, p25, p75, p95, in_sample) per scope."""
     rows = []
@@ -120,6 +132,27 @@ def scores(points: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def dyad_scores(points: pd.DataFrame) -> pd.DataFrame:
+    """Coverage and skill of ``points`` per directed dyad over all its quarters, with how many of them are in
+    sample: where the fit holds and where it misses (one row per dyad, sorted by source and target)."""
+    rows = []
+    for (src, tgt), part in points.groupby(["source", "target"], sort=True):
+        overall = scores(part).set_index("scope").loc["all"]
+        rows.append(
+            {
+                "source": src,
+                "target": tgt,
+                "dyad_quarters": int(overall["dyad_quarters"]),
+                "in_sample": int(part["in_sample"].sum()),
+                "coverage_50": overall["coverage_50"],
+                "coverage_90": overall["coverage_90"],
+                "skill": overall["skill"],
+            }
+        )
+    columns = ["source", "target", "dyad_quarters", "in_sample", "coverage_50", "coverage_90", "skill"]
+    return pd.DataFrame(rows, columns=columns)
+
+
 def fit_scores(
     ens: Ensemble,
     observed: pd.DataFrame,
@@ -138,7 +171,6 @@ def fit_scores(
         raise ValueError("observation = 'salient' needs an ensemble run with RelationsModel(record_salient=K)")
     q = Quarters(ens)
     nci = q.all("nci")
-    months = {label: [k for k, m in enumerate(ens.calendar.labels()) if quarter_of(m) == label] for label in q.labels}
     lo, hi, cut = quarter_of(first), quarter_of(last), quarter_of(split)
     rows = observed[
         (observed["period"] >= lo)
@@ -153,12 +185,7 @@ def fit_scores(
         k = [q.labels.index(p) for p in dyad["period"]]
         i, j = ens.countries.index(src), ens.countries.index(tgt)
         if observation == "salient":
-            simulated = np.stack(
-                [
-                    salient_record(ens.salient[months[p], :, i, j, :], ens.salient_key[months[p], :, i, j, :], n)
-                    for p, n in zip(dyad["period"], dyad["events"], strict=True)
-                ]
-            )
+            simulated = salient_quarters(ens, dyad["period"], dyad["events"], i, j)
         else:
             simulated = nci[k, :, i, j]
         obs, sim = deviations(dyad["observed"], simulated)
