@@ -60,7 +60,9 @@ def _one_line(err: BaseException) -> str:
     parts = [str(err).strip().splitlines()[0]]
     cause = err.__cause__ or err.__context__
     if cause is not None and str(cause).strip():
-        parts.append(str(cause).strip().splitlines()[0])
+        detail = str(cause).strip().splitlines()[0]
+        if detail not in parts[0]:  # OmegaConf repeats a resolver's error in the error it wraps it in
+            parts.append(detail)
     text = ": ".join(p.rstrip(".") for p in parts if p)
     key = getattr(err, "full_key", None) or getattr(err, "key", None)
     if key and str(key) not in text:
@@ -192,3 +194,24 @@ def preflight(
         fail(" ".join(str(err).split()))
     except ValueError as err:
         fail(_one_line(err))
+    except AssertionError:
+        inside = _inside_timeline(job)
+        if inside is None:
+            raise
+        fail(
+            f"{inside}: cannot override one event of scenario.events: they are read from a timeline file "
+            "(${timeline:...}); allowed: scenario.added_events=[...] and scenario.removed_events=[...], or a whole "
+            "scenario.events=[...]"
+        )
+
+
+def _inside_timeline(job: list[str]) -> str | None:
+    """The override of ``job`` that reaches inside a scenario's ``events`` list (``scenario.events.0.date=...``):
+    the list is computed when the config is resolved (``${timeline:...}``), and OmegaConf fails on an assertion
+    when an override indexes into it."""
+    for override in job:
+        key = override.split("=", 1)[0].lstrip("+~")
+        parts = key.split(".")
+        if "events" in parts[:-1] and parts[0] in ("scenario", "compare"):
+            return override
+    return None

@@ -279,6 +279,19 @@ def test_sweep_files_are_checked_whole_with_the_file_named(refused, tmp_path, ca
     assert f"sweep = 'mine': {conf / 'mine.yaml'}: " in err and expected in err
 
 
+def test_a_scenario_naming_an_unknown_timeline_is_refused_in_one_line(refused, tmp_path):
+    """A user's scenario whose events name a timeline that is not shipped (or a path): the key, the name and the
+    timelines allowed, once (OmegaConf wraps a resolver's error in a second copy of it)."""
+    conf = tmp_path / "conf" / "scenario"
+    conf.mkdir(parents=True)
+    (conf / "mine.yaml").write_text(
+        "defaults:\n  - replay_2012_2017\n  - _self_\nname: mine\nevents: ${timeline:../secrets,${.countries}}\n"
+    )
+    err = refused(["scenario=mine", f"hydra.searchpath=[file://{tmp_path / 'conf'}]"])
+    assert err.startswith("error: scenario.events: ") and err.count("timeline '../secrets'") == 1, err
+    assert "allowed: timeline_2013_2017" in err
+
+
 @pytest.mark.parametrize(
     ("extra", "expected"),
     first_fast(

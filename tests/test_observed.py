@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import collections
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.cameo import goldstein_table
+from sim.config import compose_config, to_container, validate
 from sim.observed import TIMELINE_2013_2017, ObservedDataError, observed_nci, quad_class, read_events
 from tests.conftest import ROOT, run_script
 
@@ -266,28 +266,43 @@ def test_shipped_timeline_shows_the_japan_russia_freeze_and_thaw(timeline):
     assert (thaw > 0).all() and thaw.mean() > quarterly.loc["2014Q2":"2016Q1", "nci"].mean() + 3.0
 
 
-# Deliberate differences from the replay scenario's events: codes of a two-way timeline row that only
-# Japan performed (docs/observed-data.md). The scenario gives them to Russia as well.
-SCENARIO_ONLY = {("2016-11-19", "RUS", "JPN", "013"), ("2017-03-20", "RUS", "JPN", "114")}
-
-
-def test_shipped_timeline_agrees_with_the_replay_scenario(timeline):
+def test_the_replay_scenario_reads_its_events_from_the_shipped_timeline(timeline):
+    """The replay's ``scenario.events`` are the file's rows between the four agents, in file order, read by
+    ``${timeline:...}`` (``sim.config.timelines``), checked here against the file as ``read_events`` reads it:
+    date as written, code, Goldstein value, role (``forcing-or-endogenous`` is a forcing), weight 0.5 for low
+    confidence, refs. The one row with another actor (Russia→Ukraine 192, Crimea) is a shock, not an event."""
     scenario = yaml.safe_load((ROOT / "conf/scenario/replay_2012_2017.yaml").read_text())
+    assert scenario["events"] == "${timeline:timeline_2013_2017,${.countries}}"
+    events = validate(to_container(compose_config([])))["scenario"]["events"]
     countries = set(scenario["countries"])
-    ev = timeline.events
-    dates = [
-        d.strftime("%Y-%m-%d" if p == "day" else "%Y-%m") for d, p in zip(ev["date"], ev["precision"], strict=True)
-    ]
-    observed = collections.Counter(
-        (d, s, t, c, g)
-        for d, s, t, c, g in zip(dates, ev["source"], ev["target"], ev["cameo_code"], ev["goldstein"], strict=True)
-        if s in countries and t in countries
-    )
-    replay = collections.Counter(
-        (e["date"], e["source"], e["target"], e["cameo"], e["goldstein"]) for e in scenario["events"]
-    )
-    assert not observed - replay
-    assert {k[:4] for k in (replay - observed).elements()} == SCENARIO_ONLY
+    ev = timeline.events[timeline.events["source"].isin(countries) & timeline.events["target"].isin(countries)]
+    assert len(ev) == len(events) == 119 and len(timeline.events) == 120
+    roles = {"endogenous": "endogenous", "forcing": "forcing", "forcing-or-endogenous": "forcing"}
+    for event, row in zip(events, ev.itertuples(), strict=True):
+        date = row.date.strftime("%Y-%m-%d" if row.precision == "day" else "%Y-%m")
+        assert (event["date"], event["source"], event["target"], event["cameo"]) == (
+            date,
+            row.source,
+            row.target,
+            row.cameo_code,
+        )
+        assert event["goldstein"] == row.goldstein and event["role"] == roles[row.replay_role]
+        assert event["weight"] == (0.5 if row.confidence == "low" else 1.0)
+        assert event["refs"] == row.refs.split(";") and event["note"] == row.event
+    assert sum(e["weight"] == 0.5 for e in events) == 2
+    assert {(e["source"], e["target"]) for e in events if e["cameo"] == "013"} == {("JPN", "RUS")}  # rule 4: Abe's
+
+
+def test_a_scenario_names_only_a_shipped_timeline():
+    from sim.config.timelines import timeline_events, timeline_names
+
+    assert "timeline_2013_2017" in timeline_names()
+    with pytest.raises(ValueError, match=r"timeline '\.\./secrets': allowed: .*timeline_2013_2017"):
+        timeline_events("../secrets", ["JPN", "RUS"])
+    jr = timeline_events("timeline_2013_2017", ["JPN", "RUS"])
+    assert jr and all({e["source"], e["target"]} == {"JPN", "RUS"} for e in jr)
+    jr[0]["refs"].append("X")  # each call returns its own copies
+    assert "X" not in timeline_events("timeline_2013_2017", ["JPN", "RUS"])[0]["refs"]
 
 
 @pytest.mark.slow

@@ -16,6 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 
 import sim.config.schema  # noqa: F401  (registers the schema in Hydra's ConfigStore)
 from sim.config.fingerprint import folder_name, run_id
+from sim.config.timelines import timeline_events
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONF_DIR = PROJECT_ROOT / "conf"
@@ -28,7 +29,8 @@ def _sweep_folder(*, _root_: DictConfig) -> str:
 def register_resolvers() -> None:
     """``${project_root:}`` anchors paths at the project root, not the working directory;
     ``${run_id:}`` makes output folder names unique; ``${sweep_folder:}`` names a sweep's folder after its
-    fingerprint (``<name>/<id>``), so the same sweep command always finds (and resumes) the same folder.
+    fingerprint (``<name>/<id>``), so the same sweep command always finds (and resumes) the same folder;
+    ``${timeline:<name>,<countries>}`` reads a scenario's events from a shipped timeline (``sim.config.timelines``).
 
     ``run_id`` is cached in the config, so Hydra hands the value it resolved to every job of a multirun, in
     whatever process a launcher runs it. ``sweep_folder`` is not: each job's own config decides its folder.
@@ -39,6 +41,8 @@ def register_resolvers() -> None:
         OmegaConf.register_new_resolver("run_id", run_id, use_cache=True)
     if not OmegaConf.has_resolver("sweep_folder"):
         OmegaConf.register_new_resolver("sweep_folder", _sweep_folder)
+    if not OmegaConf.has_resolver("timeline"):
+        OmegaConf.register_new_resolver("timeline", timeline_events)
 
 
 def compose_config(
