@@ -93,6 +93,19 @@ def test_a_different_sweep_into_the_folder_is_refused_before_anything_is_written
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
 
 
+def test_the_first_difference_of_two_configs_names_one_short_entry():
+    """Lists of different lengths are compared item by item first, then by length; a message shows each value cut
+    to about 80 characters (a scenario's event list is thousands)."""
+    ours = {"scenario": {"events": [{"note": "a"}, {"note": "b"}], "name": "x"}}
+    theirs = {"scenario": {"events": [{"note": "a"}, {"note": "c"}, {"note": "d"}], "name": "x"}}
+    assert folder.first_difference(ours, theirs) == ("scenario.events[1].note", "b", "c")
+    theirs["scenario"]["events"][1]["note"] = "b"
+    assert folder.first_difference(ours, theirs) == ("scenario.events (length)", 2, 3)
+    assert folder.first_difference(ours, copy.deepcopy(ours)) is None
+    assert folder.brief("x" * 200) == repr("x" * 200)[:77] + "..." and len(folder.brief(list(range(999)))) == 80
+    assert folder.brief([1, 2]) == "[1, 2]"
+
+
 def _finished(chunks: Path) -> int:
     return len(list(chunks.glob("outcomes-*.parquet"))) if chunks.is_dir() else 0
 

@@ -52,13 +52,21 @@ def first_difference(ours: Any, theirs: Any, path: str = "") -> tuple[str, Any, 
             if found:
                 return found
         return None
-    if isinstance(ours, list) and isinstance(theirs, list) and len(ours) == len(theirs):
-        for k, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+    if isinstance(ours, list) and isinstance(theirs, list):
+        for k, (a, b) in enumerate(zip(ours, theirs, strict=False)):  # the common part first
             found = first_difference(a, b, f"{path}[{k}]")
             if found:
                 return found
+        if len(ours) != len(theirs):
+            return f"{path} (length)", len(ours), len(theirs)
         return None
     return None if ours == theirs else (path, ours, theirs)
+
+
+def brief(value: Any, limit: int = 80) -> str:
+    """``repr(value)``, cut to about ``limit`` characters for a one-line message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def read_record(folder: Path) -> dict[str, Any] | None:
@@ -92,7 +100,7 @@ def check(folder: Path, cfg: dict[str, Any]) -> dict[str, Any] | None:
         return None
     if record["fingerprint"] != fingerprint(cfg):
         found = first_difference(result_config(cfg), record.get("config", {}))
-        detail = f"; {found[0]} = {found[1]!r} here, {found[2]!r} there" if found else ""
+        detail = f"; {found[0]} = {brief(found[1])} here, {brief(found[2])} there" if found else ""
         raise OutputExistsError(
             f"{folder} holds a different sweep ({record.get('name')}, fingerprint "
             f"{record['fingerprint'][:ID_LENGTH]}{detail}); refusing to mix results: "

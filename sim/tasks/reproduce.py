@@ -204,7 +204,7 @@ def warnings_for(saved: Saved) -> list[str]:
 
 
 def _recompose_warning(saved: Saved) -> list[str]:
-    from sim.sweep.folder import first_difference, result_config
+    from sim.sweep.folder import brief, first_difference, result_config
 
     task = [o for o in saved.overrides if not o.lstrip("+~").startswith("hydra")]
     try:
@@ -226,7 +226,7 @@ def _recompose_warning(saved: Saved) -> list[str]:
     if found:
         return [
             f"the current conf/ composes a different config from the same overrides ({found[0]} = "
-            f"{found[1]!r} now, {found[2]!r} saved); the saved config is used"
+            f"{brief(found[1])} now, {brief(found[2])} saved); the saved config is used"
         ]
     return []
 
