@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.config import ConfigError, compose_config, to_container, validate
@@ -173,6 +173,7 @@ def preflight(
     try:
         check_group_files(overrides, _searchpath(overrides))
         for job in _jobs(overrides, multirun, keep_hydra=True):
+            _refuse_inside_timeline(job, config_name)
             composed = compose_config(job, config_name=config_name, return_hydra_config=True)
             task = OmegaConf.masked_copy(composed, [key for key in composed if key != "hydra"])
             cfg = validate(to_container(task))
@@ -194,24 +195,24 @@ def preflight(
         fail(" ".join(str(err).split()))
     except ValueError as err:
         fail(_one_line(err))
-    except AssertionError:
-        inside = _inside_timeline(job)
-        if inside is None:
-            raise
-        fail(
-            f"{inside}: cannot override one event of scenario.events: they are read from a timeline file "
-            "(${timeline:...}); allowed: scenario.added_events=[...] and scenario.removed_events=[...], or a whole "
-            "scenario.events=[...]"
-        )
 
 
-def _inside_timeline(job: list[str]) -> str | None:
-    """The override of ``job`` that reaches inside a scenario's ``events`` list (``scenario.events.0.date=...``):
-    the list is computed when the config is resolved (``${timeline:...}``), and OmegaConf fails on an assertion
-    when an override indexes into it."""
+def _refuse_inside_timeline(job: list[str], config_name: str) -> None:
+    """Refuse an override that reaches inside an ``events`` list read from a timeline file
+    (``scenario.events.0.date=...`` while ``events: ${timeline:...}``): the list exists only once the config is
+    resolved, and OmegaConf cannot apply such an override (it fails on an internal assertion). Composes the job
+    without that override to see where the list comes from: an inline list can still be edited item by item."""
     for override in job:
         key = override.split("=", 1)[0].lstrip("+~")
         parts = key.split(".")
-        if "events" in parts[:-1] and parts[0] in ("scenario", "compare"):
-            return override
-    return None
+        if "events" not in parts[:-1] or parts[0] not in ("scenario", "compare"):
+            continue
+        at = parts.index("events")
+        composed = compose_config([o for o in job if o != override], config_name=config_name)
+        parent = OmegaConf.select(composed, ".".join(parts[:at]))
+        if isinstance(parent, DictConfig) and OmegaConf.is_interpolation(parent, "events"):
+            fail(
+                f"{override}: cannot override one event of {'.'.join(parts[: at + 1])}: they are read from a "
+                "timeline file (${timeline:...}); allowed: scenario.added_events=[...] and "
+                "scenario.removed_events=[...], or a whole scenario.events=[...]"
+            )

@@ -11,6 +11,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from sim.config.fingerprint import fingerprint
+
 PACKAGES = ("relations-sim", "mesa", "numpy", "pandas", "pyarrow", "matplotlib", "hydra-core", "omegaconf")
 
 
@@ -66,5 +68,8 @@ def build_manifest(
         "scenario": (cfg.get("scenario") or {}).get("name"),
         "overrides": overrides,
         "config_hash": config_hash(cfg),
+        # the result configuration's hash (without workers and paths, as a sweep's): what reproduce.py checks the
+        # saved config against, on any machine
+        "fingerprint": fingerprint(cfg),
         "files": files,
     }

@@ -292,6 +292,22 @@ def test_a_scenario_naming_an_unknown_timeline_is_refused_in_one_line(refused, t
     assert "allowed: timeline_2013_2017" in err
 
 
+def test_one_event_of_an_inline_list_can_be_overridden_but_not_of_a_timeline(refused, tmp_path):
+    """``scenario.events.0.date=...`` edits a scenario's own inline list; the replay's list is read from the timeline
+    file when the config is resolved, so the same override is refused in one line, naming what is allowed."""
+    conf = tmp_path / "conf" / "scenario"
+    conf.mkdir(parents=True)
+    (conf / "inline.yaml").write_text(
+        "defaults:\n  - replay_2012_2017\n  - _self_\nname: inline\n"
+        "events:\n  - {date: '2014-05', source: CHN, target: RUS, cameo: '057', role: forcing}\n"
+    )
+    searchpath = f"hydra.searchpath=[file://{tmp_path / 'conf'}]"
+    preflight(["scenario=inline", searchpath, "scenario.events.0.date=2014-06", f"paths.output={tmp_path / 'out'}"])
+    err = refused(["scenario.events.0.date=2014-06"])
+    assert err.startswith("error: scenario.events.0.date=2014-06: cannot override one event of scenario.events")
+    assert "scenario.added_events=[...]" in err
+
+
 @pytest.mark.parametrize(
     ("extra", "expected"),
     first_fast(

@@ -52,6 +52,29 @@ def test_a_fresh_run_folder_is_reproduced_byte_for_byte(run_dir):
     assert (again / ".hydra" / "config.yaml").read_bytes() == (run_dir / ".hydra" / "config.yaml").read_bytes()
 
 
+def test_a_saved_config_that_now_resolves_differently_is_warned_about(run_dir, tmp_path):
+    """The saved config names the timeline file (``${timeline:...}``) rather than its rows: when the file changes,
+    the config the re-run resolves is not the one recorded, and reproduce says so. Simulated by changing the
+    recorded fingerprint of a copy of the folder."""
+    from sim.tasks.reproduce import warnings_for
+
+    saved = read_saved(run_dir)
+    what, now, recorded = saved.resolved
+    assert what == "fingerprint" and now == recorded  # the folder resolves as it was made
+    assert not any("resolves to another configuration" in w for w in warnings_for(saved))
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["fingerprint"] = "0" * 64
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    found = [w for w in warnings_for(read_saved(copy)) if "resolves to another configuration" in w]
+    assert found == [
+        f"the saved config resolves to another configuration than the one recorded (fingerprint {now[:12]} now, "
+        "000000000000 recorded): a file it reads when resolved, such as the timeline its events name "
+        "(${timeline:...}), has changed; the re-run reads the file as it is now"
+    ]
+
+
 def test_a_fresh_sweep_folder_is_reproduced_byte_for_byte(sweep_dir):
     proc = run("reproduce.py", str(sweep_dir), "--workers", "1")
     assert proc.returncode == 0, proc.stdout + proc.stderr

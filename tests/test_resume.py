@@ -93,6 +93,24 @@ def test_a_different_sweep_into_the_folder_is_refused_before_anything_is_written
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
 
 
+def test_every_manifest_records_the_fingerprint_of_its_result_configuration(base_cfg, tmp_path):
+    """``manifest.json`` keeps the fingerprint (workers and paths left out), which reproduce.py compares with the
+    saved config as it resolves now, on any machine; ``config_hash`` covers everything, paths included."""
+    from sim.config.fingerprint import fingerprint
+    from sim.manifest import build_manifest
+
+    def manifest(cfg):
+        return build_manifest(root=tmp_path, cfg=cfg, overrides=[], files={})
+
+    moved = copy.deepcopy(base_cfg)
+    moved["workers"], moved["paths"] = 7, {**moved["paths"], "root": "/elsewhere", "output": "/elsewhere/out"}
+    changed = copy.deepcopy(base_cfg)
+    changed["params"]["reciprocity"] = 0.123
+    assert manifest(base_cfg)["fingerprint"] == fingerprint(base_cfg) == manifest(moved)["fingerprint"]
+    assert manifest(base_cfg)["config_hash"] != manifest(moved)["config_hash"]
+    assert manifest(changed)["fingerprint"] != manifest(base_cfg)["fingerprint"]
+
+
 def test_the_first_difference_of_two_configs_names_one_short_entry():
     """Lists of different lengths are compared item by item first, then by length; a message shows each value cut
     to about 80 characters (a scenario's event list is thousands)."""

@@ -253,9 +253,9 @@ def test_dyad_scores_by_hand():
 
 
 def salient_ensemble(records: dict[tuple[int, str], float]) -> Ensemble:
-    """Three runs whose J→R salient record holds one event (key 0) in each given (run, month); nothing else."""
-    e = synthetic(3)
-    shape = (CAL.n_steps, 3, 4, 4, 4)
+    """Four runs whose J→R salient record holds one event (key 0) in each given (run, month); nothing else."""
+    e = synthetic(4)
+    shape = (CAL.n_steps, 4, 4, 4, 4)
     e.salient, e.salient_key = np.full(shape, np.nan), np.full(shape, -np.inf)
     for (run, month), value in records.items():
         e.salient[CAL.index(month), run, 0, 1, 0], e.salient_key[CAL.index(month), run, 0, 1, 0] = value, 0.0
@@ -263,9 +263,11 @@ def salient_ensemble(records: dict[tuple[int, str], float]) -> Ensemble:
 
 
 def test_the_recorded_trough_is_the_timelines_j_r_quarter_whose_record_is_lowest():
-    """The timeline has J→R in 2013Q4, 2014Q3 and 2015Q3 (one event each) and R→J in 2016Q1. Run 0 records −2
-    in 2014Q3 and −5 in 2015Q3: 2015-08. Run 1 records −6 in 2014Q3 and −1 in 2015Q3, and −9 in 2013Q4, before
-    the window: 2014-08. Run 2 records a J→R event only in 2015Q1, a quarter the timeline does not have: none."""
+    """The timeline has J→R in 2013Q4, 2014Q3 and 2015Q3 (one event each), R→J in 2016Q1 and J→U in 2016Q2.
+    Run 0 records −2 in 2014Q3 and −5 in 2015Q3: 2015-08. Run 1 records −6 in 2014Q3 and −1 in 2015Q3, and −9 in
+    2013Q4, before the window: 2014-08. Run 2 records J→R events only in 2015Q1, a quarter the timeline does not
+    have, and in 2016Q1 and 2016Q2, which the timeline has for R→J and J→U only: none. Run 3 records nothing in
+    2014Q3 (no value, not a low one) and +1 in 2015Q3: 2015-08."""
     e = salient_ensemble(
         {
             (0, "2014-08"): -2.0,
@@ -274,21 +276,24 @@ def test_the_recorded_trough_is_the_timelines_j_r_quarter_whose_record_is_lowest
             (1, "2015-07"): -1.0,
             (1, "2013-11"): -9.0,
             (2, "2015-02"): -8.0,
+            (2, "2016-02"): -8.0,
+            (2, "2016-05"): -8.0,
+            (3, "2015-08"): 1.0,
         }
     )
     observed = pd.DataFrame(
         {
-            "period": ["2015Q3", "2013Q4", "2014Q3", "2016Q1"],
-            "source": ["JPN", "JPN", "JPN", "RUS"],
-            "target": ["RUS", "RUS", "RUS", "JPN"],
-            "observed": [0.0, 0.0, 0.0, 0.0],
-            "events": [1, 1, 1, 1],
+            "period": ["2015Q3", "2013Q4", "2014Q3", "2016Q1", "2016Q2"],
+            "source": ["JPN", "JPN", "JPN", "RUS", "JPN"],
+            "target": ["RUS", "RUS", "RUS", "JPN", "USA"],
+            "observed": [0.0, 0.0, 0.0, 0.0, 0.0],
+            "events": [1, 1, 1, 1, 1],
         }
     )
     steps = tp.recorded_trough_step(e, observed)
-    assert list(steps) == [CAL.index("2015-08"), CAL.index("2014-08"), -1]
+    assert list(steps) == [CAL.index("2015-08"), CAL.index("2014-08"), -1, CAL.index("2015-08")]
     with pytest.raises(ValueError, match="record_salient"):
-        tp.recorded_trough_step(synthetic(3), observed)
+        tp.recorded_trough_step(synthetic(4), observed)
 
 
 def test_a_row_that_is_shown_is_never_judged():
@@ -298,10 +303,15 @@ def test_a_row_that_is_shown_is_never_judged():
     never = np.full(4, -1)
     steps = {key: never for key in ("freeze", "trough", "reopening", "joint_activity", "two_plus_two", "treaty")}
     steps["trough_recorded"] = never
-    table = tp.judge(tp.summarize(e, 6, steps), 6, 0.6, 0.05).set_index("turning_point")
+    judged = tp.judge(tp.summarize(e, 6, steps), 6, 0.6, 0.05)
+    table = judged.set_index("turning_point")
     assert table.loc["trough_recorded", "result"] == "shown" and not table.loc["trough_recorded", "judged"]
     assert table.loc["trough", "result"] == "FAIL" and table.loc["trough", "judged"]
     assert "trough_recorded" not in tp.first_steps(e, observed=pd.DataFrame())
+    # the verdict: every judged row passing holds, whatever the shown row says; one judged FAIL does not
+    passing = judged.assign(result=np.where(judged["judged"], "pass", "shown"))
+    assert tp.hold(passing) and not tp.hold(passing.assign(judged=True))
+    assert not tp.hold(passing.assign(result=np.where(judged["turning_point"] == "treaty", "FAIL", passing["result"])))
 
 
 def test_japans_own_sanctions_rounds_date_the_recorded_trough(base_cfg):

@@ -14,9 +14,14 @@ Each row whose source and target are both among ``countries`` becomes one event 
 - ``note``: the row's ``event`` text; ``refs``: its ``;``-separated reference keys.
 
 A row with another actor is not an act between agents: the annexation of Crimea (RUS→UKR) enters the replay as a
-shock (``scenario.shocks``). Only the files of ``sim/data/observed/`` can be named, by their stem, never a path.
-The resolved list is plain data in the resolved config, so a sweep's fingerprint and a folder's config hash cover
-every event; only composition is cheaper (Hydra merges one string instead of a hundred typed events).
+shock (``scenario.shocks``). A scenario that makes Ukraine one of its countries gets that row as an event as well as
+the shock: remove one of them (``removed_events``, or its ``shocks``). Only the files of ``sim/data/observed/`` can
+be named, by their stem, never a path.
+
+The resolved list is plain data in the resolved config, so a sweep's fingerprint and a folder's recorded
+fingerprint cover every event (a saved ``.hydra/config.yaml`` holds the interpolation, and ``reproduce.py`` warns when
+it no longer resolves to the recorded fingerprint); only composition is cheaper (Hydra merges one string instead of a
+hundred typed events).
 """
 
 from __future__ import annotations

@@ -2,8 +2,10 @@
 the results are the same (the manifest's ``task`` says which script made the folder).
 
 The folder's ``.hydra/config.yaml`` is the composed configuration it ran (plain YAML: loading it runs no code,
-unlike a pickle), ``.hydra/overrides.yaml`` the command line's overrides, and ``manifest.json`` the sha256 of
-every result file. The re-run goes into a new folder; every result file's hash is compared with the
+unlike a pickle; what it names rather than holds, such as the timeline file of ``events: ${timeline:...}``, is read
+again when it is resolved, and a warning says so when the result no longer has the fingerprint the manifest
+recorded), ``.hydra/overrides.yaml`` the command line's overrides, and ``manifest.json`` the sha256 of every result
+file. The re-run goes into a new folder; every result file's hash is compared with the
 manifest, and so is every file the original folder still holds (a file edited after the run is caught too).
 For tables the first difference is located: the first differing row (its run, point, date, dyad, variable,
 ...) and column.
@@ -11,6 +13,7 @@ For tables the first difference is located: the first differing row (its run, po
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 import time
@@ -27,6 +30,7 @@ from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.config import ConfigError, compose_config, to_container, validate
+from sim.config.fingerprint import fingerprint
 from sim.config.load import PROJECT_ROOT, run_id
 from sim.config.schema import Config
 from sim.folder import MANIFEST, incomplete
@@ -71,6 +75,8 @@ class Saved:
     overrides: list[str]
     is_sweep: bool
     task: str = "run"
+    # (what, as the saved config resolves now, as recorded): the config hash, or a sweep's fingerprint
+    resolved: tuple[str, str, str | None] | None = None
 
     @property
     def kind(self) -> str:
@@ -143,6 +149,10 @@ def read_saved(folder: Path) -> Saved:
             f"does not fit the current configuration schema: {str(err).splitlines()[0]}",
         ) from None
     is_sweep = bool(cfg.get("sweep"))
+    # the saved config as it resolves now against the fingerprint the folder recorded (workers, paths and shards
+    # left out: the same on any machine); folders made before 2026-12-02 recorded one for sweeps only
+    recorded = manifest.get("fingerprint") or (manifest.get("sweep") or {}).get("fingerprint")
+    resolved = ("fingerprint", fingerprint(validate(copy.deepcopy(cfg))), recorded)
     task = manifest.get("task") or ("sweep" if is_sweep else "run")  # folders made before tasks were recorded
     if task not in REPRODUCIBLE:
         raise FolderError(
@@ -152,7 +162,7 @@ def read_saved(folder: Path) -> Saved:
         cfg["sweep"]["shards"], cfg["sweep"]["shard"] = 1, 0  # the re-run is one process, whatever ran before
     if task == "calibration":
         cfg["calibration"]["install"] = False  # reproducing checks results; it never rewrites conf/params
-    return Saved(folder, manifest, hydra_dir / "config.yaml", validate(cfg), overrides, is_sweep, task)
+    return Saved(folder, manifest, hydra_dir / "config.yaml", validate(cfg), overrides, is_sweep, task, resolved)
 
 
 def _saved_discovery(
@@ -199,6 +209,14 @@ def warnings_for(saved: Saved) -> list[str]:
     ]
     if changed:
         found.append("package versions differ: " + ", ".join(changed))
+    if saved.resolved is not None:
+        what, now, recorded = saved.resolved
+        if recorded and now != recorded:
+            found.append(
+                f"the saved config resolves to another configuration than the one recorded ({what} {now[:12]} now, "
+                f"{recorded[:12]} recorded): a file it reads when resolved, such as the timeline its events name "
+                "(${timeline:...}), has changed; the re-run reads the file as it is now"
+            )
     found += _recompose_warning(saved)
     return found
 

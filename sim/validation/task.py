@@ -178,7 +178,7 @@ def run_validation(cfg: dict[str, Any], out_dir: Path, overrides: list[str] | No
     )
     stable = statics_table(statics, gradient)
     checks = {
-        "turning points": bool((turning.loc[turning["judged"], "result"] == "pass").all()),
+        "turning points": tp.hold(turning),
         "fit": all(fit_ok.values()),
         "patterns": all(p.holds for p in patterns),
         "joint": bool(together[1] >= goals["joint"]),

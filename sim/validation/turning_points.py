@@ -261,6 +261,12 @@ def summarize(ens: Ensemble, within: int = 6, steps: dict[str, np.ndarray] | Non
     return pd.DataFrame(rows)
 
 
+def hold(judged: pd.DataFrame) -> bool:
+    """The turning points' verdict: every judged row passes (a row shown beside the goals never counts)."""
+    counted = judged["judged"] if "judged" in judged else pd.Series(True, index=judged.index)
+    return bool((judged.loc[counted.astype(bool), "result"] == "pass").all())
+
+
 def judge(table: pd.DataFrame, within: int, on_time_share: float, treaty_max: float) -> pd.DataFrame:
     """Add the goals of issue 9 §1: median within ``within`` months, on-time share's lower bound ≥
     ``on_time_share``; for the treaty, the upper bound of P(treaty by 2017-12) ≤ ``treaty_max``. A row that is
