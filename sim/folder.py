@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim.config.fingerprint import fingerprint
 from sim.config.load import PROJECT_ROOT
 from sim.io import OutputExistsError, atomic_write, atomic_write_text, sha256
 from sim.manifest import build_manifest
@@ -162,7 +163,12 @@ class ResultFolder:
         self.add([write_report(self.path, self.written, task=self.task, cfg=self.cfg, overrides=self.overrides)])
         files = {str(path.relative_to(self.path)): sha256(path) for path in sorted(self.written)}
         manifest = build_manifest(
-            root=PROJECT_ROOT, cfg=self.cfg, overrides=self.overrides, files=files, task=self.task
+            root=PROJECT_ROOT,
+            cfg=self.cfg,
+            overrides=self.overrides,
+            files=files,
+            task=self.task,
+            fingerprint=fingerprint(self.cfg),
         )
         manifest.update(sections)
         for leftover in temporary_files({self.path, *(p.parent for p in self.written)}):

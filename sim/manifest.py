@@ -11,8 +11,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from sim.config.fingerprint import fingerprint
-
 PACKAGES = ("relations-sim", "mesa", "numpy", "pandas", "pyarrow", "matplotlib", "hydra-core", "omegaconf")
 
 
@@ -51,7 +49,13 @@ def versions() -> dict[str, str | None]:
 
 
 def build_manifest(
-    *, root: Path, cfg: dict[str, Any], overrides: list[str], files: dict[str, str], task: str = "run"
+    *,
+    root: Path,
+    cfg: dict[str, Any],
+    overrides: list[str],
+    files: dict[str, str],
+    task: str = "run",
+    fingerprint: str | None = None,
 ) -> dict[str, Any]:
     """What made a result folder: ``task`` (which script's job it was, so ``experiments/reproduce.py`` can
     rerun it), code and package versions, seed, overrides, the config's hash and every file's sha256."""
@@ -68,8 +72,8 @@ def build_manifest(
         "scenario": (cfg.get("scenario") or {}).get("name"),
         "overrides": overrides,
         "config_hash": config_hash(cfg),
-        # the result configuration's hash (without workers and paths, as a sweep's): what reproduce.py checks the
-        # saved config against, on any machine
-        "fingerprint": fingerprint(cfg),
+        # the result configuration's hash (without workers and paths, as a sweep's: sim.config.fingerprint), given by
+        # the caller: what reproduce.py checks the saved config against, on any machine
+        **({"fingerprint": fingerprint} if fingerprint else {}),
         "files": files,
     }

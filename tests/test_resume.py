@@ -97,10 +97,11 @@ def test_every_manifest_records_the_fingerprint_of_its_result_configuration(base
     """``manifest.json`` keeps the fingerprint (workers and paths left out), which reproduce.py compares with the
     saved config as it resolves now, on any machine; ``config_hash`` covers everything, paths included."""
     from sim.config.fingerprint import fingerprint
-    from sim.manifest import build_manifest
+    from sim.folder import ResultFolder
 
     def manifest(cfg):
-        return build_manifest(root=tmp_path, cfg=cfg, overrides=[], files={})
+        folder = tmp_path / f"f{len(list(tmp_path.iterdir()))}"
+        return ResultFolder.open(folder, task="run", cfg=cfg, overrides=[], names=[]).finish()
 
     moved = copy.deepcopy(base_cfg)
     moved["workers"], moved["paths"] = 7, {**moved["paths"], "root": "/elsewhere", "output": "/elsewhere/out"}
