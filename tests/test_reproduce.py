@@ -59,8 +59,8 @@ def test_a_saved_config_that_now_resolves_differently_is_warned_about(run_dir, t
     from sim.tasks.reproduce import warnings_for
 
     saved = read_saved(run_dir)
-    what, now, recorded = saved.resolved
-    assert what == "fingerprint" and now == recorded  # the folder resolves as it was made
+    now, recorded = saved.fingerprints
+    assert now == recorded  # the folder resolves as it was made
     assert not any("resolves to another configuration" in w for w in warnings_for(saved))
     copy = tmp_path / "copy"
     shutil.copytree(run_dir, copy)

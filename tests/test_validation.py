@@ -248,6 +248,7 @@ def test_dyad_scores_by_hand():
     d = dyad_scores(points).set_index(["source", "target"])
     assert d.loc[("JPN", "RUS"), "coverage_90"] == 0.0 and d.loc[("JPN", "RUS"), "skill"] == pytest.approx(0.75)
     assert d.loc[("JPN", "RUS"), "coverage_50"] == 0.0 and d.loc[("JPN", "RUS"), "in_sample"] == 1
+    assert d.loc[("JPN", "RUS"), "inside_90"] == 0 and d.loc[("USA", "RUS"), "inside_90"] == 3
     assert d.loc[("USA", "RUS"), "coverage_90"] == 1.0 and d.loc[("USA", "RUS"), "skill"] == pytest.approx(0.0)
     assert d.loc[("USA", "RUS"), "dyad_quarters"] == 3 and d.loc[("USA", "RUS"), "in_sample"] == 1
 
@@ -580,9 +581,9 @@ def test_validate_script_prints_every_table_writes_the_folder_and_fails_a_missed
     assert dyads["dyad_quarters"].sum() == len(points)
     assert ("JPN", "RUS") in set(zip(dyads["source"], dyads["target"], strict=True))
     assert "Per directed dyad" in (out / "validation.md").read_text()
-    jr = dyads.set_index(["source", "target"]).loc[("JPN", "RUS")]
-    inside = round(jr["coverage_90"] * jr["dyad_quarters"])
-    assert f"JPN→RUS {inside}/{int(jr['dyad_quarters'])}" in done.stdout
+    jr = points[(points["source"] == "JPN") & (points["target"] == "RUS")]
+    inside = int(((jr["observed"] >= jr["p05"]) & (jr["observed"] <= jr["p95"])).sum())
+    assert f"JPN→RUS {inside}/{len(jr)}" in done.stdout
     fit = pd.read_csv(out / "fit.csv")
     assert list(fit["scope"]) == ["in-sample", "out-of-sample", "all"] * 2
     assert list(fit["observation"]) == ["salient events (judged)"] * 3 + ["all events (shown)"] * 3

@@ -13,7 +13,6 @@ For tables the first difference is located: the first differing row (its run, po
 
 from __future__ import annotations
 
-import copy
 import json
 import shutil
 import time
@@ -75,8 +74,8 @@ class Saved:
     overrides: list[str]
     is_sweep: bool
     task: str = "run"
-    # (what, as the saved config resolves now, as recorded): the config hash, or a sweep's fingerprint
-    resolved: tuple[str, str, str | None] | None = None
+    # the fingerprint of the saved config as it resolves now, and the one the manifest recorded (None: not recorded)
+    fingerprints: tuple[str, str | None] | None = None
 
     @property
     def kind(self) -> str:
@@ -148,11 +147,13 @@ def read_saved(folder: Path) -> Saved:
             str(hydra_dir / "config.yaml"),
             f"does not fit the current configuration schema: {str(err).splitlines()[0]}",
         ) from None
+    cfg = validate(cfg)
     is_sweep = bool(cfg.get("sweep"))
     # the saved config as it resolves now against the fingerprint the folder recorded (workers, paths and shards
-    # left out: the same on any machine); folders made before 2026-12-02 recorded one for sweeps only
+    # left out: the same on any machine), before the re-run's own settings below; folders made before 2026-12-02
+    # recorded one for sweeps only
     recorded = manifest.get("fingerprint") or (manifest.get("sweep") or {}).get("fingerprint")
-    resolved = ("fingerprint", fingerprint(validate(copy.deepcopy(cfg))), recorded)
+    fingerprints = (fingerprint(cfg), recorded)
     task = manifest.get("task") or ("sweep" if is_sweep else "run")  # folders made before tasks were recorded
     if task not in REPRODUCIBLE:
         raise FolderError(
@@ -162,7 +163,7 @@ def read_saved(folder: Path) -> Saved:
         cfg["sweep"]["shards"], cfg["sweep"]["shard"] = 1, 0  # the re-run is one process, whatever ran before
     if task == "calibration":
         cfg["calibration"]["install"] = False  # reproducing checks results; it never rewrites conf/params
-    return Saved(folder, manifest, hydra_dir / "config.yaml", validate(cfg), overrides, is_sweep, task, resolved)
+    return Saved(folder, manifest, hydra_dir / "config.yaml", cfg, overrides, is_sweep, task, fingerprints)
 
 
 def _saved_discovery(
@@ -209,13 +210,13 @@ def warnings_for(saved: Saved) -> list[str]:
     ]
     if changed:
         found.append("package versions differ: " + ", ".join(changed))
-    if saved.resolved is not None:
-        what, now, recorded = saved.resolved
+    if saved.fingerprints is not None:
+        now, recorded = saved.fingerprints
         if recorded and now != recorded:
             found.append(
-                f"the saved config resolves to another configuration than the one recorded ({what} {now[:12]} now, "
-                f"{recorded[:12]} recorded): a file it reads when resolved, such as the timeline its events name "
-                "(${timeline:...}), has changed; the re-run reads the file as it is now"
+                "the saved config resolves to another configuration than the one recorded (fingerprint "
+                f"{now[:12]} now, {recorded[:12]} recorded): a file it reads when resolved, such as the timeline its "
+                "events name (${timeline:...}), has changed; the re-run reads the file as it is now"
             )
     found += _recompose_warning(saved)
     return found

@@ -32,13 +32,9 @@ def lines(cfg: dict[str, Any], result: dict[str, Any]) -> str:
         f"|Goldstein|^ω, ω = {result['salience_power']:g}):"
     )
     out += [f"    {line}" for line in fit_lines(result["fit"], result["split"])]
-    dyads = result["fit_dyads"]
-    inside = (dyads["coverage_90"] * dyads["dyad_quarters"]).round().astype(int)
     out.append(
         "    per dyad, observed quarters inside the 90% band: "
-        + ", ".join(
-            f"{r.source}→{r.target} {k}/{r.dyad_quarters}" for r, k in zip(dyads.itertuples(), inside, strict=True)
-        )
+        + ", ".join(f"{r.source}→{r.target} {r.inside_90}/{r.dyad_quarters}" for r in result["fit_dyads"].itertuples())
     )
     out.append("  mean of all events, shown:")
     out += [f"    {line}" for line in fit_lines(result["fit_all_events"], result["split"])]

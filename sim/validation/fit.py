@@ -134,7 +134,8 @@ def scores(points: pd.DataFrame) -> pd.DataFrame:
 
 def dyad_scores(points: pd.DataFrame) -> pd.DataFrame:
     """Coverage and skill of ``points`` per directed dyad over all its quarters, with how many of them are in
-    sample: where the fit holds and where it misses (one row per dyad, sorted by source and target)."""
+    sample and how many lie inside the 90% band: where the fit holds and where it misses (one row per dyad, sorted
+    by source and target)."""
     rows = []
     for (src, tgt), part in points.groupby(["source", "target"], sort=True):
         overall = scores(part).set_index("scope").loc["all"]
@@ -144,12 +145,13 @@ def dyad_scores(points: pd.DataFrame) -> pd.DataFrame:
                 "target": tgt,
                 "dyad_quarters": int(overall["dyad_quarters"]),
                 "in_sample": int(part["in_sample"].sum()),
+                "inside_90": int(((part["observed"] >= part["p05"]) & (part["observed"] <= part["p95"])).sum()),
                 "coverage_50": overall["coverage_50"],
                 "coverage_90": overall["coverage_90"],
                 "skill": overall["skill"],
             }
         )
-    columns = ["source", "target", "dyad_quarters", "in_sample", "coverage_50", "coverage_90", "skill"]
+    columns = ["source", "target", "dyad_quarters", "in_sample", "inside_90", "coverage_50", "coverage_90", "skill"]
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -33,6 +33,7 @@ class TurningPoint:
     event: str  # what happened, in a few words
     refs_date: str  # the shipped timeline's rows on this day give the sources
     judged: bool = True  # False: shown beside the goals, never counted in the verdict
+    quarterly: bool = False  # a quarter's point, dated by its middle month and shown as the quarter
 
 
 TURNING_POINTS = (
@@ -51,6 +52,7 @@ TURNING_POINTS = (
         "2014Q3",
         "Japan's asset freezes on Russia",
         "2014-08-05",
+        quarterly=True,
     ),
     TurningPoint(
         "trough_recorded",
@@ -60,6 +62,7 @@ TURNING_POINTS = (
         "Japan's asset freezes and securities ban",
         "2014-08-05",
         judged=False,
+        quarterly=True,
     ),
     TurningPoint(
         "reopening",
@@ -205,7 +208,7 @@ def summarize(ens: Ensemble, within: int = 6, steps: dict[str, np.ndarray] | Non
         step = steps[tp.key]
         happened = step >= 0
         median, q25, q75 = _quantiles(step[happened])
-        quarterly = tp.key in ("trough", "trough_recorded")
+        quarterly = tp.quarterly
 
         def show(value: float, quarterly: bool = quarterly) -> str:
             if np.isnan(value):
@@ -263,8 +266,7 @@ def summarize(ens: Ensemble, within: int = 6, steps: dict[str, np.ndarray] | Non
 
 def hold(judged: pd.DataFrame) -> bool:
     """The turning points' verdict: every judged row passes (a row shown beside the goals never counts)."""
-    counted = judged["judged"] if "judged" in judged else pd.Series(True, index=judged.index)
-    return bool((judged.loc[counted.astype(bool), "result"] == "pass").all())
+    return bool((judged.loc[judged["judged"].astype(bool), "result"] == "pass").all())
 
 
 def judge(table: pd.DataFrame, within: int, on_time_share: float, treaty_max: float) -> pd.DataFrame:
