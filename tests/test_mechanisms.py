@@ -373,6 +373,18 @@ def test_poisson_inverse_caps_and_inverts_the_cdf():
     np.testing.assert_array_equal(k, [0, 0, 1, 4])
 
 
+def test_poisson_cdf_is_the_cumulative_probabilities_and_counts_invert_it():
+    """F(k) = e^-λ Σ λ^m/m! by hand for λ = 2; a draw just below F(1) counts 1, at F(1) counts 2, past the table
+    its length (the cap)."""
+    cdf = np.empty(4)
+    events.poisson_cdf(2.0, cdf)
+    e = np.exp(-2.0)
+    np.testing.assert_allclose(cdf, [e, 3 * e, 5 * e, 19 / 3 * e], rtol=1e-15)
+    below = np.nextafter(cdf[1], 0.0)
+    assert [events.poisson_count(u, cdf) for u in (0.0, below, cdf[1], 0.99)] == [0, 1, 2, 4]
+    assert events.event_count(below, cdf) == 2  # one event plus the Poisson count
+
+
 # --------------------------------------------------------------------------------------------------------
 # CAMEO table (MODEL-NOTES §3.3)
 # --------------------------------------------------------------------------------------------------------

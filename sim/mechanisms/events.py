@@ -23,19 +23,35 @@ from sim.signals import salience_weight
 
 
 @njit(cache=True)
+def poisson_cdf(lam: float, cdf: np.ndarray) -> None:
+    """``cdf[k] = F(k) = P(X <= k)`` for ``X ~ Poisson(λ)``, ``k = 0 .. len(cdf) - 1``, by the recurrence
+    ``p_0 = e^-λ``, ``p_k = p_(k-1)·λ/k``, ``F(k) = F(k-1) + p_k``, summed in order (the one definition of the
+    probabilities the event counts invert)."""
+    p = exp(-lam)
+    total = p
+    for k in range(cdf.size):
+        cdf[k] = total
+        p = p * lam / (k + 1)
+        total = total + p
+
+
+@njit(cache=True)
+def poisson_count(u: float, cdf: np.ndarray) -> int:
+    """The least ``k`` with ``u < F(k)`` (``cdf`` from ``poisson_cdf``), capped at ``len(cdf)``: a Poisson draw by
+    inverting its CDF at the uniform ``u``."""
+    k = 0
+    while k < cdf.size and u >= cdf[k]:
+        k += 1
+    return k
+
+
+@njit(cache=True)
 def poisson_inverse(u: float, lam: float, cap: int) -> int:
     """A Poisson(λ) draw by inverting the CDF at the uniform ``u``: the least ``k`` with ``u < F(k)``, capped at
-    ``cap``."""
-    p = exp(-lam)
-    cdf = p
-    k = 0
-    for m in range(1, cap + 1):
-        if u < cdf:
-            break
-        k += 1
-        p = p * lam / m
-        cdf = cdf + p
-    return k
+    ``cap`` (``poisson_count`` of ``poisson_cdf``; the event kernel computes the table once per rate instead)."""
+    cdf = np.empty(cap)
+    poisson_cdf(lam, cdf)
+    return poisson_count(u, cdf)
 
 
 # Random-number elements reserved per dyad-month for its events: a dyad's event k always draws element
@@ -55,9 +71,10 @@ def slots_needed(rate: float) -> int:
 
 
 @njit(cache=True)
-def event_count(u_count: float, events_per_month: float, slots: int) -> int:
-    """``n = 1 + Poisson(λ)`` events in a dyad-month, capped at ``slots`` (MODEL-NOTES S4)."""
-    return 1 + poisson_inverse(u_count, events_per_month, slots - 1)
+def event_count(u_count: float, count_cdf: np.ndarray) -> int:
+    """``n = 1 + Poisson(λ)`` events in a dyad-month, capped at ``slots`` (MODEL-NOTES S4): ``count_cdf`` is
+    ``poisson_cdf(λ)`` over ``slots - 1`` values."""
+    return 1 + poisson_count(u_count, count_cdf)
 
 
 @njit(cache=True)
@@ -145,16 +162,22 @@ def _month_events(
     size = block_runs * n * slots
     drawn, noise, work = np.empty(size), np.empty(size), np.empty(2 * size)
     where, usual = np.empty(size, np.int64), np.empty(size, np.bool_)
+    # the event count's CDF, computed once for a rate all runs share, else once per run
+    count_cdf = np.empty(slots - 1)
+    shared_rate = events_per_month.size == 1
+    if shared_rate:
+        poisson_cdf(events_per_month[0], count_cdf)
     for first in range(0, runs, block_runs):
         last = min(first + block_runs, runs)
         m = 0
         for r in range(first, last):
             key = keys[r]
-            lam = events_per_month[0] if events_per_month.size == 1 else events_per_month[r]
+            if not shared_rate:
+                poisson_cdf(events_per_month[r], count_cdf)
             for j in range(n):
                 if j == source:
                     continue
-                events = event_count(unit(keyed(key, count_hash[j])), lam, slots)
+                events = event_count(unit(keyed(key, count_hash[j])), count_cdf)
                 count[r, j] = events
                 for k in range(events):
                     drawn[m] = open_unit(keyed(key, noise_hash[j, k]))
