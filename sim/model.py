@@ -28,6 +28,10 @@ from sim.world import World, build_world
 __all__ = ["ATTRIBUTION_VARIABLES", "DYAD_VARIABLES", "MILESTONES", "HorizonEndedError", "RelationsModel"]
 
 
+# the state variables the spin-up sets (``RelationsModel._spin_up``); the rest are the initial state's
+SPUN_UP = ("intended", "perceived", "valence", "realised", "baseline")
+
+
 class HorizonEndedError(RuntimeError):
     """``step()`` after the last month of the horizon."""
 
@@ -191,7 +195,7 @@ class RelationsModel(mesa.Model):
 
         Country.create_agents(self, self.world.n, code=self.world.countries, index=list(range(self.world.n)))
         self.countries = {a.code: a for a in self.agents}
-        self._spin_up()
+        self._spin_up(overrides)
         # ``collect=False``: a DataCollector with no reporters, for callers that read only ``history`` (the
         # dashboard: the ensemble means of every dyad, channel and agent cost about a quarter of a run)
         self.datacollector = (
@@ -203,8 +207,9 @@ class RelationsModel(mesa.Model):
 
     SPIN_UP_TOLERANCE: ClassVar[float] = 1e-10
     SPIN_UP_LIMIT: ClassVar[int] = 2000
+    SPIN_UP_SHARED_MIN: ClassVar[int] = 100  # iterate distinct runs only when that spares this many runs' spin-ups
 
-    def _spin_up(self) -> None:
+    def _spin_up(self, overrides: Mapping[str, np.ndarray] | None = None) -> None:
         """Start from the steady state of the first month's structure instead of an arbitrary ``c*(0)``.
 
         Iterates ``c* <- T(c*)`` with the noise-free decision stage at the first month's forcings, reading
@@ -213,7 +218,28 @@ class RelationsModel(mesa.Model):
         shrinks by about ``sqrt(k_ij·k_ji)`` per iteration. Each run stops on its own once no intended level
         moves by more than ``SPIN_UP_TOLERANCE``, so its start does not depend on the batch it is in. The
         burn-in year then measures each dyad's normal level around an equilibrium rather than a transient.
+
+        The spin-up draws no random number, so runs with the same per-run values (``overrides``: the replicates
+        of a design point, every run of a replay) reach the same doubles: it is iterated once per distinct set of
+        values (``_distinct_runs``) and copied to the others.
         """
+        distinct = self._distinct_runs(overrides or {})
+        if distinct is not None:
+            first, inverse = distinct
+            start = RelationsModel(
+                self.config,
+                runs=self.run_index[first],
+                settings={path: values[first] for path, values in (overrides or {}).items()},
+                record=(),
+                record_events=False,
+                collect=False,
+                rng=self.seed,
+                validated=True,  # this model's values, checked (or vouched for) already
+            )
+            for name in SPUN_UP:
+                setattr(self.state, name, getattr(start.state, name)[inverse])
+            self.next = self.state
+            return
         moving = np.ones(self.n_runs, bool)
         for _ in range(self.SPIN_UP_LIMIT):
             # the decision stage writes only the intended levels: the rest of ``next`` is the state itself
@@ -230,6 +256,19 @@ class RelationsModel(mesa.Model):
         self.state.realised = self.state.intended.copy()
         self.state.baseline = self.state.perceived.copy()  # provisional normal until the burn-in measures it
         self.next = self.state
+
+    def _distinct_runs(self, overrides: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(first, inverse)``: the first run of each distinct set of per-run values (compared bit for bit) and, for
+        every run, which of them it shares; ``None`` when that would spare fewer than ``SPIN_UP_SHARED_MIN`` runs'
+        spin-ups (the model that iterates the distinct ones costs about as much as a hundred runs' spin-ups)."""
+        if self.n_runs <= self.SPIN_UP_SHARED_MIN:
+            return None
+        columns = [np.broadcast_to(v, (self.n_runs,)) for v in overrides.values()]
+        bits = np.stack(columns, axis=1).view(np.uint64) if columns else np.zeros((self.n_runs, 1), np.uint64)
+        _, first, inverse = np.unique(bits, axis=0, return_index=True, return_inverse=True)
+        if self.n_runs - len(first) < self.SPIN_UP_SHARED_MIN:
+            return None
+        return first, inverse.reshape(-1)
 
     @staticmethod
     def _resolve_config(config: Mapping[str, Any] | DictConfig | None) -> dict[str, Any]:

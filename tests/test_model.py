@@ -67,6 +67,34 @@ def test_each_run_can_carry_its_own_parameters(cfg):
     assert np.allclose(final, 0.20 * scales)  # the US level from 2014-03 (0.20) until 2014-07
 
 
+def test_shared_spin_up_gives_each_run_its_own_start(cfg, monkeypatch):
+    """Runs with equal per-run values share one spin-up (``_distinct_runs``): every spun-up variable equals, bit
+    for bit, the start each run reaches when the batch iterates every run itself."""
+    _short(cfg)
+    rows = RelationsModel.SPIN_UP_SHARED_MIN + 20  # enough repeats that the spin-up is shared
+    reciprocity = np.resize([0.2, 0.35, 0.5], rows)  # three distinct values, repeated
+    scale = np.resize([0.0, 1.0], rows)  # crossed with two, six distinct runs in all
+    settings = {"params.reciprocity": reciprocity, "scenario.sanctions.USA.RUS.scale": scale}
+    shared = RelationsModel(cfg, replicates=rows, settings=settings, record=(), rng=SEED)
+    first, inverse = shared._distinct_runs({k: np.asarray(v, float) for k, v in settings.items()})
+    assert len(first) == 6 and np.array_equal(reciprocity[first][inverse], reciprocity)
+    monkeypatch.setattr(RelationsModel, "_distinct_runs", lambda self, overrides: None)
+    each = RelationsModel(cfg, replicates=rows, settings=settings, record=(), rng=SEED)
+    assert not np.array_equal(each.state.intended[0], each.state.intended[1])  # the runs do start apart
+    for name in ("intended", "perceived", "valence", "realised", "baseline", "log_odds", "openness"):
+        assert getattr(shared.state, name).tobytes() == getattr(each.state, name).tobytes(), name
+
+
+def test_a_small_batch_iterates_each_run(cfg):
+    """Below ``SPIN_UP_SHARED_MIN`` spared runs the batch iterates every run itself (the shared model would cost
+    more than it saves)."""
+    model = RelationsModel(_short(cfg), replicates=4, record=(), rng=SEED)
+    assert model._distinct_runs({}) is None
+    big = RelationsModel.SPIN_UP_SHARED_MIN + 1
+    first, inverse = RelationsModel(_short(cfg), replicates=big + 1, record=(), rng=SEED)._distinct_runs({})
+    assert list(first) == [0] and not inverse.any()
+
+
 def test_per_run_values_are_validated_at_both_ends(cfg):
     _short(cfg)
     with pytest.raises(ConfigError, match=r"scenario\.sanctions\.USA\.RUS\.scale"):
