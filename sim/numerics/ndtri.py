@@ -21,7 +21,7 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.numerics.elementary import log, log_main
+from sim.numerics.elementary import _bits, _double, log, log_main
 
 # approximation for 0 <= |y - 0.5| <= 3/8
 _P0 = (
@@ -183,23 +183,26 @@ def ndtri_array(y: np.ndarray, out: np.ndarray, work: np.ndarray, where: np.ndar
     """
     n = y.size
     _central_pass(y, out)
+    # The tails are gathered and their signs set without branches on the draw: which tail a draw is in is a coin
+    # toss, and a branch on it was mispredicted every other time. Each index is written, and counted only if it is a
+    # tail; the upper tail's ``1 - y`` and its positive sign are chosen with bit masks (the same doubles).
     tails = 0
     upper = 1.0 - _EXP_M2
     for k in range(n):
         y0 = y[k]
-        if not (y0 > _EXP_M2 and y0 <= upper):  # not the branches by which ``ndtri`` reaches its central formula
-            where[tails] = k
-            tails += 1
+        where[tails] = k
+        tails += np.int64(not (y0 > _EXP_M2 and y0 <= upper))  # not where ``ndtri`` takes its central formula
     low, value = work[:tails], work[n : n + tails]
     for q in range(tails):
         y0 = y[where[q]]
-        low[q] = 1.0 - y0 if y0 > upper else y0
+        in_upper = -np.int64(y0 > upper)  # all ones in the upper tail, else 0
+        low[q] = _double((_bits(1.0 - y0) & in_upper) | (_bits(y0) & ~in_upper))
     _tail_pass(low, value, usual[:tails])
     for q in range(tails):
         k = where[q]
         y0 = y[k]
         if usual[q] and y0 > 0.0 and y0 < 1.0 and low[q] <= _EXP_M2:
-            out[k] = value[q] if y0 > upper else -value[q]
+            out[k] = _double(_bits(value[q]) ^ (np.int64(y0 <= upper) << 63))  # -value below: its sign bit flipped
         else:
             out[k] = ndtri(y0)
 
