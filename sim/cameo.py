@@ -108,7 +108,7 @@ def map_level(
     p_hi = (value - ladder[lo]) * inverse_gap[lo]
     upper = np.int64(u < p_hi)
     # second = u >= (p_hi + 1 - upper)/2, written with integer logic on both comparisons: turning ``upper`` into the
-    # double 1.0 or 0.0 compiled to a branch, mispredicted for half the events (a third of the event kernel's time)
+    # double 1.0 or 0.0 compiled to a branch, mispredicted for half the events (a fifth of the event kernel's time)
     above = p_hi + 1.0
     second = (upper & np.int64(u >= 0.5 * (above - 1.0))) | ((1 - upper) & np.int64(u >= 0.5 * (above - 0.0)))
     return lo + upper, second
