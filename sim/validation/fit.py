@@ -111,6 +111,12 @@ def salient_quarters(ens: Ensemble, periods, counts, i: int, j: int) -> np.ndarr
     return np.stack(rows) if rows else np.empty((0, len(ens.runs)))
 
 
+def inside(points: pd.DataFrame, low: str, high: str) -> np.ndarray:
+    """Whether each observed deviation lies in its simulated band ``[low, high]`` (column names, ends included)."""
+    observed = points["observed"].to_numpy()
+    return (observed >= points[low].to_numpy()) & (observed <= points[high].to_numpy())
+
+
 def scores(points: pd.DataFrame) -> pd.DataFrame:
     """Coverage and skill of ``points`` (columns observed, median, p05, p25, p75, p95, in_sample) per scope."""
     rows = []
@@ -122,8 +128,8 @@ def scores(points: pd.DataFrame) -> pd.DataFrame:
             {
                 "scope": scope,
                 "dyad_quarters": len(part),
-                "coverage_50": float(np.mean((o >= part["p25"]) & (o <= part["p75"]))) if len(part) else np.nan,
-                "coverage_90": float(np.mean((o >= part["p05"]) & (o <= part["p95"]))) if len(part) else np.nan,
+                "coverage_50": float(np.mean(inside(part, "p25", "p75"))) if len(part) else np.nan,
+                "coverage_90": float(np.mean(inside(part, "p05", "p95"))) if len(part) else np.nan,
                 "sse_model": sse_model,
                 "sse_flat": sse_flat,
                 "skill": 1.0 - sse_model / sse_flat if sse_flat > 0 else np.nan,
@@ -145,7 +151,7 @@ def dyad_scores(points: pd.DataFrame) -> pd.DataFrame:
                 "target": tgt,
                 "dyad_quarters": int(overall["dyad_quarters"]),
                 "in_sample": int(part["in_sample"].sum()),
-                "inside_90": int(((part["observed"] >= part["p05"]) & (part["observed"] <= part["p95"])).sum()),
+                "inside_90": int(inside(part, "p05", "p95").sum()),
                 "coverage_50": overall["coverage_50"],
                 "coverage_90": overall["coverage_90"],
                 "skill": overall["skill"],
